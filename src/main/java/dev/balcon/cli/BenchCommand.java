@@ -1,0 +1,69 @@
+package dev.balcon.cli;
+
+import dev.balcon.data.ImageDataset;
+import dev.balcon.experiment.Benchmark;
+import dev.balcon.experiment.Benchmark.Measurement;
+import dev.balcon.train.PretrainConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Training throughput of balcon and of the PyTorch peer (bench/peer_simclr.py) on the same model, "
+                + "batch, loss and recipe, side by side in one run: compute step alone and end to end. Medians over steps.")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    TrainingOptions training;
+
+    @Option(names = "--steps", defaultValue = "20", description = "Timed steps per measurement (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--peer", defaultValue = "bench/peer_simclr.py", description = "Peer script (default: ${DEFAULT-VALUE}).")
+    Path peerScript;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3",
+            description = "Python with torch and torchvision for the peer (default: ${DEFAULT-VALUE}; Debian python3-torch).")
+    String python;
+
+    @Option(names = "--no-peer", description = "Measure balcon only.")
+    boolean noPeer;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PretrainConfig config = training.toConfig();
+        config.validate();
+        ImageDataset train = Benchmark.dataset(config).train();
+        out.printf("model %s w%d, batch %d (x2 views), loss %s, recipe %s, %d workers, %d timed steps after %d%n",
+                config.arch(), config.width(), config.batchSize(), config.lossConfig().describe(), config.recipe(),
+                config.workers(), steps, warmup);
+        Measurement step = Benchmark.computeStep(config, train, warmup, steps);
+        Measurement e2e = Benchmark.endToEnd(config, train, warmup, steps);
+        Measurement peerStep = noPeer ? null : Benchmark.peer(peerScript, python, config, "step", warmup + steps, out);
+        Measurement peerE2e = noPeer ? null : Benchmark.peer(peerScript, python, config, "e2e", warmup + steps, out);
+        out.println("| measurement          | balcon views/s | pytorch views/s | ratio | balcon ms/step | pytorch ms/step |");
+        out.println("|----------------------|----------------|-----------------|-------|----------------|-----------------|");
+        row(out, "compute step", step, peerStep);
+        row(out, "end to end", e2e, peerE2e);
+        out.printf("peak RSS: balcon %.0f MiB (JVM + native), pytorch %s%n", e2e.peakRssMb(),
+                peerE2e == null ? "n/a" : String.format("%.0f MiB", peerE2e.peakRssMb()));
+        return 0;
+    }
+
+    private static void row(PrintWriter out, String name, Measurement ours, Measurement peer) {
+        out.printf("| %-20s | %14.0f | %15s | %5s | %14.1f | %15s |%n", name, ours.viewsPerSecond(),
+                peer == null ? "n/a" : String.format("%.0f", peer.viewsPerSecond()),
+                peer == null ? "n/a" : String.format("%.2f", ours.viewsPerSecond() / peer.viewsPerSecond()),
+                ours.msPerStepMedian(), peer == null ? "n/a" : String.format("%.1f", peer.msPerStepMedian()));
+    }
+}

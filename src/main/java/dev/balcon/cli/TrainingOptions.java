@@ -1,0 +1,88 @@
+package dev.balcon.cli;
+
+import dev.balcon.train.PretrainConfig;
+import picocli.CommandLine.Option;
+
+/** The options that define a pretraining run, shared by the verbs that train. */
+final class TrainingOptions {
+    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "Dataset: fashion-mnist (default: ${DEFAULT-VALUE}).")
+    String dataset;
+
+    @Option(names = "--data", description = "Dataset directory (default: /usr/share/datasets/fashion-mnist).")
+    String dataDir;
+
+    @Option(names = "--train-limit", defaultValue = "0", description = "Train on the first N images only; 0 = all (default: ${DEFAULT-VALUE}).")
+    int trainLimit;
+
+    @Option(names = "--arch", defaultValue = "resnet-small", description = "Backbone: resnet-small or resnet18 (default: ${DEFAULT-VALUE}).")
+    String arch;
+
+    @Option(names = "--width", defaultValue = "32", description = "Base width of the backbone (default: ${DEFAULT-VALUE}).")
+    int width;
+
+    @Option(names = "--proj-hidden", defaultValue = "512", description = "Projector hidden width (default: ${DEFAULT-VALUE}).")
+    int projectorHidden;
+
+    @Option(names = "--proj-out", defaultValue = "128", description = "Projector output dimension (default: ${DEFAULT-VALUE}).")
+    int projectorOut;
+
+    @Option(names = "--loss", defaultValue = "nt_xent",
+            description = "Loss preset: nt_xent, generalized_nt_xent, dcl, balanced (default: ${DEFAULT-VALUE}).")
+    String loss;
+
+    @Option(names = "--tau", description = "Temperature for nt_xent and dcl (default 0.5).")
+    Double tau;
+
+    @Option(names = "--alpha", description = "Inverse temperature for generalized_nt_xent (default 2) and balanced (default 4).")
+    Double alpha;
+
+    @Option(names = "--lambda", description = "Weight of the repelling term for generalized_nt_xent and balanced (default 2).")
+    Double lambda;
+
+    @Option(names = "--nu", description = "The paper's nu, dividing lambda (default 1).")
+    Double nu;
+
+    @Option(names = "--similarity", defaultValue = "cosine", description = "cosine, dot or neg_euclidean (default: ${DEFAULT-VALUE}).")
+    String similarity;
+
+    @Option(names = "--recipe", defaultValue = "simclr",
+            description = "Augmentation recipe: simclr, simclr-no-blur, simclr-no-color, simclr+rotation, simclr+cutout (default: ${DEFAULT-VALUE}).")
+    String recipe;
+
+    @Option(names = "--crop-scale", split = ",", defaultValue = "0.2,1.0",
+            description = "Random-resized-crop area range MIN,MAX (default: ${DEFAULT-VALUE}).")
+    double[] cropScale;
+
+    @Option(names = "--epochs", defaultValue = "20", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "256", description = "Images per step, two views each (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "0.3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "5e-4", description = "Weight decay, not on biases and norms (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--warmup-epochs", defaultValue = "1", description = "Linear warm-up epochs (default: ${DEFAULT-VALUE}).")
+    double warmupEpochs;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed for initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--workers", defaultValue = "2", description = "Augmentation threads (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    PretrainConfig toConfig() {
+        if (cropScale.length != 2) {
+            throw new dev.balcon.BalconException("--crop-scale expects MIN,MAX, got " + cropScale.length + " values");
+        }
+        return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut,
+                loss, tau, alpha, lambda, nu, similarity, recipe, cropScale[0], cropScale[1],
+                epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers);
+    }
+}

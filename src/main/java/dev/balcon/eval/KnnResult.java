@@ -1,0 +1,21 @@
+package dev.balcon.eval;
+
+/**
+ * Top-1 accuracy of a weighted k-NN vote, with the protocol that produced it.
+ *
+ * @param top1        fraction of queries whose predicted class is their label, in [0, 1]
+ * @param k           neighbours per query
+ * @param temperature temperature of the vote weights exp(s / T)
+ * @param queries     number of query images
+ * @param memory      number of memory-bank images
+ */
+public record KnnResult(double top1, int k, double temperature, int queries, int memory) {
+    public String protocol() {
+        return String.format("weighted k-NN (cosine, k=%d, T=%s), %d memory images, %d queries", k,
+                stripZeros(temperature), memory, queries);
+    }
+
+    private static String stripZeros(double value) {
+        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    }
+}

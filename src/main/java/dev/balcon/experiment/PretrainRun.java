@@ -1,0 +1,38 @@
+package dev.balcon.experiment;
+
+import dev.balcon.data.DatasetSplits;
+import dev.balcon.train.PretrainConfig;
+import dev.balcon.train.PretrainResult;
+import dev.balcon.train.Pretrainer;
+import dev.balcon.train.RunDirectory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Pretraining of one run directory, from a configuration or from the run's stored one. */
+public final class PretrainRun {
+    private PretrainRun() {}
+
+    /**
+     * Trains the run in {@code runDir}. With {@code resume} and a stored config.json, the stored configuration
+     * is used and training continues from the checkpoint; otherwise {@code config} starts a new run.
+     */
+    public static PretrainResult pretrain(Path runDir, PretrainConfig config, boolean resume, boolean showProgress) {
+        RunDirectory run = new RunDirectory(runDir);
+        PretrainConfig effective = resume && Files.isRegularFile(run.config()) ? run.readConfig() : config;
+        effective.validate();
+        DatasetSplits splits = Datasets.load(effective.dataset(), effective.dataDir(), effective.trainLimit());
+        return new Pretrainer(effective, splits.train(), Datasets.normalization(splits.train()), run)
+                .showProgress(showProgress)
+                .run(resume);
+    }
+
+    public static String summary(PretrainResult result, Path runDir) {
+        if (result.diverged()) {
+            return String.format("diverged: the loss was not finite at step %d; recorded in %s",
+                    result.globalStep(), runDir.resolve("results.json"));
+        }
+        return String.format("finished %d epochs, final loss %.4f, %.0f images/s, %.0f s; run in %s",
+                result.epochsDone(), result.finalLoss(), result.imagesPerSecond(), result.trainSeconds(), runDir);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.balcon.train;
+
+import dev.balcon.BalconException;
+
+/**
+ * Linear warm-up from lr/warmupSteps to the base rate, then cosine decay to zero at the last step
+ * (SimCLR's schedule). Steps are counted from 0 over the whole run, so a resumed run continues the curve.
+ */
+public record LearningRateSchedule(double baseLearningRate, long warmupSteps, long totalSteps) {
+
+    public LearningRateSchedule {
+        if (!(baseLearningRate > 0) || !Double.isFinite(baseLearningRate)) {
+            throw new BalconException("--lr must be a finite number > 0, got " + baseLearningRate);
+        }
+        if (totalSteps < 1) {
+            throw new BalconException("training needs at least one step, got " + totalSteps
+                    + " (is the dataset smaller than one batch?)");
+        }
+        if (warmupSteps < 0 || warmupSteps > totalSteps) {
+            throw new BalconException("warm-up must be between 0 and " + totalSteps + " steps, got " + warmupSteps);
+        }
+    }
+
+    /** The learning rate to use for step {@code step} (0-based). */
+    public double at(long step) {
+        if (step < warmupSteps) {
+            return baseLearningRate * (step + 1) / warmupSteps;
+        }
+        long decaySteps = totalSteps - warmupSteps;
+        double progress = decaySteps <= 1 ? 0 : (double) (step - warmupSteps) / (decaySteps - 1);
+        return baseLearningRate * 0.5 * (1 + Math.cos(Math.PI * Math.min(1.0, progress)));
+    }
+}
