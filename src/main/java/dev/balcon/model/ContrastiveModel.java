@@ -1,0 +1,276 @@
+package dev.balcon.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.UniformInitializer;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.training.initializer.XavierInitializer.FactorType;
+import ai.djl.training.initializer.XavierInitializer.RandomType;
+import ai.djl.util.Pair;
+import dev.balcon.BalconException;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The SimCLR network: a ResNet backbone (CIFAR stem, BasicBlocks, global average pooling) whose output
+ * are the "backbone features" used for evaluation, and a 3-layer MLP projector whose output goes into the
+ * contrastive loss.
+ *
+ * <p>Projector (SimCLR v2 style): {@code Linear(feat, hidden) -> BN -> ReLU -> Linear(hidden, hidden) ->
+ * BN -> ReLU -> Linear(hidden, out)}. The two hidden linear layers have no bias (the batch norm after each
+ * would cancel it); the output layer has a bias and no batch norm, so projections are not forced to zero
+ * mean per dimension before the loss normalises them.
+ *
+ * <p>Initialisation follows torchvision's ResNet: convolutions kaiming-normal with fan-out (std
+ * {@code sqrt(2 / (out * k * k))}), batch norm gamma 1 and beta 0, and linear layers PyTorch's default
+ * {@code U(-1/sqrt(fan_in), 1/sqrt(fan_in))} for weights and the output bias.
+ *
+ * <p>Parameters live in a sub-manager of the manager given to {@link #create}; arrays computed by the
+ * forward methods are attached to the manager of the input images, so callers free them by closing a
+ * per-batch manager.
+ */
+public final class ContrastiveModel implements AutoCloseable {
+
+    private static final long CHECKPOINT_MAGIC = 0x62616c636f6e4d31L; // "balconM1"
+
+    private final ModelConfig config;
+    private final NDManager parameterManager;
+    private final Block backbone;
+    private final Block projector;
+    private final ParameterStore inferenceStore;
+    private final List<Pair<String, Parameter>> namedParameters;
+
+    private ContrastiveModel(ModelConfig config, Block backbone, Block projector, NDManager parameterManager) {
+        this.config = config;
+        this.backbone = backbone;
+        this.projector = projector;
+        this.parameterManager = parameterManager;
+        this.inferenceStore = new ParameterStore(parameterManager, false);
+        List<Pair<String, Parameter>> named = new ArrayList<>();
+        backbone.getParameters().forEach(p -> named.add(new Pair<>("backbone." + p.getKey(), p.getValue())));
+        projector.getParameters().forEach(p -> named.add(new Pair<>("projector." + p.getKey(), p.getValue())));
+        this.namedParameters = List.copyOf(named);
+    }
+
+    /**
+     * Builds the network and initialises its parameters deterministically from {@code seed}. This reseeds
+     * the engine's global random generator ({@link Engine#setRandomSeed}), so models must not be created
+     * concurrently with other users of that generator.
+     *
+     * @param height expected image height (parameters do not depend on it; used to check the shapes)
+     * @param width expected image width
+     * @param manager the manager under which the parameters are allocated
+     */
+    public static ContrastiveModel create(ModelConfig config, int height, int width, NDManager manager, long seed) {
+        if (height <= 0 || width <= 0) {
+            throw new BalconException("image size must be > 0, got " + height + "x" + width);
+        }
+        Block backbone = buildBackbone(config);
+        Block projector = buildProjector(config);
+        NDManager parameterManager = manager.newSubManager();
+        try {
+            Engine.getInstance().setRandomSeed(Long.hashCode(seed));
+            backbone.initialize(parameterManager, DataType.FLOAT32, new Shape(2, config.inChannels(), height, width));
+            projector.initialize(parameterManager, DataType.FLOAT32, new Shape(2, config.featureDim()));
+            return new ContrastiveModel(config, backbone, projector, parameterManager);
+        } catch (RuntimeException e) {
+            parameterManager.close();
+            throw e;
+        }
+    }
+
+    private static Block buildBackbone(ModelConfig config) {
+        ResNetConfig resnet = config.backbone();
+        SequentialBlock net = new SequentialBlock()
+                .add(BasicBlock.conv(resnet.stemWidth(), 3, 1))
+                .add(BasicBlock.batchNorm())
+                .add(Activation.reluBlock());
+        int channels = resnet.stemWidth();
+        int[] widths = resnet.widths();
+        int[] depths = resnet.depths();
+        for (int stage = 0; stage < widths.length; stage++) {
+            for (int block = 0; block < depths[stage]; block++) {
+                int stride = stage > 0 && block == 0 ? 2 : 1;
+                net.add(new BasicBlock(channels, widths[stage], stride));
+                channels = widths[stage];
+            }
+        }
+        net.add(Pool.globalAvgPool2dBlock());
+        // kaiming_normal_(mode="fan_out", nonlinearity="relu"), as torchvision initialises ResNet convolutions.
+        net.setInitializer(new XavierInitializer(RandomType.GAUSSIAN, FactorType.OUT, 2f), Parameter.Type.WEIGHT);
+        return net;
+    }
+
+    private static Block buildProjector(ModelConfig config) {
+        Linear output = Linear.builder().setUnits(config.projectorOutDim()).optBias(true).build();
+        // PyTorch's default Linear bias init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+        output.setInitializer(
+                new UniformInitializer((float) (1 / Math.sqrt(config.projectorHiddenDim()))), Parameter.Type.BIAS);
+        SequentialBlock mlp = new SequentialBlock()
+                .add(Linear.builder().setUnits(config.projectorHiddenDim()).optBias(false).build())
+                .add(BasicBlock.batchNorm())
+                .add(Activation.reluBlock())
+                .add(Linear.builder().setUnits(config.projectorHiddenDim()).optBias(false).build())
+                .add(BasicBlock.batchNorm())
+                .add(Activation.reluBlock())
+                .add(output);
+        // PyTorch's default Linear weight init, kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+        mlp.setInitializer(new XavierInitializer(RandomType.UNIFORM, FactorType.IN, 1f), Parameter.Type.WEIGHT);
+        return mlp;
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** Length of the backbone feature vector. */
+    public int featureDim() {
+        return config.featureDim();
+    }
+
+    /**
+     * Runs backbone and projector.
+     *
+     * @param images float32 images {@code [B, C, H, W]}
+     * @param training true to normalise with batch statistics and update the batch-norm running statistics
+     * @return {@code NDList(features [B, featureDim], projections [B, projectorOutDim])}
+     */
+    public NDList forward(ParameterStore ps, NDArray images, boolean training) {
+        checkImages(images);
+        NDArray features = backbone.forward(ps, new NDList(images), training).singletonOrThrow();
+        NDArray projections = projector.forward(ps, new NDList(features), training).singletonOrThrow();
+        return new NDList(features, projections);
+    }
+
+    /** Backbone features {@code [B, featureDim]} of images {@code [B, C, H, W]} in inference mode. */
+    public NDArray features(NDArray images) {
+        checkImages(images);
+        return backbone.forward(inferenceStore, new NDList(images), false).singletonOrThrow();
+    }
+
+    /** Projections {@code [B, projectorOutDim]} of images {@code [B, C, H, W]} in inference mode. */
+    public NDArray project(NDArray images) {
+        return forward(inferenceStore, images, false).get(1);
+    }
+
+    /** The parameters updated by gradient descent (all but the batch-norm running statistics), in a stable order. */
+    public List<Parameter> trainableParameters() {
+        return namedParameters.stream().map(Pair::getValue).filter(Parameter::requiresGradient).toList();
+    }
+
+    /** Number of trainable scalars in backbone and projector. */
+    public long parameterCount() {
+        return countTrainable(namedParameters.stream().map(Pair::getValue).toList());
+    }
+
+    /** Number of trainable scalars in the backbone alone. */
+    public long backboneParameterCount() {
+        return countTrainable(backbone.getParameters().values());
+    }
+
+    private static long countTrainable(List<Parameter> parameters) {
+        return parameters.stream()
+                .filter(Parameter::requiresGradient)
+                .mapToLong(p -> p.getArray().size())
+                .sum();
+    }
+
+    /**
+     * Writes every parameter, including batch-norm running statistics, with the architecture
+     * description so that {@link #loadParameters} can refuse a checkpoint of another architecture.
+     */
+    public void saveParameters(DataOutputStream out) throws IOException {
+        out.writeLong(CHECKPOINT_MAGIC);
+        out.writeUTF(config.toString());
+        out.writeInt(namedParameters.size());
+        for (Pair<String, Parameter> named : namedParameters) {
+            NDArray array = named.getValue().getArray();
+            out.writeUTF(named.getKey());
+            long[] shape = array.getShape().getShape();
+            out.writeInt(shape.length);
+            for (long dim : shape) {
+                out.writeLong(dim);
+            }
+            float[] values = array.toFloatArray();
+            ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            bytes.asFloatBuffer().put(values);
+            out.write(bytes.array());
+        }
+        out.flush();
+    }
+
+    /**
+     * Replaces every parameter with the values written by {@link #saveParameters}; nothing is changed
+     * unless the whole checkpoint matches this model.
+     *
+     * @throws BalconException if the checkpoint was written by a model of another architecture
+     */
+    public void loadParameters(DataInputStream in) throws IOException {
+        if (in.readLong() != CHECKPOINT_MAGIC) {
+            throw mismatch("not a balcon model checkpoint");
+        }
+        String architecture = in.readUTF();
+        if (!architecture.equals(config.toString())) {
+            throw mismatch("checkpoint is " + architecture + "; model is " + config);
+        }
+        int count = in.readInt();
+        if (count != namedParameters.size()) {
+            throw mismatch("checkpoint has " + count + " parameters, model has " + namedParameters.size());
+        }
+        List<float[]> values = new ArrayList<>(count);
+        for (Pair<String, Parameter> named : namedParameters) {
+            String name = in.readUTF();
+            long[] shape = new long[in.readInt()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = in.readLong();
+            }
+            long[] expected = named.getValue().getArray().getShape().getShape();
+            if (!name.equals(named.getKey()) || !Arrays.equals(shape, expected)) {
+                throw mismatch("checkpoint parameter " + name + " " + Arrays.toString(shape) + " where the model has "
+                        + named.getKey() + " " + Arrays.toString(expected));
+            }
+            byte[] bytes = new byte[Math.toIntExact(new Shape(shape).size() * Float.BYTES)];
+            in.readFully(bytes);
+            float[] parameterValues = new float[bytes.length / Float.BYTES];
+            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(parameterValues);
+            values.add(parameterValues);
+        }
+        for (int i = 0; i < count; i++) {
+            namedParameters.get(i).getValue().getArray().set(values.get(i));
+        }
+    }
+
+    private static BalconException mismatch(String detail) {
+        return new BalconException("checkpoint does not match the model: " + detail);
+    }
+
+    private void checkImages(NDArray images) {
+        Shape shape = images.getShape();
+        if (shape.dimension() != 4 || shape.get(1) != config.inChannels()) {
+            throw new BalconException("images must have shape [B, " + config.inChannels() + ", H, W], got " + shape);
+        }
+    }
+
+    /** Frees the parameters. */
+    @Override
+    public void close() {
+        parameterManager.close();
+    }
+}
