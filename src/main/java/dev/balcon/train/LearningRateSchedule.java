@@ -3,8 +3,8 @@ package dev.balcon.train;
 import dev.balcon.BalconException;
 
 /**
- * Linear warm-up from lr/warmupSteps to the base rate, then cosine decay to zero at the last step
- * (SimCLR's schedule). Steps are counted from 0 over the whole run, so a resumed run continues the curve.
+ * Linear warm-up from lr/warmupSteps to the base rate, then cosine decay that would reach zero one step
+ * after the last (SimCLR's schedule; no step is wasted at a zero rate). Steps are counted from 0 over the whole run, so a resumed run continues the curve.
  */
 public record LearningRateSchedule(double baseLearningRate, long warmupSteps, long totalSteps) {
 
@@ -27,7 +27,7 @@ public record LearningRateSchedule(double baseLearningRate, long warmupSteps, lo
             return baseLearningRate * (step + 1) / warmupSteps;
         }
         long decaySteps = totalSteps - warmupSteps;
-        double progress = decaySteps <= 1 ? 0 : (double) (step - warmupSteps) / (decaySteps - 1);
+        double progress = (double) (step - warmupSteps) / decaySteps;
         return baseLearningRate * 0.5 * (1 + Math.cos(Math.PI * Math.min(1.0, progress)));
     }
 }

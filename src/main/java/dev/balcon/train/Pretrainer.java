@@ -66,6 +66,10 @@ public final class Pretrainer {
             throw new dev.balcon.BalconException("run directory " + run.root() + " already holds a run: pass --resume "
                     + "to continue it, or choose another --run-dir");
         }
+        if (train.size() < config.batchSize()) {
+            throw new dev.balcon.BalconException("the training set has " + train.size() + " images, fewer than one batch of "
+                    + config.batchSize() + ": lower --batch-size");
+        }
         run.writeConfig(config);
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
@@ -91,10 +95,6 @@ public final class Pretrainer {
     private PretrainResult train(ContrastiveModel model, SgdMomentum optimizer, ContrastiveLoss loss,
                                  TwoViewLoader loader, Checkpoint.Progress start, MetricsLog metrics) {
         int stepsPerEpoch = loader.batchesPerEpoch();
-        if (stepsPerEpoch < 1) {
-            throw new dev.balcon.BalconException("the training set has " + train.size() + " images, fewer than one batch of "
-                    + config.batchSize() + ": lower --batch-size");
-        }
         long totalSteps = (long) stepsPerEpoch * config.epochs();
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(),
                 Math.round(config.warmupEpochs() * stepsPerEpoch), totalSteps);

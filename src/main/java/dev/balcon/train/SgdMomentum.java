@@ -58,6 +58,10 @@ public final class SgdMomentum {
                 }
                 velocity.muli(momentum).addi(gradient);
                 weight.subi(velocity.mul(learningRate));
+                // Backward passes accumulate into .grad; clear it for the next step (as DJL's optimizers do).
+                NDArray accumulated = weight.getGradient();
+                scratch.tempAttachAll(accumulated);
+                accumulated.subi(accumulated);
             }
         }
     }
