@@ -86,7 +86,7 @@ public final class ClassProfiles {
      * Balanced profile with the given total: every class gets {@code total / numClasses} images and the
      * first {@code total % numClasses} classes one more, so counts differ by at most one.
      *
-     * @throws BalconException if numClasses < 1 or total < 0
+     * @throws BalconException if numClasses &lt; 1 or total &lt; 0
      */
     public static int[] balancedCounts(int numClasses, int total) {
         if (numClasses < 1) {

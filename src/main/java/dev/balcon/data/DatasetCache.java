@@ -63,7 +63,8 @@ final class DatasetCache {
                 .append(String.join("\u0000", classNames)).append('\n');
         digest.update(header.toString().getBytes(StandardCharsets.UTF_8));
         for (ImageFolder.ImageFile file : files) {
-            String line = file.relativePath().toString() + '\u0000' + file.label() + '\u0000' + file.sizeBytes() + '\u0000'
+            String line = file.relativePath().toString() + '\u0000' + file.label() + '\u0000' + file.sizeBytes()
+                    + '\u0000'
                     + file.modifiedMillis() + '\n';
             digest.update(line.getBytes(StandardCharsets.UTF_8));
         }

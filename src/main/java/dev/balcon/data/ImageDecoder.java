@@ -4,14 +4,19 @@ import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
 
@@ -21,8 +26,16 @@ import javax.imageio.stream.ImageInputStream;
  * grayscale by ITU-R 601 luma (as PIL's {@code convert("L")}); then {@link Resize} fits the size.
  */
 final class ImageDecoder {
-    /** libjpeg's warning for a file cut short; the decoder fills the rest with grey instead of failing. */
-    private static final String TRUNCATED_JPEG_WARNING = "Premature end of JPEG file";
+    /**
+     * Lower-case fragments of the warnings the JPEG decoder gives for a file cut short ("Truncated File -
+     * Missing EOI marker", "Corrupt JPEG data: premature end of data segment"); it then fills the rest
+     * with grey instead of failing, so these warnings must be treated as errors.
+     */
+    private static final List<String> TRUNCATION_WARNINGS = List.of("truncated", "premature end");
+
+    private static final List<ImageReaderSpi> COMMON_FORMATS = Stream.of("png", "jpeg")
+            .map(format -> ImageIO.getImageReadersByFormatName(format).next().getOriginatingProvider())
+            .toList();
 
     private ImageDecoder() {
     }
@@ -43,19 +56,16 @@ final class ImageDecoder {
     private static BufferedImage read(Path file) throws IOException {
         // FileImageInputStream reads the file directly, without ImageIO's temporary cache files
         try (ImageInputStream input = new FileImageInputStream(file.toFile())) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
-            if (!readers.hasNext()) {
-                throw new IOException("not an image format javax.imageio can decode");
-            }
-            ImageReader reader = readers.next();
+            ImageReader reader = readerFor(input);
             List<String> warnings = new ArrayList<>();
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             try {
                 reader.setInput(input, true, true);
                 BufferedImage image = reader.read(0);
                 for (String warning : warnings) {
-                    if (warning.contains(TRUNCATED_JPEG_WARNING)) {
-                        throw new IOException("truncated JPEG (" + warning + ")");
+                    String lower = warning.toLowerCase(Locale.ROOT);
+                    if (TRUNCATION_WARNINGS.stream().anyMatch(lower::contains)) {
+                        throw new IOException("truncated image (" + warning + ")");
                     }
                 }
                 return image;
@@ -66,6 +76,23 @@ final class ImageDecoder {
                 reader.dispose();
             }
         }
+    }
+
+    /**
+     * A reader for the stream's format, checking PNG and JPEG first: asking ImageIO to probe every
+     * registered format costs more than decoding a small image.
+     */
+    private static ImageReader readerFor(ImageInputStream input) throws IOException {
+        for (ImageReaderSpi provider : COMMON_FORMATS) {
+            if (provider.canDecodeInput(input)) {
+                return provider.createReaderInstance();
+            }
+        }
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
+        if (!readers.hasNext()) {
+            throw new IOException("not an image format javax.imageio can decode");
+        }
+        return readers.next();
     }
 
     /** The image as {@code channels} float planes of values in [0, 255]. */
@@ -79,7 +106,27 @@ final class ImageDecoder {
         boolean plainComponents = colorModel instanceof ComponentColorModel
                 && (colorSpaceType == ColorSpace.TYPE_GRAY || colorSpaceType == ColorSpace.TYPE_RGB)
                 && (colorModel.getComponentSize(0) == 8 || colorModel.getComponentSize(0) == 16);
-        if (plainComponents) {
+        if (plainComponents && image.getRaster().getDataBuffer() instanceof DataBufferByte bytes
+                && bytes.getNumBanks() == 1 && image.getRaster().getSampleModel() instanceof ComponentSampleModel layout
+                && image.getRaster().getSampleModelTranslateX() == 0
+                && image.getRaster().getSampleModelTranslateY() == 0) {
+            // the common 8-bit case (JPEG, PNG): read the backing array directly, ~10x faster than getPixels
+            byte[] data = bytes.getData();
+            int[] bandOffsets = layout.getBandOffsets();
+            int pixelStride = layout.getPixelStride();
+            int scanlineStride = layout.getScanlineStride();
+            boolean gray = colorSpaceType == ColorSpace.TYPE_GRAY;
+            int redOffset = bytes.getOffset() + bandOffsets[0];
+            int greenOffset = bytes.getOffset() + bandOffsets[gray ? 0 : 1];
+            int blueOffset = bytes.getOffset() + bandOffsets[gray ? 0 : 2];
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    int position = y * scanlineStride + x * pixelStride;
+                    store(planes, channels, pixelCount, y * width + x, data[redOffset + position] & 0xFF,
+                            data[greenOffset + position] & 0xFF, data[blueOffset + position] & 0xFF);
+                }
+            }
+        } else if (plainComponents) {
             // raw samples: getRGB() would gamma-convert grayscale through a linear colour space
             Raster raster = image.getRaster();
             int bands = raster.getNumBands();

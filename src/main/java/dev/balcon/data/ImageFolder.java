@@ -1,6 +1,7 @@
 package dev.balcon.data;
 
 import dev.balcon.BalconException;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -214,7 +215,7 @@ public final class ImageFolder {
                 && Files.isRegularFile(path);
     }
 
-    /** Size and mtime of a file, or -1 for both when it cannot be read (decoding will then skip it). */
+    /** Size and mtime of a file, or -1 for both when it cannot be read (decoding then reports it as such). */
     private static ImageFile describe(Path root, Path relativePath, int label) {
         try {
             BasicFileAttributes attributes = Files.readAttributes(root.resolve(relativePath),
@@ -271,11 +272,16 @@ public final class ImageFolder {
                 ? ProgressBar.builder().setTaskName("Decoding " + name).setInitialMax(files.size()).build()
                 : null) {
             IntStream.range(0, files.size()).parallel().forEach(i -> {
-                try {
-                    ImageDecoder.decode(root.resolve(files.get(i).relativePath()), channels, height, width, pixels,
-                            i * imageSize);
-                } catch (IOException e) {
-                    failures[i] = e instanceof NoSuchFileException ? "file not found" : e.getMessage();
+                ImageFile file = files.get(i);
+                if (file.sizeBytes() < 0) {
+                    failures[i] = "file not found or not readable";
+                } else {
+                    try {
+                        ImageDecoder.decode(root.resolve(file.relativePath()), channels, height, width, pixels,
+                                i * imageSize);
+                    } catch (IOException e) {
+                        failures[i] = reason(e);
+                    }
                 }
                 if (progress != null) {
                     progress.step();
@@ -315,6 +321,14 @@ public final class ImageFolder {
             DatasetCache.write(cacheFile, key, new DatasetCache.Entry(dataset, skipped));
         }
         return new LoadResult(dataset, skipped, false);
+    }
+
+    /** A non-empty description of a decoding failure; some decoders throw exceptions without a message. */
+    private static String reason(IOException e) {
+        if (e.getMessage() != null && !e.getMessage().isBlank()) {
+            return e.getMessage();
+        }
+        return e instanceof EOFException ? "unexpected end of file" : e.getClass().getSimpleName();
     }
 
     private static BalconException undecodable(SkippedFile file) {
