@@ -106,11 +106,11 @@ public final class BoundGaps {
                     // Supervised terms with the true class prototypes.
                     NDArray anchors = unit.reshape(b * k, d);
                     NDArray prototypeSim = anchors.matMul(unitPrototypesT);
-                    long[] rowLabels = new long[b * k];
-                    for (int row = 0; row < rowLabels.length; row++) {
-                        rowLabels[row] = labels[start + row / k];
+                    double[] ownClassIndicator = new double[b * k * classes];
+                    for (int row = 0; row < b * k; row++) {
+                        ownClassIndicator[row * classes + labels[start + row / k]] = 1;
                     }
-                    NDArray ownClass = chunk.create(rowLabels).oneHot(classes, 1f, 0f, DataType.FLOAT64);
+                    NDArray ownClass = chunk.create(ownClassIndicator, new Shape(b * k, classes));
                     NDArray ownSim = prototypeSim.mul(ownClass).sum(new int[] {1});
                     // Cosines lie in [-1, 1]: lowering the own class by 3 takes it out of the max.
                     NDArray otherMaxSim = prototypeSim.sub(ownClass.mul(3)).max(new int[] {1});
