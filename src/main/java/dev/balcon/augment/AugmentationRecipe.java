@@ -95,16 +95,12 @@ public record AugmentationRecipe(
         Params.range("crop scale", cropScale.min(), cropScale.max(), 0, true, 1);
         Params.range("crop ratio", cropRatio.min(), cropRatio.max(), 0, true, Double.MAX_VALUE);
         Params.probability("flip probability", flipProb);
-        if (!(rotationDegrees >= 0 && rotationDegrees <= 180)) {
-            throw new BalconException("rotation degrees must be in [0, 180], got " + rotationDegrees);
-        }
+        Params.rotationDegrees(rotationDegrees);
         Params.probability("jitter probability", jitterProb);
         Params.nonNegative("jitter brightness", brightness);
         Params.nonNegative("jitter contrast", contrast);
         Params.nonNegative("jitter saturation", saturation);
-        if (!(hue >= 0 && hue <= 0.5)) {
-            throw new BalconException("jitter hue must be in [0, 0.5], got " + hue);
-        }
+        Params.hue(hue);
         Params.probability("grayscale probability", grayscaleProb);
         Params.probability("blur probability", blurProb);
         Params.range("blur sigma", blurSigma.min(), blurSigma.max(), 0, true, Double.MAX_VALUE);
