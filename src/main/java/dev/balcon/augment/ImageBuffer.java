@@ -51,10 +51,12 @@ public final class ImageBuffer {
         return channels * height * width;
     }
 
+    /** The value at ({@code channel}, {@code y}, {@code x}). */
     public float get(int channel, int y, int x) {
         return data[(channel * height + y) * width + x];
     }
 
+    /** Sets the value at ({@code channel}, {@code y}, {@code x}). */
     public void set(int channel, int y, int x, float value) {
         data[(channel * height + y) * width + x] = value;
     }

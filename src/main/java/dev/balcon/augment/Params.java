@@ -32,6 +32,20 @@ final class Params {
         }
     }
 
+    static double rotationDegrees(double degrees) {
+        if (!(degrees >= 0 && degrees <= 180)) {
+            throw new BalconException("rotation degrees must be in [0, 180], got " + degrees);
+        }
+        return degrees;
+    }
+
+    static double hue(double hue) {
+        if (!(hue >= 0 && hue <= 0.5)) {
+            throw new BalconException("jitter hue must be in [0, 0.5], got " + hue);
+        }
+        return hue;
+    }
+
     static int positive(String name, int value) {
         if (value <= 0) {
             throw new BalconException(name + " must be > 0, got " + value);

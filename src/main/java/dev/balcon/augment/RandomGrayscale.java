@@ -18,11 +18,9 @@ public final class RandomGrayscale implements Augmentation {
         if (random.nextDouble() < p && image.channels == 3) {
             float[] data = image.data;
             int plane = image.height * image.width;
-            for (int i = 0; i < plane; i++) {
-                float gray = ColorJitter.luma(data[i], data[plane + i], data[2 * plane + i]);
-                data[i] = gray;
-                data[plane + i] = gray;
-                data[2 * plane + i] = gray;
+            float[] gray = ColorJitter.grayPlane(image);
+            for (int c = 0; c < 3; c++) {
+                System.arraycopy(gray, 0, data, c * plane, plane);
             }
         }
         return image;

@@ -1,6 +1,5 @@
 package dev.balcon.augment;
 
-import dev.balcon.BalconException;
 import java.util.SplittableRandom;
 
 /**
@@ -12,10 +11,7 @@ public final class RandomRotation implements Augmentation {
     private final double degrees;
 
     public RandomRotation(double degrees) {
-        if (!(degrees >= 0 && degrees <= 180)) {
-            throw new BalconException("rotation degrees must be in [0, 180], got " + degrees);
-        }
-        this.degrees = degrees;
+        this.degrees = Params.rotationDegrees(degrees);
     }
 
     @Override

@@ -1,14 +1,31 @@
 package dev.balcon.augment;
 
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Antialiased bilinear resampling of a box of an image to a new size, with the weights of PIL's (and
  * torchvision's {@code antialias=True}) triangle filter: plain bilinear with half-pixel centres when
  * enlarging, a triangle widened by the scale factor when shrinking. Separable: one horizontal pass over
- * the box's rows into the spare array, then one vertical pass back into {@code data}. The per-axis taps
- * are computed once per call, so the pixel loops only multiply and add.
+ * the box's rows into the spare array, then one vertical pass back into {@code data}. The taps of an axis
+ * depend only on its input and output lengths, so they are computed once and cached; the pixel loops
+ * only multiply and add.
  */
 final class Resampler {
+    /** Taps by {@code (inSize << 32) | outSize}; bounded by the few crop sizes an image allows. */
+    private static final ConcurrentHashMap<Long, AxisTaps> TAPS = new ConcurrentHashMap<>();
+
     private Resampler() {
+    }
+
+    /**
+     * For each output coordinate {@code o}: source pixels {@code first[o] .. first[o] + count[o] - 1}
+     * (relative to the box) with normalised weights {@code weights[o * stride ..]}.
+     */
+    record AxisTaps(int[] first, int[] count, float[] weights, int stride) {
+    }
+
+    static AxisTaps taps(int inSize, int outSize) {
+        return TAPS.computeIfAbsent(((long) inSize << 32) | outSize, key -> axisTaps(inSize, outSize));
     }
 
     /** Replaces {@code image} by its {@code box} resized to {@code outHeight x outWidth}. */
@@ -17,32 +34,32 @@ final class Resampler {
                 && outHeight == image.height && outWidth == image.width) {
             return; // the filter's weights are exactly the identity here
         }
-        double scaleX = box.width() / (double) outWidth;
-        double scaleY = box.height() / (double) outHeight;
-        int tapsX = maxTaps(scaleX);
-        int tapsY = maxTaps(scaleY);
-        float[] weights = image.floatTable(outWidth * tapsX + outHeight * tapsY);
-        int[] spans = image.intTable(2 * (outWidth + outHeight));
-        axisWeights(box.width(), outWidth, scaleX, tapsX, weights, 0, spans, 0);
-        int yWeights = outWidth * tapsX;
-        int ySpans = 2 * outWidth;
-        axisWeights(box.height(), outHeight, scaleY, tapsY, weights, yWeights, spans, ySpans);
-
+        AxisTaps horizontalTaps = taps(box.width(), outWidth);
+        AxisTaps verticalTaps = taps(box.height(), outHeight);
         int channels = image.channels;
         int boxHeight = box.height();
         float[] source = image.data;
         float[] rows = image.spare(channels * boxHeight * outWidth);
+        int[] firstX = horizontalTaps.first();
+        int[] countX = horizontalTaps.count();
+        float[] weightsX = horizontalTaps.weights();
+        int strideX = horizontalTaps.stride();
         for (int c = 0; c < channels; c++) {
             for (int r = 0; r < boxHeight; r++) {
                 int sourceRow = (c * image.height + box.top() + r) * image.width + box.left();
                 int targetRow = (c * boxHeight + r) * outWidth;
                 for (int x = 0; x < outWidth; x++) {
-                    int first = sourceRow + spans[2 * x];
-                    int count = spans[2 * x + 1];
-                    int w = x * tapsX;
-                    float sum = 0f;
-                    for (int t = 0; t < count; t++) {
-                        sum += weights[w + t] * source[first + t];
+                    int first = sourceRow + firstX[x];
+                    int count = countX[x];
+                    int w = x * strideX;
+                    float sum;
+                    if (count == 2) { // the usual case when enlarging
+                        sum = weightsX[w] * source[first] + weightsX[w + 1] * source[first + 1];
+                    } else {
+                        sum = 0f;
+                        for (int t = 0; t < count; t++) {
+                            sum += weightsX[w + t] * source[first + t];
+                        }
                     }
                     rows[targetRow + x] = sum;
                 }
@@ -53,17 +70,17 @@ final class Resampler {
         float[] target = image.data;
         for (int c = 0; c < channels; c++) {
             for (int y = 0; y < outHeight; y++) {
-                int first = spans[ySpans + 2 * y];
-                int count = spans[ySpans + 2 * y + 1];
-                int w = yWeights + y * tapsY;
+                int count = verticalTaps.count()[y];
+                int w = y * verticalTaps.stride();
+                float[] weightsY = verticalTaps.weights();
                 int targetRow = (c * outHeight + y) * outWidth;
-                int rowBase = (c * boxHeight + first) * outWidth;
-                float w0 = weights[w];
+                int rowBase = (c * boxHeight + verticalTaps.first()[y]) * outWidth;
+                float w0 = weightsY[w];
                 for (int x = 0; x < outWidth; x++) {
                     target[targetRow + x] = w0 * rows[rowBase + x];
                 }
                 for (int t = 1; t < count; t++) {
-                    float wt = weights[w + t];
+                    float wt = weightsY[w + t];
                     int row = rowBase + t * outWidth;
                     for (int x = 0; x < outWidth; x++) {
                         target[targetRow + x] += wt * rows[row + x];
@@ -75,38 +92,42 @@ final class Resampler {
         image.width = outWidth;
     }
 
-    /** Largest number of source pixels one output pixel can draw on (PIL's {@code ksize}). */
-    static int maxTaps(double scale) {
-        return (int) Math.ceil(Math.max(scale, 1.0)) * 2 + 1;
-    }
-
-    /**
-     * For each output coordinate {@code o}: the first source index ({@code spans[2o]}), the number of
-     * source pixels ({@code spans[2o+1]}) and their normalised weights ({@code weights[o * taps + t]}).
-     * Follows PIL's {@code precompute_coeffs} for the bilinear filter (support 1).
-     */
-    static void axisWeights(int inSize, int outSize, double scale, int taps, float[] weights, int weightOffset,
-            int[] spans, int spanOffset) {
+    /** PIL's {@code precompute_coeffs} for the bilinear filter (support 1), without zero-weight taps. */
+    private static AxisTaps axisTaps(int inSize, int outSize) {
+        double scale = inSize / (double) outSize;
         double filterScale = Math.max(scale, 1.0);
         double support = filterScale;
         double inverseFilterScale = 1.0 / filterScale;
+        int stride = (int) Math.ceil(support) * 2 + 1; // PIL's ksize: the widest window
+        int[] firsts = new int[outSize];
+        int[] counts = new int[outSize];
+        float[] weights = new float[outSize * stride];
         for (int o = 0; o < outSize; o++) {
             double center = (o + 0.5) * scale;
             int first = Math.max(0, (int) (center - support + 0.5));
             int end = Math.min(inSize, (int) (center + support + 0.5));
-            int count = end - first;
-            int w = weightOffset + o * taps;
+            // PIL's window may end in zero weights; dropping them leaves 2 taps when enlarging
+            while (end - first > 1 && triangle(first, center, inverseFilterScale) == 0) {
+                first++;
+            }
+            while (end - first > 1 && triangle(end - 1, center, inverseFilterScale) == 0) {
+                end--;
+            }
             double total = 0;
-            for (int t = 0; t < count; t++) {
-                double weight = Math.max(0.0, 1.0 - Math.abs((first + t - center + 0.5) * inverseFilterScale));
-                weights[w + t] = (float) weight;
-                total += weight;
+            for (int i = first; i < end; i++) {
+                total += triangle(i, center, inverseFilterScale);
             }
-            for (int t = 0; t < count; t++) {
-                weights[w + t] = (float) (weights[w + t] / total);
+            for (int i = first; i < end; i++) {
+                weights[o * stride + i - first] = (float) (triangle(i, center, inverseFilterScale) / total);
             }
-            spans[spanOffset + 2 * o] = first;
-            spans[spanOffset + 2 * o + 1] = count;
+            firsts[o] = first;
+            counts[o] = end - first;
         }
+        return new AxisTaps(firsts, counts, weights, stride);
+    }
+
+    /** The triangle filter's weight of source pixel {@code index} for an output centred at {@code center}. */
+    private static double triangle(int index, double center, double inverseFilterScale) {
+        return Math.max(0.0, 1.0 - Math.abs((index - center + 0.5) * inverseFilterScale));
     }
 }

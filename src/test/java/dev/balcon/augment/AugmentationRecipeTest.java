@@ -71,6 +71,9 @@ class AugmentationRecipeTest {
         String invalid = new ObjectMapper().writeValueAsString(recipe).replace("\"flipProb\":0.5", "\"flipProb\":2.0");
         assertThatThrownBy(() -> new ObjectMapper().readValue(invalid, AugmentationRecipe.class))
                 .hasRootCauseInstanceOf(BalconException.class);
+        String partial = new ObjectMapper().writeValueAsString(recipe).replace("\"flipProb\":0.5,", "");
+        assertThatThrownBy(() -> new ObjectMapper().readValue(partial, AugmentationRecipe.class))
+                .hasMessageContaining("flipProb");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.balcon.BalconException;
 import java.awt.Color;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -178,32 +179,51 @@ class ColourAugmentationTest {
 
     @Test
     void blurEqualsADirectTwoDimensionalConvolutionWithReflectPadding() {
-        int size = 5;
+        // {channels, height, width, kernel size}: interior and borders, and images narrower than the kernel
+        int[][] cases = {{2, 7, 9, 5}, {1, 3, 2, 5}, {3, 1, 4, 3}, {1, 12, 10, 7}};
         double sigma = 1.3;
-        ImageBuffer image = TestImages.noise(2, 7, 9, 11);
-        ImageBuffer original = new ImageBuffer(2, 7, 9, TestImages.copy(image));
-        new GaussianBlur(size, 0.1, 2.0, 1.0).blur(image, sigma);
-        double[] kernel = new double[size];
-        double total = 0;
-        for (int t = 0; t < size; t++) {
-            kernel[t] = Math.exp(-0.5 * Math.pow((t - 2) / sigma, 2));
-            total += kernel[t];
-        }
-        for (int c = 0; c < 2; c++) {
-            for (int y = 0; y < 7; y++) {
-                for (int x = 0; x < 9; x++) {
-                    double expected = 0;
-                    for (int dy = -2; dy <= 2; dy++) {
-                        for (int dx = -2; dx <= 2; dx++) {
-                            int sy = Math.abs(y + dy) > 6 ? 12 - (y + dy) : Math.abs(y + dy);
-                            int sx = Math.abs(x + dx) > 8 ? 16 - (x + dx) : Math.abs(x + dx);
-                            expected += kernel[dy + 2] * kernel[dx + 2] / (total * total) * original.get(c, sy, sx);
+        for (int[] shape : cases) {
+            int channels = shape[0];
+            int height = shape[1];
+            int width = shape[2];
+            int size = shape[3];
+            int radius = size / 2;
+            ImageBuffer image = TestImages.noise(channels, height, width, 11);
+            ImageBuffer original = new ImageBuffer(channels, height, width, TestImages.copy(image));
+            new GaussianBlur(size, 0.1, 2.0, 1.0).blur(image, sigma);
+            double[] kernel = new double[size];
+            double total = 0;
+            for (int t = 0; t < size; t++) {
+                kernel[t] = Math.exp(-0.5 * Math.pow((t - radius) / sigma, 2));
+                total += kernel[t];
+            }
+            for (int c = 0; c < channels; c++) {
+                for (int y = 0; y < height; y++) {
+                    for (int x = 0; x < width; x++) {
+                        double expected = 0;
+                        for (int dy = -radius; dy <= radius; dy++) {
+                            for (int dx = -radius; dx <= radius; dx++) {
+                                double weight = kernel[dy + radius] * kernel[dx + radius] / (total * total);
+                                expected += weight * original.get(c, mirror(y + dy, height), mirror(x + dx, width));
+                            }
                         }
+                        assertThat((double) image.get(c, y, x)).as("%s at %d,%d,%d", Arrays.toString(shape), c, y, x)
+                                .isCloseTo(expected, within(1e-5));
                     }
-                    assertThat((double) image.get(c, y, x)).isCloseTo(expected, within(1e-5));
                 }
             }
         }
+    }
+
+    /** Reflection about the first and last pixel, folded as often as needed. */
+    private static int mirror(int index, int size) {
+        if (size == 1) {
+            return 0;
+        }
+        while (index < 0 || index >= size) {
+            index = index < 0 ? -index : 2 * (size - 1) - index;
+        }
+        return index;
     }
 
     @Test
