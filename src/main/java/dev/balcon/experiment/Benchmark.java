@@ -1,5 +1,7 @@
 package dev.balcon.experiment;
 
+import dev.balcon.augment.Normalization;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.balcon.augment.AugmentationPipeline;
@@ -70,7 +72,7 @@ public final class Benchmark {
                     new SgdMomentum(model.trainableParameters(), config.momentum(), config.weightDecay()),
                     new ContrastiveLoss(config.lossConfig()));
             AugmentationPipeline pipeline = config.augmentationRecipe()
-                    .build(train.channels(), train.height(), train.width(), Datasets.normalization(train));
+                    .build(train.channels(), train.height(), train.width(), Normalization.of(train));
             double[] millis = new double[steps];
             try (TwoViewLoader loader = new TwoViewLoader(train, pipeline, config.batchSize(), config.seed(),
                     config.workers(), 2 * config.workers())) {
@@ -125,7 +127,7 @@ public final class Benchmark {
 
     private static TwoViewBatch fixedBatch(PretrainConfig config, ImageDataset train) {
         AugmentationPipeline pipeline = config.augmentationRecipe()
-                .build(train.channels(), train.height(), train.width(), Datasets.normalization(train));
+                .build(train.channels(), train.height(), train.width(), Normalization.of(train));
         int viewSize = train.imageSize();
         float[] view1 = new float[config.batchSize() * viewSize];
         float[] view2 = new float[config.batchSize() * viewSize];

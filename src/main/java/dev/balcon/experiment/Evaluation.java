@@ -25,7 +25,7 @@ public final class Evaluation {
     /** As {@link #knnOfRun(RunDirectory, KnnClassifier)}, on splits the caller has already loaded. */
     public static KnnResult knnOfRun(RunDirectory run, DatasetSplits splits, KnnClassifier knn) {
         PretrainConfig config = run.readConfig();
-        Normalization normalization = Datasets.normalization(splits.train());
+        Normalization normalization = Normalization.of(splits.train());
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(splits.train().channels()),
                      splits.train().height(), splits.train().width(), manager, config.seed())) {
@@ -36,7 +36,7 @@ public final class Evaluation {
 
     /** The same encoder, untrained (initialised with the run's seed): what the architecture gives for free. */
     public static KnnResult knnOfRandomInit(PretrainConfig config, DatasetSplits splits, KnnClassifier knn) {
-        Normalization normalization = Datasets.normalization(splits.train());
+        Normalization normalization = Normalization.of(splits.train());
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(splits.train().channels()),
                      splits.train().height(), splits.train().width(), manager, config.seed())) {
@@ -46,7 +46,7 @@ public final class Evaluation {
 
     /** Normalised pixels as features. */
     public static KnnResult knnOfPixels(DatasetSplits splits, KnnClassifier knn) {
-        Normalization normalization = Datasets.normalization(splits.train());
+        Normalization normalization = Normalization.of(splits.train());
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray memory = FeatureExtractor.rawPixels(splits.train(), normalization, manager);
             NDArray queries = FeatureExtractor.rawPixels(splits.test(), normalization, manager);

@@ -1,5 +1,7 @@
 package dev.balcon.experiment;
 
+import dev.balcon.augment.Normalization;
+
 import dev.balcon.data.DatasetSplits;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
@@ -22,7 +24,7 @@ public final class PretrainRun {
         PretrainConfig effective = resume && Files.isRegularFile(run.config()) ? run.readConfig() : config;
         effective.validate();
         DatasetSplits splits = Datasets.load(effective.dataset(), effective.dataDir(), effective.trainLimit());
-        return new Pretrainer(effective, splits.train(), Datasets.normalization(splits.train()), run)
+        return new Pretrainer(effective, splits.train(), Normalization.of(splits.train()), run)
                 .showProgress(showProgress)
                 .run(resume);
     }
