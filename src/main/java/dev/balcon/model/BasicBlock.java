@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
@@ -28,14 +27,14 @@ final class BasicBlock extends AbstractBlock {
 
     BasicBlock(int inChannels, int outChannels, int stride) {
         super(VERSION);
-        residual = addChildBlock("residual", new SequentialBlock()
+        residual = addChildBlock("residual", new ReleasingSequentialBlock()
                 .add(conv(outChannels, 3, stride))
                 .add(batchNorm())
                 .add(Activation.reluBlock())
                 .add(conv(outChannels, 3, 1))
                 .add(batchNorm()));
         projectionShortcut = stride != 1 || inChannels != outChannels
-                ? addChildBlock("shortcut", new SequentialBlock().add(conv(outChannels, 1, stride)).add(batchNorm()))
+                ? addChildBlock("shortcut", new ReleasingSequentialBlock().add(conv(outChannels, 1, stride)).add(batchNorm()))
                 : null;
     }
 
@@ -60,10 +59,18 @@ final class BasicBlock extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray residualOut = residual.forward(parameterStore, inputs, training, params).singletonOrThrow();
-        NDArray shortcutOut = projectionShortcut == null
-                ? inputs.singletonOrThrow()
-                : projectionShortcut.forward(parameterStore, inputs, training, params).singletonOrThrow();
-        return new NDList(Activation.relu(residualOut.add(shortcutOut)));
+        // In place, like torchvision's "out += identity": autograd does not need the batch-norm output.
+        if (projectionShortcut == null) {
+            residualOut.addi(inputs.singletonOrThrow());
+        } else {
+            try (NDArray shortcutOut =
+                    projectionShortcut.forward(parameterStore, inputs, training, params).singletonOrThrow()) {
+                residualOut.addi(shortcutOut);
+            }
+        }
+        try (residualOut) {
+            return new NDList(Activation.relu(residualOut));
+        }
     }
 
     @Override

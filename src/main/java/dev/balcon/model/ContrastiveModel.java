@@ -98,7 +98,7 @@ public final class ContrastiveModel implements AutoCloseable {
 
     private static Block buildBackbone(ModelConfig config) {
         ResNetConfig resnet = config.backbone();
-        SequentialBlock net = new SequentialBlock()
+        SequentialBlock net = new ReleasingSequentialBlock()
                 .add(BasicBlock.conv(resnet.stemWidth(), 3, 1))
                 .add(BasicBlock.batchNorm())
                 .add(Activation.reluBlock());
@@ -123,7 +123,7 @@ public final class ContrastiveModel implements AutoCloseable {
         // PyTorch's default Linear bias init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
         output.setInitializer(
                 new UniformInitializer((float) (1 / Math.sqrt(config.projectorHiddenDim()))), Parameter.Type.BIAS);
-        SequentialBlock mlp = new SequentialBlock()
+        SequentialBlock mlp = new ReleasingSequentialBlock()
                 .add(Linear.builder().setUnits(config.projectorHiddenDim()).optBias(false).build())
                 .add(BasicBlock.batchNorm())
                 .add(Activation.reluBlock())

@@ -89,6 +89,44 @@ class ContrastiveModelTest {
     }
 
     @Test
+    void matchesThePyTorchPeerOnFixedWeights() {
+        // Expected values: bench/peer_simclr.py's ContrastiveModel("resnet-small", 2, 1, 8, 4) in torch 1.13 with
+        // parameter k (in model.parameters() order) set to 0.3 sin(0.9 j + 1.7 k + 0.1) at flat index j, default
+        // running statistics, and input sin(0.37 j); eval() then train() forward.
+        float[] evalProjections = {-2.1133527e-01f, -4.2819089e-01f, -3.1730717e-01f, 3.9037496e-02f,
+            -2.1133529e-01f, -4.2819089e-01f, -3.1730717e-01f, 3.9037541e-02f};
+        float[] trainFeatures = {2.2247162e-01f, 0f, 0f, 6.5814182e-03f, 1.6105491e-01f, 1.4735033e-01f,
+            6.1981583e-01f, 0f, 0f, 0f, 5.3516304e-01f, 8.3321258e-02f, 1.5205629e-01f, 1.9374907e-02f, 0f, 0f,
+            0f, 0f, 0f, 5.2887678e-02f, 6.5476370e-01f, 8.0742264e-01f, 0f, 0f,
+            0f, 0f, 0f, 7.4199080e-01f, 7.9780954e-01f, 3.3620518e-01f, 0f, 0f};
+        float[] trainProjections = {-1.6297068e-01f, -4.9353486e-01f, -4.4517604e-01f, -5.1196814e-02f,
+            -2.5764167e-01f, -3.6207190e-01f, -1.9055367e-01f, 1.2713988e-01f};
+        ModelConfig config = new ModelConfig(ResNetConfig.named("resnet-small", 2), 1, 8, 4);
+        try (NDManager m = manager.newSubManager();
+                ContrastiveModel model = ContrastiveModel.create(config, 8, 8, m, 1)) {
+            List<Parameter> parameters = model.trainableParameters();
+            assertThat(parameters).hasSize(44);
+            for (int k = 0; k < parameters.size(); k++) {
+                float[] values = new float[Math.toIntExact(parameters.get(k).getArray().size())];
+                for (int j = 0; j < values.length; j++) {
+                    values[j] = (float) (0.3 * Math.sin(0.9 * j + 1.7 * k + 0.1));
+                }
+                parameters.get(k).getArray().set(values);
+            }
+            float[] input = new float[2 * 64];
+            for (int j = 0; j < input.length; j++) {
+                input[j] = (float) Math.sin(0.37 * j);
+            }
+            NDArray x = m.create(input, new Shape(2, 1, 8, 8));
+
+            assertThat(model.project(x).toFloatArray()).containsExactly(evalProjections, within(1e-5f));
+            NDList training = model.forward(new ParameterStore(m, false), x, true);
+            assertThat(training.get(0).toFloatArray()).containsExactly(trainFeatures, within(1e-5f));
+            assertThat(training.get(1).toFloatArray()).containsExactly(trainProjections, within(1e-5f));
+        }
+    }
+
+    @Test
     void initialisationFollowsTorchvision() {
         ModelConfig config = new ModelConfig(ResNetConfig.named("resnet18"), 3, 2048, 128);
         try (NDManager m = manager.newSubManager();

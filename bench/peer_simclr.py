@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""PyTorch peer of balcon's SimCLR training step, the speed target balcon is measured against.
+
+Same architecture as dev.balcon.model.ContrastiveModel: a ResNet with the CIFAR stem (3x3 conv stride 1,
+BN, ReLU, no max-pool), BasicBlocks, stages of widths w, 2w, 4w, 8w with strides 1, 2, 2, 2, global
+average pooling, then the projector Linear(no bias) -> BN -> ReLU -> Linear(no bias) -> BN -> ReLU ->
+Linear(bias). Convolutions are initialised kaiming-normal (fan_out) as in torchvision.
+
+Loss: NT-Xent (tau 0.5) over both views; optimiser: SGD, momentum 0.9, weight decay 5e-4.
+Each view goes through the network in its own forward pass (batch-norm statistics per view).
+
+Modes:
+  step  times the compute step alone (forward both views + loss + backward + optimiser step) on fixed
+        random tensors: warm-up steps, then the median of --steps steps.
+  e2e   trains on Fashion-MNIST (IDX files read with numpy) with torchvision's SimCLR-style augmentations
+        in a DataLoader with 2 workers, for --steps steps after the warm-up ones.
+Both print one JSON line.
+
+Run with Debian's interpreter (python3-torch 1.13, python3-torchvision 0.14):
+  /usr/bin/python3 bench/peer_simclr.py --mode step --arch resnet-small --width 32 --batch 256
+"""
+import argparse
+import gzip
+import json
+import os
+import resource
+import statistics
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"
+DEPTHS = {"resnet-small": 1, "resnet18": 2}
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, in_channels, out_channels, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.relu = nn.ReLU(inplace=True)
+        if stride != 1 or in_channels != out_channels:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride, bias=False), nn.BatchNorm2d(out_channels))
+        else:
+            self.shortcut = nn.Identity()
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += self.shortcut(x)
+        return self.relu(out)
+
+
+class ContrastiveModel(nn.Module):
+    def __init__(self, arch, width, in_channels, proj_hidden, proj_out):
+        super().__init__()
+        widths = [width, 2 * width, 4 * width, 8 * width]
+        layers = [nn.Conv2d(in_channels, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+        channels = width
+        for stage, stage_width in enumerate(widths):
+            for block in range(DEPTHS[arch]):
+                layers.append(BasicBlock(channels, stage_width, 2 if stage > 0 and block == 0 else 1))
+                channels = stage_width
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+        self.backbone = nn.Sequential(*layers)
+        self.projector = nn.Sequential(
+            nn.Linear(channels, proj_hidden, bias=False), nn.BatchNorm1d(proj_hidden), nn.ReLU(inplace=True),
+            nn.Linear(proj_hidden, proj_hidden, bias=False), nn.BatchNorm1d(proj_hidden), nn.ReLU(inplace=True),
+            nn.Linear(proj_hidden, proj_out))
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, x):
+        features = self.backbone(x)
+        return features, self.projector(features)
+
+
+def nt_xent(z1, z2, tau):
+    n = z1.shape[0]
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    logits = (z @ z.t()) / tau
+    logits = logits.masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
+    positives = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+    return F.cross_entropy(logits, positives)
+
+
+def train_step(model, optimizer, view1, view2, tau):
+    optimizer.zero_grad(set_to_none=True)
+    _, z1 = model(view1)
+    _, z2 = model(view2)
+    loss = nt_xent(z1, z2, tau)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def read_idx_images(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    count, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
+    return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(count, rows, cols)
+
+
+class TwoViewFashionMnist(torch.utils.data.Dataset):
+    def __init__(self, images, size):
+        from torchvision import transforms as T
+        self.images = images
+        self.transform = T.Compose([
+            T.RandomResizedCrop(size, scale=(0.08, 1.0)),
+            T.RandomHorizontalFlip(),
+            T.RandomApply([T.ColorJitter(0.4, 0.4)], p=0.8),
+            T.RandomApply([T.GaussianBlur(3, (0.1, 2.0))], p=0.5),
+            T.ToTensor(),
+            T.Normalize((0.2860,), (0.3530,)),
+        ])
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, index):
+        from PIL import Image
+        image = Image.fromarray(self.images[index], mode="L")
+        return self.transform(image), self.transform(image)
+
+
+def peak_rss_mb(who=resource.RUSAGE_SELF):
+    return resource.getrusage(who).ru_maxrss / 1024.0  # kilobytes on Linux
+
+
+def run_step_mode(args, model, optimizer):
+    generator = torch.Generator().manual_seed(args.seed)
+    shape = (args.batch, args.in_channels, args.size, args.size)
+    view1, view2 = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
+    for _ in range(args.warmup):
+        train_step(model, optimizer, view1, view2, args.tau)
+    times, cpu_times = [], []
+    for _ in range(args.steps):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        train_step(model, optimizer, view1, view2, args.tau)
+        times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
+    median = statistics.median(times)
+    # CPU time (all threads) is reported too: on a shared machine it is less disturbed by other processes
+    return {"mode": "step", "views_per_s": 2 * args.batch / median, "ms_per_step_median": 1000 * median,
+            "ms_per_step_min": 1000 * min(times), "cpu_ms_per_step_median": 1000 * statistics.median(cpu_times),
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def run_e2e_mode(args, model, optimizer):
+    if args.in_channels != 1 or args.size != 28:
+        raise SystemExit("--mode e2e trains on Fashion-MNIST: needs --in-channels 1 --size 28")
+    images = read_idx_images(os.path.join(FASHION_MNIST_DIR, "train-images-idx3-ubyte.gz"))
+    loader = torch.utils.data.DataLoader(
+        TwoViewFashionMnist(images, args.size), batch_size=args.batch, shuffle=True, drop_last=True,
+        num_workers=args.workers,
+        generator=torch.Generator().manual_seed(args.seed))
+    batches = iter(loader)
+
+    def next_batch():
+        nonlocal batches
+        try:
+            return next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            return next(batches)
+
+    losses = []
+    for _ in range(args.warmup):
+        view1, view2 = next_batch()
+        losses.append(train_step(model, optimizer, view1, view2, args.tau))
+    step_times = []
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        step_start = time.perf_counter()
+        view1, view2 = next_batch()  # waiting for the loader counts: this is the end-to-end rate
+        losses.append(train_step(model, optimizer, view1, view2, args.tau))
+        step_times.append(time.perf_counter() - step_start)
+    elapsed = time.perf_counter() - start
+    del batches  # joins the workers, so that their peak memory is counted below
+    images_per_s = args.steps * args.batch / elapsed
+    return {"mode": "e2e", "images_per_s": images_per_s, "views_per_s": 2 * images_per_s,
+            "ms_per_step_median": 1000 * statistics.median(step_times), "loss_first": losses[0],
+            "loss_last": losses[-1], "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_largest_worker_mb": peak_rss_mb(resource.RUSAGE_CHILDREN)}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=["step", "e2e"], default="step")
+    parser.add_argument("--arch", choices=sorted(DEPTHS), default="resnet-small")
+    parser.add_argument("--width", type=int, default=32)
+    parser.add_argument("--in-channels", type=int, default=1)
+    parser.add_argument("--size", type=int, default=28)
+    parser.add_argument("--proj-hidden", type=int, default=512)
+    parser.add_argument("--proj-out", type=int, default=128)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--tau", type=float, default=0.5)
+    parser.add_argument("--lr", type=float, default=0.3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    model = ContrastiveModel(args.arch, args.width, args.in_channels, args.proj_hidden, args.proj_out).train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay=5e-4)
+    result = run_step_mode(args, model, optimizer) if args.mode == "step" else run_e2e_mode(args, model, optimizer)
+    result.update({"arch": args.arch, "width": args.width, "batch": args.batch, "threads": args.threads,
+                   "torch": torch.__version__})
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
