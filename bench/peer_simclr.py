@@ -7,7 +7,8 @@ average pooling, then the projector Linear(no bias) -> BN -> ReLU -> Linear(no b
 Linear(bias). Convolutions are initialised kaiming-normal (fan_out) as in torchvision.
 
 Loss: NT-Xent (tau 0.5) over both views; optimiser: SGD, momentum 0.9, weight decay 5e-4.
-Each view goes through the network in its own forward pass (batch-norm statistics per view).
+Both views go through the network in one forward pass (batch-norm statistics over all 2N views, as in
+SimCLR and as balcon does).
 
 Modes:
   step  times the compute step alone (forward both views + loss + backward + optimiser step) on fixed
@@ -93,8 +94,8 @@ def nt_xent(z1, z2, tau):
 
 def train_step(model, optimizer, view1, view2, tau):
     optimizer.zero_grad(set_to_none=True)
-    _, z1 = model(view1)
-    _, z2 = model(view2)
+    _, z = model(torch.cat([view1, view2]))
+    z1, z2 = z.chunk(2)
     loss = nt_xent(z1, z2, tau)
     loss.backward()
     optimizer.step()
@@ -109,13 +110,14 @@ def read_idx_images(path):
 
 
 class TwoViewFashionMnist(torch.utils.data.Dataset):
-    def __init__(self, images, size):
+    def __init__(self, images, size, crop_min, jitter):
         from torchvision import transforms as T
         self.images = images
+        # balcon's `simclr` recipe on one channel: crop, flip, brightness/contrast jitter (p 0.8), blur (p 0.5)
         self.transform = T.Compose([
-            T.RandomResizedCrop(size, scale=(0.08, 1.0)),
+            T.RandomResizedCrop(size, scale=(crop_min, 1.0)),
             T.RandomHorizontalFlip(),
-            T.RandomApply([T.ColorJitter(0.4, 0.4)], p=0.8),
+            T.RandomApply([T.ColorJitter(jitter, jitter)], p=0.8),
             T.RandomApply([T.GaussianBlur(3, (0.1, 2.0))], p=0.5),
             T.ToTensor(),
             T.Normalize((0.2860,), (0.3530,)),
@@ -158,7 +160,7 @@ def run_e2e_mode(args, model, optimizer):
         raise SystemExit("--mode e2e trains on Fashion-MNIST: needs --in-channels 1 --size 28")
     images = read_idx_images(os.path.join(FASHION_MNIST_DIR, "train-images-idx3-ubyte.gz"))
     loader = torch.utils.data.DataLoader(
-        TwoViewFashionMnist(images, args.size), batch_size=args.batch, shuffle=True, drop_last=True,
+        TwoViewFashionMnist(images, args.size, args.crop_min, args.jitter), batch_size=args.batch, shuffle=True, drop_last=True,
         num_workers=args.workers,
         generator=torch.Generator().manual_seed(args.seed))
     batches = iter(loader)
@@ -208,6 +210,8 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--crop-min", type=float, default=0.2, help="RandomResizedCrop lower scale bound")
+    parser.add_argument("--jitter", type=float, default=0.8, help="brightness and contrast jitter strength")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
