@@ -43,7 +43,7 @@ final class BoundsCommand implements Callable<Integer> {
                 gaps.attractGap(), gaps.attractViolations());
         out.printf("| repelling   | %8.4f | %8.4f | %8.4f | %10d |%n", gaps.repelTerm(), gaps.repelBound(),
                 gaps.repelGap(), gaps.repelViolations());
-        out.printf("supervised objective %.4f <= self-supervised bound %.4f%n", gaps.supervisedObjective(),
+        out.printf("supervised objective %.4f, its self-supervised bound %.4f%n", gaps.supervisedObjective(),
                 gaps.selfSupervisedBound());
         out.printf("prototype bias: backbone %.4f, backbone L2-normalised %.4f, projector L2-normalised %.4f%n",
                 measurement.backbone().bias(), measurement.backboneNormalized().bias(),

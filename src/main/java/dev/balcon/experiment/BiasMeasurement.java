@@ -229,7 +229,7 @@ public final class BiasMeasurement {
                 report.seconds()));
         out.append("| space                              | bias      | range        |\n");
         out.append("|------------------------------------|-----------|--------------|\n");
-        row(out, "backbone features (paper's scale)", report.backbone().bias(), "feature units");
+        row(out, "backbone features (paper's scale)", report.backbone().bias(), "feature norm");
         row(out, "backbone features, L2-normalised", report.backboneNormalized().bias(), "0 to 2");
         row(out, "projector outputs, L2-normalised", report.projectorNormalized().bias(), "0 to 2");
         return out.toString();

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 
 import static dev.balcon.cli.CommandLineErrorsTest.balcon;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** The instrument verbs (bias, bounds, bias-plot) and the bound monitor of pretrain, end to end on a tiny dataset. */
 class InstrumentsCommandTest {
@@ -73,6 +74,22 @@ class InstrumentsCommandTest {
         assertThat(outcome.out()).contains("10 probe images x 3 views (30 anchors)", "attracting", "repelling");
         JsonNode stored = new RunDirectory(runDir).readResults().get("bounds");
         assertThat(stored.get("gaps").get("anchors").asLong()).isEqualTo(30);
+    }
+
+    /** Same probe, same views, same parameters (the checkpoint of the last epoch): the same numbers as the monitor. */
+    @Test
+    void boundsOnTheMonitorsProbeRepeatsTheLastEpochRow() throws IOException {
+        assertThat(balcon("bounds", "--run-dir", runDir.toString(), "--probe-size", "20", "--probe-views", "3").status())
+                .isZero();
+        JsonNode gaps = new RunDirectory(runDir).readResults().get("bounds").get("gaps");
+        JsonNode lastEpoch;
+        try (Stream<String> lines = Files.lines(runDir.resolve("metrics.jsonl"))) {
+            lastEpoch = lines.filter(line -> line.contains("\"type\":\"epoch\"")).map(InstrumentsCommandTest::json)
+                    .reduce((first, second) -> second).orElseThrow();
+        }
+        assertThat(gaps.get("attractGap").asDouble()).isCloseTo(lastEpoch.get("attract_gap").asDouble(), within(1e-6));
+        assertThat(gaps.get("repelGap").asDouble()).isCloseTo(lastEpoch.get("repel_gap").asDouble(), within(1e-6));
+        assertThat(gaps.get("repelViolations").asLong()).isEqualTo(lastEpoch.get("repel_violations").asLong());
     }
 
     @Test
