@@ -25,26 +25,43 @@ import java.util.stream.IntStream;
  * the model {@link #VIEWS_PER_FORWARD} at a time in inference mode (batch-norm running statistics); one
  * forward pass gives both spaces. Native memory stays bounded by one batch; the results live on the Java heap
  * ({@code N K (D_backbone + D_projector)} floats).
- *
- * @param backbone     backbone features, row-major [N, K, backboneDim]
- * @param projector    projector outputs, row-major [N, K, projectorDim]
- * @param labels       the class of each image, in the order of the rows
- * @param numClasses   the number of classes of the dataset
- * @param views        K, the views per image
- * @param backboneDim  length of a backbone feature vector
- * @param projectorDim length of a projector output
  */
-public record AugmentedViews(float[] backbone, float[] projector, int[] labels, int numClasses, int views,
-                             int backboneDim, int projectorDim) {
+public final class AugmentedViews {
 
     /** Views per forward pass: large enough to keep the matrix kernels busy, small enough for bounded memory. */
     public static final int VIEWS_PER_FORWARD = 512;
 
     private static final long VIEW_SALT = 0x62696173L; // "bias": keeps these draws apart from the training loader's
 
+    /** Backbone features, row-major [N, K, backboneDim]. */
+    private final float[] backbone;
+    /** Projector outputs, row-major [N, K, projectorDim]. */
+    private final float[] projector;
+    private final int[] labels;
+    private final int numClasses;
+    private final int views;
+    private final int backboneDim;
+    private final int projectorDim;
+
+    private AugmentedViews(float[] backbone, float[] projector, int[] labels, int numClasses, int views,
+                           int backboneDim, int projectorDim) {
+        this.backbone = backbone;
+        this.projector = projector;
+        this.labels = labels;
+        this.numClasses = numClasses;
+        this.views = views;
+        this.backboneDim = backboneDim;
+        this.projectorDim = projectorDim;
+    }
+
     /** N, the number of images. */
     public int images() {
         return labels.length;
+    }
+
+    /** K, the views per image. */
+    public int views() {
+        return views;
     }
 
     /**
