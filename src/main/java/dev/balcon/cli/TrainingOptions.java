@@ -77,12 +77,25 @@ final class TrainingOptions {
     @Option(names = "--workers", defaultValue = "2", description = "Augmentation threads (default: ${DEFAULT-VALUE}).")
     int workers;
 
+    @Option(names = "--monitor-bounds", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "After every epoch, measure the bound gaps and the prototype bias on a class-balanced probe of "
+                    + "the test split; they join the epoch rows of metrics.jsonl and gaps.png (default: on; "
+                    + "--no-monitor-bounds to switch off).")
+    boolean boundMonitor;
+
+    @Option(names = "--probe-size", defaultValue = "1000", description = "Probe images for --monitor-bounds (default: ${DEFAULT-VALUE}).")
+    int probeSize;
+
+    @Option(names = "--probe-views", defaultValue = "4", description = "Augmented views per probe image, >= 2 (default: ${DEFAULT-VALUE}).")
+    int probeViews;
+
     PretrainConfig toConfig() {
         if (cropScale.length != 2) {
             throw new dev.balcon.BalconException("--crop-scale expects MIN,MAX, got " + cropScale.length + " values");
         }
         return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut,
                 loss, tau, alpha, lambda, nu, similarity, recipe, cropScale[0], cropScale[1],
-                epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers);
+                epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers,
+                boundMonitor, probeSize, probeViews);
     }
 }

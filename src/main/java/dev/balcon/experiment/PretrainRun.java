@@ -1,7 +1,6 @@
 package dev.balcon.experiment;
 
 import dev.balcon.augment.Normalization;
-
 import dev.balcon.data.DatasetSplits;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
@@ -24,9 +23,17 @@ public final class PretrainRun {
         PretrainConfig effective = resume && Files.isRegularFile(run.config()) ? run.readConfig() : config;
         effective.validate();
         DatasetSplits splits = Datasets.load(effective.dataset(), effective.dataDir(), effective.trainLimit());
-        return new Pretrainer(effective, splits.train(), Normalization.of(splits.train()), run)
-                .showProgress(showProgress)
-                .run(resume);
+        Normalization normalization = Normalization.of(splits.train());
+        Pretrainer pretrainer = new Pretrainer(effective, splits.train(), normalization, run).showProgress(showProgress);
+        if (effective.boundMonitor()) {
+            pretrainer.addMonitor(BoundMonitor.of(effective, splits.test(), normalization, effective.probeSize(),
+                    effective.probeViews()));
+        }
+        PretrainResult result = pretrainer.run(resume);
+        if (effective.boundMonitor()) {
+            BoundMonitor.writeGapsPlot(run);
+        }
+        return result;
     }
 
     public static String summary(PretrainResult result, Path runDir) {

@@ -36,6 +36,9 @@ import dev.balcon.model.ResNetConfig;
  * @param warmupEpochs    linear warm-up length in epochs (fractions allowed)
  * @param seed            seed of initialisation, shuffling and augmentation
  * @param workers         augmentation threads
+ * @param boundMonitor    measure the bound gaps and the prototype bias on a probe set after every epoch
+ * @param probeSize       images in that probe (class-balanced, from the test split)
+ * @param probeViews      augmented views per probe image, >= 2
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -44,7 +47,8 @@ public record PretrainConfig(
         String loss, Double tau, Double alpha, Double lambda, Double nu, String similarity,
         String recipe, double cropScaleMin, double cropScaleMax,
         int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
-        double warmupEpochs, long seed, int workers) {
+        double warmupEpochs, long seed, int workers,
+        boolean boundMonitor, int probeSize, int probeViews) {
 
     public PretrainConfig {
         if (epochs < 1) {
@@ -68,6 +72,15 @@ public record PretrainConfig(
         if (width < 1 || projectorHidden < 1 || projectorOut < 1) {
             throw new BalconException("--width, --proj-hidden and --proj-out must be >= 1, got "
                     + width + ", " + projectorHidden + ", " + projectorOut);
+        }
+        // Checked only when the monitor is on: a config.json written before these fields existed reads them as
+        // false / 0 / 0 and must stay readable.
+        if (boundMonitor && probeSize < 2) {
+            throw new BalconException("--probe-size must be >= 2 images, got " + probeSize);
+        }
+        if (boundMonitor && probeViews < 2) {
+            throw new BalconException("--probe-views must be >= 2 (the bounds compare each view with the other views"
+                    + " of its image), got " + probeViews);
         }
     }
 
