@@ -59,13 +59,15 @@ public final class LinearProbe {
         checkShapes(trainFeatures, trainLabels, testFeatures, testLabels, numClasses);
         int featureDim = (int) trainFeatures.getShape().get(1);
         try (NDManager scope = trainFeatures.getManager().newSubManager()) {
-            NDArray train = asFloat(trainFeatures, scope);
-            NDArray test = asFloat(testFeatures, scope);
-            NDArray mean = train.mean(new int[] {0});
-            NDArray centred = train.sub(mean);
-            NDArray std = centred.square().mean(new int[] {0}).sqrt().maximum(MIN_STD);
-            NDArray trainStandardised = centred.div(std);
-            NDArray testStandardised = test.sub(mean).div(std);
+            // In place on private copies: at 60,000 x 784 every extra copy is 188 MB.
+            NDArray trainStandardised = asFloat(trainFeatures, scope);
+            NDArray mean = trainStandardised.mean(new int[] {0});
+            trainStandardised.subi(mean);
+            NDArray squares = trainStandardised.square();
+            NDArray std = squares.mean(new int[] {0}).sqrt().maximum(MIN_STD);
+            squares.close();
+            trainStandardised.divi(std);
+            NDArray testStandardised = asFloat(testFeatures, scope).subi(mean).divi(std);
 
             SoftmaxObjective objective = new SoftmaxObjective(trainStandardised, trainLabels, numClasses, l2);
             Lbfgs.Outcome fit = new Lbfgs(HISTORY, maxIterations, GRADIENT_TOLERANCE, VALUE_TOLERANCE)

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.stream.IntStream;
+
 /**
  * Mean softmax cross-entropy of a linear classifier plus an L2 penalty on its weights,
  * f(W, b) = (1/N) sum_i -log softmax(x_i W + b)[y_i] + (l2 / 2) |W|^2, with its analytic gradient
@@ -11,6 +13,8 @@ import ai.djl.ndarray.types.Shape;
  * [D, C], then b [C]. The two matrix products per evaluation run on the NDArray engine, the rest in Java.
  */
 final class SoftmaxObjective implements Lbfgs.Objective {
+    private static final int SOFTMAX_BLOCKS = 16;
+
     private final NDArray features;
     private final int[] labels;
     private final int featureDim;
@@ -39,28 +43,18 @@ final class SoftmaxObjective implements Lbfgs.Objective {
         try (NDManager step = features.getManager().newSubManager()) {
             float[] logits = logits(features, parameters, step).toFloatArray();
             // The row-wise softmax is done here rather than as engine ops: with ten classes each engine op is a
-            // full pass allocating [N, C], and this single pass also accumulates the loss in double.
+            // full pass allocating [N, C], and this pass also accumulates the loss in double. Fixed row blocks,
+            // summed in block order, keep the result independent of thread scheduling.
+            int blocks = Math.min(SOFTMAX_BLOCKS, rows);
+            double[][] partials = new double[blocks][];
+            IntStream.range(0, blocks).parallel().forEach(block ->
+                    partials[block] = softmaxResiduals(logits, rows * block / blocks, rows * (block + 1) / blocks));
             double lossSum = 0;
             double[] biasGradient = new double[numClasses];
-            for (int i = 0; i < rows; i++) {
-                int offset = i * numClasses;
-                int label = labels[i];
-                float max = logits[offset];
-                for (int c = 1; c < numClasses; c++) {
-                    max = Math.max(max, logits[offset + c]);
-                }
-                double labelLogit = logits[offset + label];
-                double sum = 0;
+            for (double[] partial : partials) {
+                lossSum += partial[numClasses];
                 for (int c = 0; c < numClasses; c++) {
-                    double e = Math.exp(logits[offset + c] - max);
-                    logits[offset + c] = (float) e;
-                    sum += e;
-                }
-                lossSum += Math.log(sum) + max - labelLogit;
-                for (int c = 0; c < numClasses; c++) {
-                    float residual = (float) (logits[offset + c] / sum) - (c == label ? 1 : 0);
-                    logits[offset + c] = residual;
-                    biasGradient[c] += residual;
+                    biasGradient[c] += partial[c];
                 }
             }
             NDArray residuals = step.create(logits, new Shape(rows, numClasses));
@@ -80,6 +74,36 @@ final class SoftmaxObjective implements Lbfgs.Objective {
             }
             return lossSum / rows + l2 / 2 * penalty;
         }
+    }
+
+    /**
+     * Overwrites rows [from, to) of the logits with the residuals softmax - one-hot; returns their column sums
+     * (the bias gradient's share) followed by the rows' summed cross-entropy.
+     */
+    private double[] softmaxResiduals(float[] logits, int from, int to) {
+        double[] sums = new double[numClasses + 1];
+        for (int i = from; i < to; i++) {
+            int offset = i * numClasses;
+            int label = labels[i];
+            float max = logits[offset];
+            for (int c = 1; c < numClasses; c++) {
+                max = Math.max(max, logits[offset + c]);
+            }
+            double labelLogit = logits[offset + label];
+            double sum = 0;
+            for (int c = 0; c < numClasses; c++) {
+                double e = Math.exp(logits[offset + c] - max);
+                logits[offset + c] = (float) e;
+                sum += e;
+            }
+            sums[numClasses] += Math.log(sum) + max - labelLogit;
+            for (int c = 0; c < numClasses; c++) {
+                float residual = (float) (logits[offset + c] / sum) - (c == label ? 1 : 0);
+                logits[offset + c] = residual;
+                sums[c] += residual;
+            }
+        }
+        return sums;
     }
 
     /** x W + b for every row of {@code inputs}, attached to {@code manager}. */

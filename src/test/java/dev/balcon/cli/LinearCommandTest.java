@@ -93,6 +93,14 @@ class LinearCommandTest {
         assertThat(noRun.err()).contains("config.json");
     }
 
+    @Test
+    void helpShowsTheVerbAndItsOptions() {
+        assertThat(balcon("--help").out()).contains("linear");
+        Outcome help = balcon("linear", "--help");
+        assertThat(help.status()).isZero();
+        assertThat(help.out()).contains("--run-dir", "--iterations", "--l2", "default: 300", "default: 0.001");
+    }
+
     /** The file's identity on disk: every atomic rewrite makes a new file. */
     private static Object identity(Path file) throws IOException {
         BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
