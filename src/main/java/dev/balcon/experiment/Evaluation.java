@@ -4,15 +4,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.DatasetSplits;
+import dev.balcon.data.ImageDataset;
+import dev.balcon.eval.FeatureCache;
 import dev.balcon.eval.FeatureExtractor;
 import dev.balcon.eval.KnnClassifier;
 import dev.balcon.eval.KnnResult;
+import dev.balcon.eval.LinearProbe;
+import dev.balcon.eval.LinearProbeResult;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.Checkpoint;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 
-/** k-NN evaluation of a run's encoder, and the two floors every learned representation must beat. */
+/** k-NN and linear evaluation of a run's encoder, and the floors every learned representation must beat. */
 public final class Evaluation {
     private Evaluation() {}
 
@@ -53,6 +57,51 @@ public final class Evaluation {
             return knn.evaluate(memory, splits.train().labels(), queries, splits.test().labels(),
                     splits.train().numClasses());
         }
+    }
+
+    /**
+     * Linear probe of a run's frozen backbone: trained on the train split, scored on the test split. The
+     * features of each split are cached in the run directory and recomputed only after a new checkpoint.
+     */
+    public static LinearProbeResult linearOfRun(RunDirectory run, LinearProbe probe) {
+        PretrainConfig config = run.readConfig();
+        return linearOfRun(run, Datasets.load(config.dataset(), config.dataDir(), 0), probe);
+    }
+
+    /** As {@link #linearOfRun(RunDirectory, LinearProbe)}, on splits the caller has already loaded. */
+    public static LinearProbeResult linearOfRun(RunDirectory run, DatasetSplits splits, LinearProbe probe) {
+        PretrainConfig config = run.readConfig();
+        Normalization normalization = Datasets.normalization(splits.train());
+        FeatureCache cache = new FeatureCache(run.root(), run.checkpoint());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray train = cachedBackboneFeatures(cache, "train", splits.train(), config, normalization, run, manager);
+            NDArray test = cachedBackboneFeatures(cache, "test", splits.test(), config, normalization, run, manager);
+            return probe.evaluate(train, splits.train().labels(), test, splits.test().labels(),
+                    splits.train().numClasses());
+        }
+    }
+
+    /** Linear probe of normalised pixels. */
+    public static LinearProbeResult linearOfPixels(DatasetSplits splits, LinearProbe probe) {
+        Normalization normalization = Datasets.normalization(splits.train());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray train = FeatureExtractor.rawPixels(splits.train(), normalization, manager);
+            NDArray test = FeatureExtractor.rawPixels(splits.test(), normalization, manager);
+            return probe.evaluate(train, splits.train().labels(), test, splits.test().labels(),
+                    splits.train().numClasses());
+        }
+    }
+
+    private static NDArray cachedBackboneFeatures(FeatureCache cache, String split, ImageDataset dataset,
+                                                  PretrainConfig config, Normalization normalization,
+                                                  RunDirectory run, NDManager manager) {
+        return cache.getOrCompute(split, dataset.name(), dataset.size(), manager, () -> {
+            try (ContrastiveModel model = ContrastiveModel.create(config.modelConfig(dataset.channels()),
+                    dataset.height(), dataset.width(), manager, config.seed())) {
+                Checkpoint.loadModel(run.checkpoint(), model);
+                return FeatureExtractor.backboneFeatures(model, dataset, normalization, manager);
+            }
+        });
     }
 
     private static KnnResult knnOfModel(ContrastiveModel model, DatasetSplits splits, Normalization normalization,

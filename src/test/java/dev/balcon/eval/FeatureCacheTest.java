@@ -1,0 +1,103 @@
+package dev.balcon.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.balcon.train.RunDirectory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class FeatureCacheTest {
+    private static final float[] FEATURES = {1.5f, -2f, 0f, 3.25f, Float.MIN_VALUE, -0f};
+
+    private static Supplier<NDArray> counting(AtomicInteger computations, NDManager manager) {
+        return () -> {
+            computations.incrementAndGet();
+            return manager.create(FEATURES, new Shape(3, 2));
+        };
+    }
+
+    @Test
+    void reusesFeaturesUntilTheSourceIsReplaced(@TempDir Path dir) throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.bin");
+        RunDirectory.writeAtomically(checkpoint, new byte[] {1, 2, 3});
+        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        AtomicInteger computations = new AtomicInteger();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray first = cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
+            assertThat(computations.get()).isEqualTo(1);
+            assertThat(cache.file("train")).isEqualTo(dir.resolve("features-train.bin")).isRegularFile();
+            var writtenAt = Files.getLastModifiedTime(cache.file("train"));
+
+            NDArray second = cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
+            assertThat(computations.get()).isEqualTo(1);
+            assertThat(second.getShape()).isEqualTo(new Shape(3, 2));
+            assertThat(second.toFloatArray()).containsExactly(first.toFloatArray());
+            assertThat(Files.getLastModifiedTime(cache.file("train"))).isEqualTo(writtenAt);
+
+            // A new checkpoint of the same size (as every checkpoint of one model is) still invalidates.
+            RunDirectory.writeAtomically(checkpoint, new byte[] {4, 5, 6});
+            cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
+            assertThat(computations.get()).isEqualTo(2);
+            cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
+            assertThat(computations.get()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void splitsAndDatasetsAreKeptApart(@TempDir Path dir) throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.bin");
+        Files.write(checkpoint, new byte[] {1});
+        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        AtomicInteger computations = new AtomicInteger();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
+            cache.getOrCompute("test", "toy", 3, manager, counting(computations, manager));
+            assertThat(computations.get()).isEqualTo(2);
+            // Same split name, another dataset: a miss, which then replaces the entry.
+            cache.getOrCompute("train", "other", 3, manager, counting(computations, manager));
+            assertThat(computations.get()).isEqualTo(3);
+            cache.getOrCompute("test", "toy", 3, manager, counting(computations, manager));
+            assertThat(computations.get()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aDamagedEntryIsRecomputedAndRepaired(@TempDir Path dir) throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.bin");
+        Files.write(checkpoint, new byte[] {1});
+        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        AtomicInteger computations = new AtomicInteger();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
+            byte[] whole = Files.readAllBytes(cache.file("train"));
+            Files.write(cache.file("train"), Arrays.copyOf(whole, whole.length - 5));
+
+            NDArray recomputed = cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
+            assertThat(computations.get()).isEqualTo(2);
+            assertThat(recomputed.toFloatArray()).containsExactly(FEATURES);
+            assertThat(Files.readAllBytes(cache.file("train"))).isEqualTo(whole);
+        }
+    }
+
+    @Test
+    void withoutASourceFileNothingIsCached(@TempDir Path dir) {
+        FeatureCache cache = new FeatureCache(dir, dir.resolve("checkpoint.bin"));
+        AtomicInteger computations = new AtomicInteger();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
+            cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
+            assertThat(computations.get()).isEqualTo(2);
+            assertThat(cache.file("train")).doesNotExist();
+        }
+    }
+}
