@@ -71,7 +71,7 @@ public final class Evaluation {
     /** As {@link #linearOfRun(RunDirectory, LinearProbe)}, on splits the caller has already loaded. */
     public static LinearProbeResult linearOfRun(RunDirectory run, DatasetSplits splits, LinearProbe probe) {
         PretrainConfig config = run.readConfig();
-        Normalization normalization = Datasets.normalization(splits.train());
+        Normalization normalization = Normalization.of(splits.train());
         FeatureCache cache = new FeatureCache(run.root(), run.checkpoint());
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray train = cachedBackboneFeatures(cache, "train", splits.train(), config, normalization, run, manager);
@@ -83,7 +83,7 @@ public final class Evaluation {
 
     /** Linear probe of normalised pixels. */
     public static LinearProbeResult linearOfPixels(DatasetSplits splits, LinearProbe probe) {
-        Normalization normalization = Datasets.normalization(splits.train());
+        Normalization normalization = Normalization.of(splits.train());
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray train = FeatureExtractor.rawPixels(splits.train(), normalization, manager);
             NDArray test = FeatureExtractor.rawPixels(splits.test(), normalization, manager);

@@ -44,7 +44,7 @@ class LinearCommandTest {
         RunDirectory run = new RunDirectory(dir.resolve("run"));
         PretrainConfig config = new PretrainConfig("fashion-mnist", data.toString(), 0, "resnet-small", 4, 16, 8,
                 "nt_xent", 0.5, null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0.1, 0.9, 5e-4, 0, 7, 1);
-        PretrainResult pretrained = new Pretrainer(config, train, Datasets.normalization(train), run)
+        PretrainResult pretrained = new Pretrainer(config, train, Normalization.of(train), run)
                 .showProgress(false).run(false);
         assertThat(pretrained.status()).isEqualTo(PretrainResult.FINISHED);
 
