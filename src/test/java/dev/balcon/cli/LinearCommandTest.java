@@ -43,7 +43,7 @@ class LinearCommandTest {
         writeIdx(data, "t10k", test);
         RunDirectory run = new RunDirectory(dir.resolve("run"));
         PretrainConfig config = new PretrainConfig("fashion-mnist", data.toString(), 0, "resnet-small", 4, 16, 8,
-                "nt_xent", 0.5, null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0.1, 0.9, 5e-4, 0, 7, 1);
+                "nt_xent", 0.5, null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0.1, 0.9, 5e-4, 0, 7, 1, false, 0, 0);
         PretrainResult pretrained = new Pretrainer(config, train, Normalization.of(train), run)
                 .showProgress(false).run(false);
         assertThat(pretrained.status()).isEqualTo(PretrainResult.FINISHED);
