@@ -1,6 +1,7 @@
 package dev.balcon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.balcon.augment.Normalization;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.experiment.Datasets;
 import dev.balcon.train.PretrainConfig;
