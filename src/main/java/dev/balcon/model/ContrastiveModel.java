@@ -42,9 +42,10 @@ import java.util.List;
  * {@code sqrt(2 / (out * k * k))}), batch norm gamma 1 and beta 0, and linear layers PyTorch's default
  * {@code U(-1/sqrt(fan_in), 1/sqrt(fan_in))} for weights and the output bias.
  *
- * <p>Parameters live in a sub-manager of the manager given to {@link #create}; arrays computed by the
+ * <p>Parameters live in a sub-manager of the manager given to {@link #create}. The arrays returned by the
  * forward methods are attached to the manager of the input images, so callers free them by closing a
- * per-batch manager.
+ * per-batch manager; intermediate activations are closed inside the forward pass (what autograd saved for
+ * the backward pass stays alive until then). Gradients accumulate across backward passes, as in PyTorch.
  */
 public final class ContrastiveModel implements AutoCloseable {
 
@@ -74,8 +75,9 @@ public final class ContrastiveModel implements AutoCloseable {
      * the engine's global random generator ({@link Engine#setRandomSeed}), so models must not be created
      * concurrently with other users of that generator.
      *
-     * @param height expected image height (parameters do not depend on it; used to check the shapes)
-     * @param width expected image width
+     * @param height image height used for the initial shape inference (no parameter depends on it, so the
+     *     model also accepts other sizes)
+     * @param width image width used for the initial shape inference
      * @param manager the manager under which the parameters are allocated
      */
     public static ContrastiveModel create(ModelConfig config, int height, int width, NDManager manager, long seed) {
@@ -136,6 +138,7 @@ public final class ContrastiveModel implements AutoCloseable {
         return mlp;
     }
 
+    /** The architecture this model was built from. */
     public ModelConfig config() {
         return config;
     }

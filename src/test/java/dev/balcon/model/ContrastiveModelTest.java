@@ -211,6 +211,16 @@ class ContrastiveModelTest {
                 assertThat(gradient.isInfinite().any().getBoolean() || gradient.isNaN().any().getBoolean())
                         .as(p.getName()).isFalse();
             }
+
+            // a second identical pass adds the same gradient again (training mode ignores the running statistics)
+            float[] stemGradient = trainable.get(0).getArray().getGradient().toFloatArray();
+            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                collector.backward(model.forward(new ParameterStore(m, false), x, true).get(1).sum());
+            }
+            float[] accumulated = trainable.get(0).getArray().getGradient().toFloatArray();
+            for (int i = 0; i < stemGradient.length; i++) {
+                assertThat(accumulated[i]).isCloseTo(2 * stemGradient[i], within(1e-4f * (1 + Math.abs(stemGradient[i]))));
+            }
         }
     }
 
