@@ -10,7 +10,8 @@ import java.io.PrintWriter;
 @Command(name = "balcon", mixinStandardHelpOptions = true, version = "balcon 0.1.0",
         description = "Self-supervised contrastive representation learning on the JVM "
                 + "(SimCLR, the balanced contrastive loss, prototype bias).",
-        subcommands = {DemoCommand.class, PretrainCommand.class, KnnCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, PretrainCommand.class, KnnCommand.class, PreviewCommand.class,
+                ProfileCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit status of a run stopped by a non-finite loss: a result, not a crash. */

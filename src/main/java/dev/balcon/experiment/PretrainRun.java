@@ -1,13 +1,12 @@
 package dev.balcon.experiment;
 
 import dev.balcon.augment.Normalization;
-
-import dev.balcon.data.DatasetSplits;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
 import dev.balcon.train.Pretrainer;
 import dev.balcon.train.RunDirectory;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -17,16 +16,24 @@ public final class PretrainRun {
 
     /**
      * Trains the run in {@code runDir}. With {@code resume} and a stored config.json, the stored configuration
-     * is used and training continues from the checkpoint; otherwise {@code config} starts a new run.
+     * is used and training continues from the checkpoint; otherwise {@code config} starts a new run. What was
+     * loaded (splits made, files skipped, the class counts) is printed on {@code out} and stored under "data"
+     * in results.json.
      */
-    public static PretrainResult pretrain(Path runDir, PretrainConfig config, boolean resume, boolean showProgress) {
+    public static PretrainResult pretrain(Path runDir, PretrainConfig config, boolean resume, boolean showProgress,
+                                          PrintWriter out) {
         RunDirectory run = new RunDirectory(runDir);
         PretrainConfig effective = resume && Files.isRegularFile(run.config()) ? run.readConfig() : config;
         effective.validate();
-        DatasetSplits splits = Datasets.load(effective.dataset(), effective.dataDir(), effective.trainLimit());
-        return new Pretrainer(effective, splits.train(), Normalization.of(splits.train()), run)
+        Datasets.TrainingSet train = Datasets.trainingSet(effective);
+        train.notes().forEach(out::println);
+        out.println("training on " + train.images().size() + " images, per-class counts "
+                + Datasets.counts(train.images().classCounts()));
+        PretrainResult result = new Pretrainer(effective, train.images(), Normalization.of(train.images()), run)
                 .showProgress(showProgress)
                 .run(resume);
+        run.putResult("data", train.summary());
+        return result;
     }
 
     public static String summary(PretrainResult result, Path runDir) {

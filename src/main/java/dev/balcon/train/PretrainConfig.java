@@ -8,12 +8,14 @@ import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
 
+import java.util.List;
+
 /**
  * Everything that defines a pretraining run. Stored as config.json in the run directory, so that a run
  * can be resumed, evaluated and compared without the command line that started it.
  *
- * @param dataset         dataset kind: "fashion-mnist"
- * @param dataDir         dataset location, or null for the dataset's default place
+ * @param dataset         dataset kind: fashion-mnist, cifar10, cifar100, imagefolder, list, unlabelled-folder
+ * @param dataDir         dataset location (image root for list), or null for the dataset's default place
  * @param trainLimit      use only the first this many training images (0 = all); for quick trials
  * @param arch            backbone name (see ResNetConfig.names())
  * @param width           base width of the backbone
@@ -36,6 +38,21 @@ import dev.balcon.model.ResNetConfig;
  * @param warmupEpochs    linear warm-up length in epochs (fractions allowed)
  * @param seed            seed of initialisation, shuffling and augmentation
  * @param workers         augmentation threads
+ * @param imageSize       side length image folders are resized to on load; 0 = the dataset's default (native
+ *                        size for Fashion-MNIST and CIFAR, which cannot be resized, 32 for image folders)
+ * @param channels        1 or 3 channels for image folders; 0 = the dataset's default (native, 3 for image folders)
+ * @param strict          fail on an undecodable image file instead of skipping and counting it
+ * @param testFraction    share of each class held out as the test set when an image folder or list has no
+ *                        test split of its own, in (0, 1)
+ * @param cacheDir        where decoded image folders are cached, or null for no cache
+ * @param trainList       list file of the training images (dataset "list")
+ * @param testList        list file of the test images (dataset "list"), or null to hold out --test-fraction
+ * @param evalData        labelled image folder for k-NN instead of the dataset's own splits, or null
+ * @param classProfile    class-size profile of the training subset: none, exp or pareto
+ * @param rho             imbalance ratio n_max / n_min of the profile, >= 1
+ * @param paretoShape     shape (tail index) of the Pareto profile, > 0
+ * @param profileMax      n_max, images of the head class; 0 = the smallest class size of the training split
+ * @param balancedTwin    train on a class-balanced subset with exactly the total size of the profile instead
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -44,7 +61,13 @@ public record PretrainConfig(
         String loss, Double tau, Double alpha, Double lambda, Double nu, String similarity,
         String recipe, double cropScaleMin, double cropScaleMax,
         int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
-        double warmupEpochs, long seed, int workers) {
+        double warmupEpochs, long seed, int workers,
+        int imageSize, int channels, boolean strict, double testFraction, String cacheDir,
+        String trainList, String testList, String evalData,
+        String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin) {
+
+    /** The values of {@link #classProfile()}. */
+    public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
 
     public PretrainConfig {
         if (epochs < 1) {
@@ -68,6 +91,45 @@ public record PretrainConfig(
         if (width < 1 || projectorHidden < 1 || projectorOut < 1) {
             throw new BalconException("--width, --proj-hidden and --proj-out must be >= 1, got "
                     + width + ", " + projectorHidden + ", " + projectorOut);
+        }
+        validateData(imageSize, channels, testFraction);
+        // a config.json written before the class-profile fields existed reads them as null / 0 / false
+        classProfile = classProfile == null ? "none" : classProfile;
+        validateProfile(classProfile, rho, paretoShape, profileMax, balancedTwin);
+    }
+
+    private static void validateData(int imageSize, int channels, double testFraction) {
+        if (imageSize < 0) {
+            throw new BalconException("--image-size must be >= 1 (or 0 for the dataset's default), got " + imageSize);
+        }
+        if (channels != 0 && channels != 1 && channels != 3) {
+            throw new BalconException("--channels must be 1 (grayscale) or 3 (RGB), got " + channels);
+        }
+        // 0 (absent from an older config.json) is rejected only where a split is actually made
+        if (!(testFraction >= 0 && testFraction < 1)) {
+            throw new BalconException("--test-fraction must be > 0 and < 1, got " + testFraction);
+        }
+    }
+
+    private static void validateProfile(String classProfile, double rho, double paretoShape, int profileMax,
+                                        boolean balancedTwin) {
+        if (!CLASS_PROFILES.contains(classProfile)) {
+            throw new BalconException("--class-profile must be one of " + CLASS_PROFILES + ", got '" + classProfile + "'");
+        }
+        boolean profiled = !classProfile.equals("none");
+        // 0 stands for "absent" in a config.json older than these options
+        if ((profiled || rho != 0) && !(rho >= 1 && Double.isFinite(rho))) {
+            throw new BalconException("--rho (imbalance ratio n_max / n_min) must be a finite number >= 1, got " + rho);
+        }
+        if ((classProfile.equals("pareto") || paretoShape != 0) && !(paretoShape > 0 && Double.isFinite(paretoShape))) {
+            throw new BalconException("--pareto-shape must be a finite number > 0, got " + paretoShape);
+        }
+        if (profileMax < 0) {
+            throw new BalconException("--profile-max must be >= 1 (or 0 for the smallest class size), got " + profileMax);
+        }
+        if (balancedTwin && !profiled) {
+            throw new BalconException("--balanced-twin needs a long-tailed --class-profile (exp or pareto) to take "
+                    + "its total size from, got --class-profile none");
         }
     }
 
