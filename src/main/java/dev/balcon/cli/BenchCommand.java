@@ -67,8 +67,8 @@ final class BenchCommand implements Callable<Integer> {
                 config.workers(), steps, warmup);
         Measurement step = Benchmark.computeStep(config, train, warmup, steps);
         Measurement e2e = Benchmark.endToEnd(config, train, warmup, steps);
-        Measurement peerStep = noPeer ? null : Benchmark.peer(peerScript, python, config, "step", warmup + steps, out);
-        Measurement peerE2e = noPeer ? null : Benchmark.peer(peerScript, python, config, "e2e", warmup + steps, out);
+        Measurement peerStep = noPeer ? null : Benchmark.peer(peerScript, python, config, train, "step", warmup + steps, out);
+        Measurement peerE2e = noPeer ? null : Benchmark.peer(peerScript, python, config, train, "e2e", warmup + steps, out);
         out.println("| measurement          | balcon views/s | pytorch views/s | ratio | balcon ms/step | pytorch ms/step |");
         out.println("|----------------------|----------------|-----------------|-------|----------------|-----------------|");
         row(out, "compute step", step, peerStep);

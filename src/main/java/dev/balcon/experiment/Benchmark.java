@@ -93,12 +93,13 @@ public final class Benchmark {
      * Runs the Python peer in a child process and reads the JSON object it prints last. Returns null (and says
      * why on {@code log}) when python3 with torch is not available.
      */
-    public static Measurement peer(Path script, String python, PretrainConfig config, String mode, int steps,
-                                   java.io.PrintWriter log) {
+    public static Measurement peer(Path script, String python, PretrainConfig config, ImageDataset train, String mode,
+                                   int steps, java.io.PrintWriter log) {
         List<String> command = new ArrayList<>(List.of(python, script.toString(), "--mode", mode,
                 "--arch", config.arch(), "--width", String.valueOf(config.width()),
                 "--proj-hidden", String.valueOf(config.projectorHidden()), "--proj-out", String.valueOf(config.projectorOut()),
-                "--batch-size", String.valueOf(config.batchSize()), "--steps", String.valueOf(steps),
+                "--batch", String.valueOf(config.batchSize()), "--steps", String.valueOf(steps),
+                "--in-channels", String.valueOf(train.channels()), "--size", String.valueOf(train.height()),
                 "--tau", String.valueOf(config.tau() == null ? 0.5 : config.tau()),
                 "--workers", String.valueOf(config.workers())));
         try {
