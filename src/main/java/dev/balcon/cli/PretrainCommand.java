@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -30,8 +31,10 @@ final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PretrainResult result = PretrainRun.pretrain(runDir, resume ? null : training.toConfig(), resume, !noProgress);
-        spec.commandLine().getOut().println(PretrainRun.summary(result, runDir));
+        PrintWriter out = spec.commandLine().getOut();
+        PretrainResult result = PretrainRun.pretrain(runDir, resume ? null : training.toConfig(), resume, !noProgress,
+                out);
+        out.println(PretrainRun.summary(result, runDir));
         return result.diverged() ? Main.EXIT_DIVERGED : 0;
     }
 }

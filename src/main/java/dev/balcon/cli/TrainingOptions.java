@@ -1,15 +1,13 @@
 package dev.balcon.cli;
 
 import dev.balcon.train.PretrainConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options that define a pretraining run, shared by the verbs that train. */
 final class TrainingOptions {
-    @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "Dataset: fashion-mnist (default: ${DEFAULT-VALUE}).")
-    String dataset;
-
-    @Option(names = "--data", description = "Dataset directory (default: /usr/share/datasets/fashion-mnist).")
-    String dataDir;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--train-limit", defaultValue = "0", description = "Train on the first N images only; 0 = all (default: ${DEFAULT-VALUE}).")
     int trainLimit;
@@ -45,13 +43,8 @@ final class TrainingOptions {
     @Option(names = "--similarity", defaultValue = "cosine", description = "cosine, dot or neg_euclidean (default: ${DEFAULT-VALUE}).")
     String similarity;
 
-    @Option(names = "--recipe", defaultValue = "simclr",
-            description = "Augmentation recipe: simclr, simclr-no-blur, simclr-no-color, simclr+rotation, simclr+cutout (default: ${DEFAULT-VALUE}).")
-    String recipe;
-
-    @Option(names = "--crop-scale", split = ",", defaultValue = "0.2,1.0",
-            description = "Random-resized-crop area range MIN,MAX (default: ${DEFAULT-VALUE}).")
-    double[] cropScale;
+    @Mixin
+    RecipeOptions augmentation;
 
     @Option(names = "--epochs", defaultValue = "20", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -74,7 +67,7 @@ final class TrainingOptions {
     @Option(names = "--seed", defaultValue = "0", description = "Seed for initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--workers", defaultValue = "2", description = "Augmentation threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workers", defaultValue = "1", description = "Augmentation threads (default: ${DEFAULT-VALUE}).")
     int workers;
 
     @Option(names = "--monitor-bounds", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -89,13 +82,32 @@ final class TrainingOptions {
     @Option(names = "--probe-views", defaultValue = "4", description = "Augmented views per probe image, >= 2 (default: ${DEFAULT-VALUE}).")
     int probeViews;
 
+    @Option(names = "--eval-data", description = "Labelled image folder for k-NN instead of the dataset's own splits "
+            + "(needed with --dataset unlabelled-folder); loaded at the training images' size.")
+    String evalData;
+
+    @Option(names = "--class-profile", defaultValue = "none",
+            description = "Class sizes of the training subset: none, exp (CIFAR-LT) or pareto (ImageNet-LT), class 0 the head (default: ${DEFAULT-VALUE}).")
+    String classProfile;
+
+    @Option(names = "--rho", defaultValue = "100", description = "Imbalance ratio n_max / n_min of --class-profile, >= 1 (default: ${DEFAULT-VALUE}).")
+    double rho;
+
+    @Option(names = "--pareto-shape", defaultValue = "6", description = "Shape of --class-profile pareto, > 0 (default: ${DEFAULT-VALUE}, as ImageNet-LT).")
+    double paretoShape;
+
+    @Option(names = "--profile-max", defaultValue = "0",
+            description = "n_max, images of the head class (default: the smallest class size of the training split).")
+    int profileMax;
+
+    @Option(names = "--balanced-twin", description = "Train on a class-balanced subset of exactly the total size of --class-profile instead.")
+    boolean balancedTwin;
+
     PretrainConfig toConfig() {
-        if (cropScale.length != 2) {
-            throw new dev.balcon.BalconException("--crop-scale expects MIN,MAX, got " + cropScale.length + " values");
-        }
-        return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut,
-                loss, tau, alpha, lambda, nu, similarity, recipe, cropScale[0], cropScale[1],
-                epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers,
-                boundMonitor, probeSize, probeViews);
+        return new PretrainConfig(data.dataset, data.dataDir, trainLimit, arch, width, projectorHidden, projectorOut,
+                loss, tau, alpha, lambda, nu, similarity, augmentation.recipe, augmentation.cropScaleMin(),
+                augmentation.cropScaleMax(), epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed,
+                workers, boundMonitor, probeSize, probeViews, data.imageSize, data.channels, data.strict, data.testFraction, data.cacheDirOrNull(),
+                data.trainList, data.testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin);
     }
 }

@@ -117,6 +117,36 @@ public final class ImageFolder {
                 cacheDirOrNull);
     }
 
+    /** The single class name of an unlabelled load. */
+    public static final String UNLABELLED_CLASS = "unlabelled";
+
+    /**
+     * Loads every {@code .jpg/.jpeg/.png} file below {@code root} (recursively, in sorted path order, folders
+     * carry no meaning) as one class named {@value #UNLABELLED_CLASS}: images for self-supervised
+     * pretraining without labels. Skipping, strict mode and the cache work as in {@link #loadWithReport}.
+     *
+     * @throws BalconException if the root is not a readable directory, holds no image file, no image could be
+     *                         decoded, or (strict) a file is undecodable
+     */
+    public static LoadResult loadUnlabelledWithReport(Path root, int channels, int height, int width, boolean strict,
+                                                      Path cacheDirOrNull) {
+        requireShape(channels, height, width);
+        if (!Files.isDirectory(root) || !Files.isReadable(root)) {
+            throw new BalconException("image folder " + root + " is not a readable directory");
+        }
+        List<Path> images = listImages(root);
+        if (images.isEmpty()) {
+            throw new BalconException("image folder " + root + " contains no image file (expected "
+                    + String.join("/", IMAGE_EXTENSIONS) + ", searched recursively)");
+        }
+        List<ImageFile> files = new ArrayList<>();
+        for (Path image : images) {
+            files.add(describe(root, root.relativize(image), 0));
+        }
+        return decodeAll(root, null, datasetName(root), List.of(UNLABELLED_CLASS), files, channels, height, width,
+                strict, cacheDirOrNull);
+    }
+
     /**
      * Loads the images of a list file without cache; see {@link #loadListWithReport}.
      */

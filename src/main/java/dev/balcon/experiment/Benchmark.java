@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.TwoViewBatch;
 import dev.balcon.augment.TwoViewLoader;
-import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.loss.ContrastiveLoss;
 import dev.balcon.model.ContrastiveModel;
@@ -94,13 +93,15 @@ public final class Benchmark {
      * Runs the Python peer in a child process and reads the JSON object it prints last. Returns null (and says
      * why on {@code log}) when python3 with torch is not available.
      */
-    public static Measurement peer(Path script, String python, PretrainConfig config, String mode, int warmup,
+    public static Measurement peer(Path script, String python, PretrainConfig config, ImageDataset train, String mode,
+                                   int warmup,
                                    int steps, java.io.PrintWriter log) {
         List<String> command = new ArrayList<>(List.of(python, script.toString(), "--mode", mode,
                 "--arch", config.arch(), "--width", String.valueOf(config.width()),
                 "--proj-hidden", String.valueOf(config.projectorHidden()), "--proj-out", String.valueOf(config.projectorOut()),
                 "--batch", String.valueOf(config.batchSize()), "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
                 "--crop-min", String.valueOf(config.cropScaleMin()),
+                "--in-channels", String.valueOf(train.channels()), "--size", String.valueOf(train.height()),
                 "--tau", String.valueOf(config.tau() == null ? 0.5 : config.tau()),
                 "--workers", String.valueOf(config.workers())));
         try {
@@ -122,8 +123,125 @@ public final class Benchmark {
         }
     }
 
-    public static DatasetSplits dataset(PretrainConfig config) {
-        return Datasets.load(config.dataset(), config.dataDir(), config.trainLimit());
+    /**
+     * Augmentation throughput of one side, in views per second.
+     *
+     * @param single views per second of one thread (one process) rendering one view after another
+     * @param loader views per second delivered in two-view batches by {@code workers} background workers
+     */
+    public record AugmentThroughput(String who, double single, double loader, int workers) {}
+
+    /**
+     * balcon's augmentation alone, no model: {@code config}'s recipe on {@code train}, first on one thread
+     * (after a second of warm-up), then through the {@link TwoViewLoader} with {@code config.workers()} workers
+     * and batches of {@code config.batchSize()}, each for {@code seconds}.
+     */
+    public static AugmentThroughput augmentation(PretrainConfig config, ImageDataset train, double seconds) {
+        Normalization normalization = Normalization.of(train);
+        AugmentationPipeline pipeline = config.augmentationRecipe()
+                .build(train.channels(), train.height(), train.width(), normalization);
+        float[] view = new float[pipeline.viewLength()];
+        long warmupEnd = System.nanoTime() + 1_000_000_000L;
+        int index = 0;
+        while (System.nanoTime() < warmupEnd) {
+            pipeline.render(train, index++ % train.size(), new SplittableRandom(index), view, 0);
+        }
+        long views = 0;
+        long start = System.nanoTime();
+        double elapsed;
+        do {
+            for (int k = 0; k < 64; k++, index++) {
+                pipeline.render(train, index % train.size(), new SplittableRandom(index), view, 0);
+            }
+            views += 64;
+            elapsed = (System.nanoTime() - start) / 1e9;
+        } while (elapsed < seconds);
+        double single = views / elapsed;
+
+        try (TwoViewLoader loader = new TwoViewLoader(train, pipeline, config.batchSize(), config.seed(),
+                config.workers(), 2 * config.workers())) {
+            int epoch = 0;
+            Iterator<TwoViewBatch> batches = loader.epoch(epoch, 0);
+            for (int i = 0; i < 2; i++) {
+                if (!batches.hasNext()) {
+                    batches = loader.epoch(++epoch, 0);
+                }
+                loader.recycle(batches.next());
+            }
+            long loaderViews = 0;
+            long loaderStart = System.nanoTime();
+            double loaderElapsed;
+            do {
+                if (!batches.hasNext()) {
+                    batches = loader.epoch(++epoch, 0);
+                }
+                TwoViewBatch batch = batches.next();
+                loaderViews += 2L * batch.batchSize();
+                loader.recycle(batch);
+                loaderElapsed = (System.nanoTime() - loaderStart) / 1e9;
+            } while (loaderElapsed < seconds);
+            return new AugmentThroughput("balcon", single, loaderViews / loaderElapsed, config.workers());
+        }
+    }
+
+    /**
+     * The torchvision peer (bench/peer_augment.py) on the same images (the first {@code maxImages} of
+     * {@code train}, handed over as a raw file), the same recipe (every member, as JSON) and the same
+     * normalisation. Returns null (and says why on {@code log}) when the peer cannot run.
+     */
+    public static AugmentThroughput augmentationPeer(Path script, String python, PretrainConfig config,
+                                                     ImageDataset train, int maxImages, double seconds,
+                                                     java.io.PrintWriter log) {
+        int count = Math.min(maxImages, train.size());
+        Normalization normalization = Normalization.of(train);
+        Path images = null;
+        try {
+            images = Files.createTempFile("balcon-augment-images", ".u8");
+            Files.write(images, Arrays.copyOf(train.pixels(), count * train.imageSize()));
+            List<String> command = List.of(python, script.toString(), "--images", images.toString(),
+                    "--shape", count + "," + train.channels() + "," + train.height() + "," + train.width(),
+                    "--recipe-json", JSON.writeValueAsString(config.augmentationRecipe()),
+                    "--mean", join(normalization.mean()), "--std", join(normalization.std()),
+                    "--seconds", String.valueOf(seconds), "--workers", String.valueOf(config.workers()),
+                    "--batch", String.valueOf(config.batchSize()), "--seed", String.valueOf(config.seed()));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                log.println("augmentation peer failed (" + python + " " + script + "): " + lastLine(output));
+                return null;
+            }
+            JsonNode result = JSON.readTree(lastLine(output));
+            return new AugmentThroughput("torchvision " + result.get("torchvision").asText(),
+                    result.get("single_views_per_s").asDouble(), result.get("loader_views_per_s").asDouble(),
+                    result.get("workers").asInt());
+        } catch (IOException e) {
+            log.println("augmentation peer not run: " + e.getMessage());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } finally {
+            if (images != null) {
+                try {
+                    Files.deleteIfExists(images);
+                } catch (IOException ignored) {
+                    // a leftover temporary file is harmless
+                }
+            }
+        }
+    }
+
+    private static String join(float[] values) {
+        StringBuilder joined = new StringBuilder();
+        for (float value : values) {
+            joined.append(joined.length() == 0 ? "" : ",").append(value);
+        }
+        return joined.toString();
+    }
+
+    /** The images a run with {@code config} would train on. */
+    public static ImageDataset dataset(PretrainConfig config) {
+        return Datasets.trainingSet(config).images();
     }
 
     private static TwoViewBatch fixedBatch(PretrainConfig config, ImageDataset train) {

@@ -98,7 +98,7 @@ public final class BiasMeasurement {
     /** Measures the bias of the run's checkpoint on its own dataset. */
     public static Report ofRun(RunDirectory run, Options options) {
         PretrainConfig config = run.readConfig();
-        return ofRun(run, Datasets.load(config.dataset(), config.dataDir(), config.trainLimit()), options);
+        return ofRun(run, Datasets.evaluationSplits(config), options);
     }
 
     /**

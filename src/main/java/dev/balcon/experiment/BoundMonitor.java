@@ -183,7 +183,7 @@ public final class BoundMonitor implements EpochMonitor {
     /** Measures the checkpoint of a run on demand (the {@code bounds} verb), on its own dataset. */
     public static Measurement ofRun(RunDirectory run, int probeSize, int probeViews) {
         PretrainConfig config = run.readConfig();
-        DatasetSplits splits = Datasets.load(config.dataset(), config.dataDir(), config.trainLimit());
+        DatasetSplits splits = Datasets.evaluationSplits(config);
         ImageDataset train = splits.train();
         BoundMonitor monitor = of(config, splits.test(), Normalization.of(train), probeSize, probeViews);
         try (NDManager manager = NDManager.newBaseManager();

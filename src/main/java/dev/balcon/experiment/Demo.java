@@ -22,11 +22,12 @@ public final class Demo {
     public record Outcome(PretrainResult pretrain, KnnResult learned, KnnResult randomInit, KnnResult pixels) {}
 
     public static Outcome run(Path runDir, PretrainConfig config, boolean resume, KnnClassifier knn, PrintWriter out) {
-        PretrainResult pretrain = PretrainRun.pretrain(runDir, config, resume, true);
+        Datasets.requireEvaluationData(config);
+        PretrainResult pretrain = PretrainRun.pretrain(runDir, config, resume, true, out);
         out.println(PretrainRun.summary(pretrain, runDir));
         RunDirectory run = new RunDirectory(runDir);
         PretrainConfig stored = run.readConfig();
-        DatasetSplits splits = Datasets.load(stored.dataset(), stored.dataDir(), 0);
+        DatasetSplits splits = Datasets.evaluationSplits(stored);
         KnnResult pixels = Evaluation.knnOfPixels(splits, knn);
         KnnResult randomInit = Evaluation.knnOfRandomInit(stored, splits, knn);
         KnnResult learned = pretrain.diverged() ? null : Evaluation.knnOfRun(run, splits, knn);
@@ -40,7 +41,8 @@ public final class Demo {
             run.putResult("knn", learned);
         }
         out.println();
-        out.printf("k-NN top-1 on %s test (%s)%n", stored.dataset(), learned == null ? pixels.protocol() : learned.protocol());
+        String evaluatedOn = stored.evalData() != null ? stored.evalData() : stored.dataset();
+        out.printf("k-NN top-1 on %s test (%s)%n", evaluatedOn, learned == null ? pixels.protocol() : learned.protocol());
         out.println("| features                                   | top-1   |");
         out.println("|--------------------------------------------|---------|");
         out.printf("| raw pixels (floor)                         | %6.2f%% |%n", 100 * pixels.top1());

@@ -20,10 +20,13 @@ import dev.balcon.train.RunDirectory;
 public final class Evaluation {
     private Evaluation() {}
 
-    /** The trained encoder of a run: train split as memory bank, test split as queries. */
+    /**
+     * The trained encoder of a run: train split as memory bank, test split as queries (the dataset's full splits,
+     * or the run's --eval-data folder; see {@link Datasets#evaluationSplits}).
+     */
     public static KnnResult knnOfRun(RunDirectory run, KnnClassifier knn) {
         PretrainConfig config = run.readConfig();
-        return knnOfRun(run, Datasets.load(config.dataset(), config.dataDir(), 0), knn);
+        return knnOfRun(run, Datasets.evaluationSplits(config), knn);
     }
 
     /** As {@link #knnOfRun(RunDirectory, KnnClassifier)}, on splits the caller has already loaded. */
@@ -65,7 +68,7 @@ public final class Evaluation {
      */
     public static LinearProbeResult linearOfRun(RunDirectory run, LinearProbe probe) {
         PretrainConfig config = run.readConfig();
-        return linearOfRun(run, Datasets.load(config.dataset(), config.dataDir(), 0), probe);
+        return linearOfRun(run, Datasets.evaluationSplits(config), probe);
     }
 
     /** As {@link #linearOfRun(RunDirectory, LinearProbe)}, on splits the caller has already loaded. */

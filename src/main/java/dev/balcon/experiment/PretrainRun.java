@@ -1,12 +1,12 @@
 package dev.balcon.experiment;
 
 import dev.balcon.augment.Normalization;
-import dev.balcon.data.DatasetSplits;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
 import dev.balcon.train.Pretrainer;
 import dev.balcon.train.RunDirectory;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,21 +16,32 @@ public final class PretrainRun {
 
     /**
      * Trains the run in {@code runDir}. With {@code resume} and a stored config.json, the stored configuration
-     * is used and training continues from the checkpoint; otherwise {@code config} starts a new run.
+     * is used and training continues from the checkpoint; otherwise {@code config} starts a new run. What was
+     * loaded (splits made, files skipped, the class counts) is printed on {@code out} and stored under "data"
+     * in results.json.
      */
-    public static PretrainResult pretrain(Path runDir, PretrainConfig config, boolean resume, boolean showProgress) {
+    public static PretrainResult pretrain(Path runDir, PretrainConfig config, boolean resume, boolean showProgress,
+                                          PrintWriter out) {
         RunDirectory run = new RunDirectory(runDir);
         PretrainConfig effective = resume && Files.isRegularFile(run.config()) ? run.readConfig() : config;
         effective.validate();
-        DatasetSplits splits = Datasets.load(effective.dataset(), effective.dataDir(), effective.trainLimit());
-        Normalization normalization = Normalization.of(splits.train());
-        Pretrainer pretrainer = new Pretrainer(effective, splits.train(), normalization, run).showProgress(showProgress);
-        if (effective.boundMonitor()) {
-            pretrainer.addMonitor(BoundMonitor.of(effective, splits.test(), normalization, effective.probeSize(),
+        Datasets.TrainingSet train = Datasets.trainingSet(effective);
+        train.notes().forEach(out::println);
+        out.println("training on " + train.images().size() + " images, per-class counts "
+                + Datasets.counts(train.images().classCounts()));
+        Normalization normalization = Normalization.of(train.images());
+        Pretrainer pretrainer = new Pretrainer(effective, train.images(), normalization, run).showProgress(showProgress);
+        boolean monitored = effective.boundMonitor() && train.test() != null;
+        if (effective.boundMonitor() && train.test() == null) {
+            out.println("bound monitor off: the dataset has no labelled test split (pass --eval-data)");
+        }
+        if (monitored) {
+            pretrainer.addMonitor(BoundMonitor.of(effective, train.test(), normalization, effective.probeSize(),
                     effective.probeViews()));
         }
+        run.putResult("data", train.summary());
         PretrainResult result = pretrainer.run(resume);
-        if (effective.boundMonitor()) {
+        if (monitored) {
             BoundMonitor.writeGapsPlot(run);
         }
         return result;

@@ -8,12 +8,14 @@ import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
 
+import java.util.List;
+
 /**
  * Everything that defines a pretraining run. Stored as config.json in the run directory, so that a run
  * can be resumed, evaluated and compared without the command line that started it.
  *
- * @param dataset         dataset kind: "fashion-mnist"
- * @param dataDir         dataset location, or null for the dataset's default place
+ * @param dataset         dataset kind: fashion-mnist, cifar10, cifar100, imagefolder, list, unlabelled-folder
+ * @param dataDir         dataset location (image root for list), or null for the dataset's default place
  * @param trainLimit      use only the first this many training images (0 = all); for quick trials
  * @param arch            backbone name (see ResNetConfig.names())
  * @param width           base width of the backbone
@@ -39,6 +41,21 @@ import dev.balcon.model.ResNetConfig;
  * @param boundMonitor    measure the bound gaps and the prototype bias on a probe set after every epoch
  * @param probeSize       images in that probe (class-balanced, from the test split)
  * @param probeViews      augmented views per probe image, >= 2
+ * @param imageSize       side length image folders are resized to on load; 0 = the dataset's default (native
+ *                        size for Fashion-MNIST and CIFAR, which cannot be resized, 32 for image folders)
+ * @param channels        1 or 3 channels for image folders; 0 = the dataset's default (native, 3 for image folders)
+ * @param strict          fail on an undecodable image file instead of skipping and counting it
+ * @param testFraction    share of each class held out as the test set when an image folder or list has no
+ *                        test split of its own, in (0, 1)
+ * @param cacheDir        where decoded image folders are cached, or null for no cache
+ * @param trainList       list file of the training images (dataset "list")
+ * @param testList        list file of the test images (dataset "list"), or null to hold out --test-fraction
+ * @param evalData        labelled image folder for k-NN instead of the dataset's own splits, or null
+ * @param classProfile    class-size profile of the training subset: none, exp or pareto
+ * @param rho             imbalance ratio n_max / n_min of the profile, >= 1
+ * @param paretoShape     shape (tail index) of the Pareto profile, > 0
+ * @param profileMax      n_max, images of the head class; 0 = the smallest class size of the training split
+ * @param balancedTwin    train on a class-balanced subset with exactly the total size of the profile instead
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -48,7 +65,13 @@ public record PretrainConfig(
         String recipe, double cropScaleMin, double cropScaleMax,
         int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
         double warmupEpochs, long seed, int workers,
-        boolean boundMonitor, int probeSize, int probeViews) {
+        boolean boundMonitor, int probeSize, int probeViews,
+        int imageSize, int channels, boolean strict, double testFraction, String cacheDir,
+        String trainList, String testList, String evalData,
+        String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin) {
+
+    /** The values of {@link #classProfile()}. */
+    public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
 
     public PretrainConfig {
         if (epochs < 1) {
@@ -82,6 +105,45 @@ public record PretrainConfig(
             throw new BalconException("--probe-views must be >= 2 (the bounds compare each view with the other views"
                     + " of its image), got " + probeViews);
         }
+        validateData(imageSize, channels, testFraction);
+        // a config.json written before the class-profile fields existed reads them as null / 0 / false
+        classProfile = classProfile == null ? "none" : classProfile;
+        validateProfile(classProfile, rho, paretoShape, profileMax, balancedTwin);
+    }
+
+    private static void validateData(int imageSize, int channels, double testFraction) {
+        if (imageSize < 0) {
+            throw new BalconException("--image-size must be >= 1 (or 0 for the dataset's default), got " + imageSize);
+        }
+        if (channels != 0 && channels != 1 && channels != 3) {
+            throw new BalconException("--channels must be 1 (grayscale) or 3 (RGB), got " + channels);
+        }
+        // 0 (absent from an older config.json) is rejected only where a split is actually made
+        if (!(testFraction >= 0 && testFraction < 1)) {
+            throw new BalconException("--test-fraction must be > 0 and < 1, got " + testFraction);
+        }
+    }
+
+    private static void validateProfile(String classProfile, double rho, double paretoShape, int profileMax,
+                                        boolean balancedTwin) {
+        if (!CLASS_PROFILES.contains(classProfile)) {
+            throw new BalconException("--class-profile must be one of " + CLASS_PROFILES + ", got '" + classProfile + "'");
+        }
+        boolean profiled = !classProfile.equals("none");
+        // 0 stands for "absent" in a config.json older than these options
+        if ((profiled || rho != 0) && !(rho >= 1 && Double.isFinite(rho))) {
+            throw new BalconException("--rho (imbalance ratio n_max / n_min) must be a finite number >= 1, got " + rho);
+        }
+        if ((classProfile.equals("pareto") || paretoShape != 0) && !(paretoShape > 0 && Double.isFinite(paretoShape))) {
+            throw new BalconException("--pareto-shape must be a finite number > 0, got " + paretoShape);
+        }
+        if (profileMax < 0) {
+            throw new BalconException("--profile-max must be >= 1 (or 0 for the smallest class size), got " + profileMax);
+        }
+        if (balancedTwin && !profiled) {
+            throw new BalconException("--balanced-twin needs a long-tailed --class-profile (exp or pareto) to take "
+                    + "its total size from, got --class-profile none");
+        }
     }
 
     /** The encoder and projector this run trains, for images with {@code channels} channels. */
@@ -104,5 +166,306 @@ public record PretrainConfig(
         modelConfig(1);
         lossConfig();
         augmentationRecipe();
+    }
+
+    /** A builder starting from the command line's defaults (see {@code balcon pretrain --help}). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this configuration, to change a few fields. */
+    public Builder toBuilder() {
+        Builder builder = new Builder();
+        builder.dataset = dataset;
+        builder.dataDir = dataDir;
+        builder.trainLimit = trainLimit;
+        builder.arch = arch;
+        builder.width = width;
+        builder.projectorHidden = projectorHidden;
+        builder.projectorOut = projectorOut;
+        builder.loss = loss;
+        builder.tau = tau;
+        builder.alpha = alpha;
+        builder.lambda = lambda;
+        builder.nu = nu;
+        builder.similarity = similarity;
+        builder.recipe = recipe;
+        builder.cropScaleMin = cropScaleMin;
+        builder.cropScaleMax = cropScaleMax;
+        builder.epochs = epochs;
+        builder.batchSize = batchSize;
+        builder.learningRate = learningRate;
+        builder.momentum = momentum;
+        builder.weightDecay = weightDecay;
+        builder.warmupEpochs = warmupEpochs;
+        builder.seed = seed;
+        builder.workers = workers;
+        builder.boundMonitor = boundMonitor;
+        builder.probeSize = probeSize;
+        builder.probeViews = probeViews;
+        builder.imageSize = imageSize;
+        builder.channels = channels;
+        builder.strict = strict;
+        builder.testFraction = testFraction;
+        builder.cacheDir = cacheDir;
+        builder.trainList = trainList;
+        builder.testList = testList;
+        builder.evalData = evalData;
+        builder.classProfile = classProfile;
+        builder.rho = rho;
+        builder.paretoShape = paretoShape;
+        builder.profileMax = profileMax;
+        builder.balancedTwin = balancedTwin;
+        return builder;
+    }
+
+    /** Builds a {@link PretrainConfig} field by field; {@link #build()} validates it. */
+    public static final class Builder {
+        private String dataset = "fashion-mnist";
+        private String dataDir = null;
+        private int trainLimit = 0;
+        private String arch = "resnet-small";
+        private int width = 32;
+        private int projectorHidden = 512;
+        private int projectorOut = 128;
+        private String loss = "nt_xent";
+        private Double tau = null;
+        private Double alpha = null;
+        private Double lambda = null;
+        private Double nu = null;
+        private String similarity = "cosine";
+        private String recipe = "simclr";
+        private double cropScaleMin = 0.2;
+        private double cropScaleMax = 1.0;
+        private int epochs = 20;
+        private int batchSize = 256;
+        private double learningRate = 0.3;
+        private double momentum = 0.9;
+        private double weightDecay = 5e-4;
+        private double warmupEpochs = 1;
+        private long seed = 0;
+        private int workers = 1;
+        private boolean boundMonitor = true;
+        private int probeSize = 1000;
+        private int probeViews = 4;
+        private int imageSize = 0;
+        private int channels = 0;
+        private boolean strict = false;
+        private double testFraction = 0.2;
+        private String cacheDir = null;
+        private String trainList = null;
+        private String testList = null;
+        private String evalData = null;
+        private String classProfile = "none";
+        private double rho = 100;
+        private double paretoShape = 6;
+        private int profileMax = 0;
+        private boolean balancedTwin = false;
+
+        private Builder() {}
+
+        public Builder dataset(String dataset) {
+            this.dataset = dataset;
+            return this;
+        }
+
+        public Builder dataDir(String dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public Builder trainLimit(int trainLimit) {
+            this.trainLimit = trainLimit;
+            return this;
+        }
+
+        public Builder arch(String arch) {
+            this.arch = arch;
+            return this;
+        }
+
+        public Builder width(int width) {
+            this.width = width;
+            return this;
+        }
+
+        public Builder projectorHidden(int projectorHidden) {
+            this.projectorHidden = projectorHidden;
+            return this;
+        }
+
+        public Builder projectorOut(int projectorOut) {
+            this.projectorOut = projectorOut;
+            return this;
+        }
+
+        public Builder loss(String loss) {
+            this.loss = loss;
+            return this;
+        }
+
+        public Builder tau(Double tau) {
+            this.tau = tau;
+            return this;
+        }
+
+        public Builder alpha(Double alpha) {
+            this.alpha = alpha;
+            return this;
+        }
+
+        public Builder lambda(Double lambda) {
+            this.lambda = lambda;
+            return this;
+        }
+
+        public Builder nu(Double nu) {
+            this.nu = nu;
+            return this;
+        }
+
+        public Builder similarity(String similarity) {
+            this.similarity = similarity;
+            return this;
+        }
+
+        public Builder recipe(String recipe) {
+            this.recipe = recipe;
+            return this;
+        }
+
+        public Builder cropScaleMin(double cropScaleMin) {
+            this.cropScaleMin = cropScaleMin;
+            return this;
+        }
+
+        public Builder cropScaleMax(double cropScaleMax) {
+            this.cropScaleMax = cropScaleMax;
+            return this;
+        }
+
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        public Builder learningRate(double learningRate) {
+            this.learningRate = learningRate;
+            return this;
+        }
+
+        public Builder momentum(double momentum) {
+            this.momentum = momentum;
+            return this;
+        }
+
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        public Builder warmupEpochs(double warmupEpochs) {
+            this.warmupEpochs = warmupEpochs;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder workers(int workers) {
+            this.workers = workers;
+            return this;
+        }
+
+        public Builder boundMonitor(boolean boundMonitor) {
+            this.boundMonitor = boundMonitor;
+            return this;
+        }
+
+        public Builder probeSize(int probeSize) {
+            this.probeSize = probeSize;
+            return this;
+        }
+
+        public Builder probeViews(int probeViews) {
+            this.probeViews = probeViews;
+            return this;
+        }
+
+        public Builder imageSize(int imageSize) {
+            this.imageSize = imageSize;
+            return this;
+        }
+
+        public Builder channels(int channels) {
+            this.channels = channels;
+            return this;
+        }
+
+        public Builder strict(boolean strict) {
+            this.strict = strict;
+            return this;
+        }
+
+        public Builder testFraction(double testFraction) {
+            this.testFraction = testFraction;
+            return this;
+        }
+
+        public Builder cacheDir(String cacheDir) {
+            this.cacheDir = cacheDir;
+            return this;
+        }
+
+        public Builder trainList(String trainList) {
+            this.trainList = trainList;
+            return this;
+        }
+
+        public Builder testList(String testList) {
+            this.testList = testList;
+            return this;
+        }
+
+        public Builder evalData(String evalData) {
+            this.evalData = evalData;
+            return this;
+        }
+
+        public Builder classProfile(String classProfile) {
+            this.classProfile = classProfile;
+            return this;
+        }
+
+        public Builder rho(double rho) {
+            this.rho = rho;
+            return this;
+        }
+
+        public Builder paretoShape(double paretoShape) {
+            this.paretoShape = paretoShape;
+            return this;
+        }
+
+        public Builder profileMax(int profileMax) {
+            this.profileMax = profileMax;
+            return this;
+        }
+
+        public Builder balancedTwin(boolean balancedTwin) {
+            this.balancedTwin = balancedTwin;
+            return this;
+        }
+
+        public PretrainConfig build() {
+            return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin);
+        }
     }
 }

@@ -43,8 +43,8 @@ class LinearCommandTest {
         writeIdx(data, "train", train);
         writeIdx(data, "t10k", test);
         RunDirectory run = new RunDirectory(dir.resolve("run"));
-        PretrainConfig config = new PretrainConfig("fashion-mnist", data.toString(), 0, "resnet-small", 4, 16, 8,
-                "nt_xent", 0.5, null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0.1, 0.9, 5e-4, 0, 7, 1, false, 0, 0);
+        PretrainConfig config = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16).dataDir(data.toString()).tau(0.5)
+                .epochs(1).learningRate(0.1).warmupEpochs(0).seed(7).boundMonitor(false).build();
         PretrainResult pretrained = new Pretrainer(config, train, Normalization.of(train), run)
                 .showProgress(false).run(false);
         assertThat(pretrained.status()).isEqualTo(PretrainResult.FINISHED);

@@ -149,8 +149,7 @@ class BoundMonitorTest {
         ImageDataset missingClass = SyntheticImages.quadrants(6, 16, 1).subset(new int[] {0, 1, 2, 4, 5, 0}, "abc");
         assertThatThrownBy(() -> BoundMonitor.of(config, missingClass, TinyRun.normalization(), 100, 4))
                 .isInstanceOf(BalconException.class).hasMessageContaining("class 3 ('d') has no images");
-        assertThatThrownBy(() -> new PretrainConfig("fashion-mnist", null, 0, "resnet-small", 4, 16, 8, "nt_xent", 0.5,
-                null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0.1, 0.9, 0, 0, 0, 1, true, 1000, 1))
+        assertThatThrownBy(() -> PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16).epochs(1).probeViews(1).build())
                 .isInstanceOf(BalconException.class).hasMessageContaining("--probe-views");
     }
 

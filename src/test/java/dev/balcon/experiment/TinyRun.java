@@ -27,9 +27,8 @@ final class TinyRun {
 
     /** The config of the tiny runs: the balanced loss with alpha 3, lambda 1.5, so that the defaults cannot pass. */
     static PretrainConfig config(int epochs) {
-        return new PretrainConfig("fashion-mnist", null, 0, "resnet-small", 4, 16, 8,
-                "balanced", null, 3.0, 1.5, null, "cosine", "simclr", 0.2, 1.0,
-                epochs, 16, 0.1, 0.9, 5e-4, 0, 7, 1, false, 0, 0);
+        return PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16).loss("balanced").alpha(3.0).lambda(1.5)
+                .epochs(epochs).learningRate(0.1).warmupEpochs(0).seed(7).boundMonitor(false).build();
     }
 
     static RunDirectory train(Path dir, PretrainConfig config) {

@@ -20,9 +20,8 @@ class PretrainerTest {
     private static final Normalization NORMALIZATION = new Normalization(new float[] {0.4f}, new float[] {0.3f});
 
     private static PretrainConfig config(int epochs, double learningRate) {
-        return new PretrainConfig("fashion-mnist", null, 0, "resnet-small", 4, 16, 8,
-                "nt_xent", 0.5, null, null, null, "cosine", "simclr", 0.2, 1.0,
-                epochs, 16, learningRate, 0.9, 5e-4, 0.5, 7, 2, false, 0, 0);
+        return PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16).tau(0.5).epochs(epochs).learningRate(learningRate)
+                .warmupEpochs(0.5).seed(7).workers(2).boundMonitor(false).build();
     }
 
     private static List<JsonNode> rows(RunDirectory run, String type) throws Exception {
@@ -103,11 +102,9 @@ class PretrainerTest {
 
     @Test
     void invalidOptionsAreRejectedBeforeAnyWork() {
-        assertThatThrownBy(() -> new PretrainConfig("fashion-mnist", null, 0, "resnet-small", 4, 16, 8, "nt_xent", 0.5,
-                null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 1, 0.1, 0.9, 0, 0, 0, 1, false, 0, 0))
+        assertThatThrownBy(() -> PretrainConfig.builder().batchSize(1).build())
                 .isInstanceOf(BalconException.class).hasMessageContaining("--batch-size");
-        assertThatThrownBy(() -> new PretrainConfig("fashion-mnist", null, 0, "resnet-small", 4, 16, 8, "nt_xent", 0.5,
-                null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0, 0.9, 0, 0, 0, 1, false, 0, 0))
+        assertThatThrownBy(() -> PretrainConfig.builder().learningRate(0).build())
                 .isInstanceOf(BalconException.class).hasMessageContaining("--lr");
     }
 }

@@ -1,0 +1,178 @@
+package dev.balcon.experiment;
+
+import dev.balcon.BalconException;
+import dev.balcon.data.DatasetSplits;
+import dev.balcon.data.ImageDataset;
+import dev.balcon.train.PretrainConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DatasetsTest {
+
+    /** A run configuration that differs from the defaults only in its data options. */
+    static PretrainConfig config(String kind, Path data, String evalData, String profile, double rho, int profileMax,
+                                 boolean twin) {
+        return PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16).dataset(kind).dataDir(data == null ? null : data.toString())
+                .epochs(1).learningRate(0.1).warmupEpochs(0).seed(3).boundMonitor(false).imageSize(16).channels(3)
+                .testFraction(0.25).evalData(evalData).classProfile(profile).rho(rho).profileMax(profileMax)
+                .balancedTwin(twin).build();
+    }
+
+    /** Labels of {@code ds} with the class counts of {@code counts}, in order, one image per pixel value. */
+    private static ImageDataset labelled(int... counts) {
+        int total = Arrays.stream(counts).sum();
+        int[] labels = new int[total];
+        byte[] pixels = new byte[total];
+        int next = 0;
+        for (int c = 0; c < counts.length; c++) {
+            for (int k = 0; k < counts[c]; k++, next++) {
+                labels[next] = c;
+                pixels[next] = (byte) next;
+            }
+        }
+        List<String> names = IntStream.range(0, counts.length).mapToObj(c -> "c" + c).toList();
+        return new ImageDataset("counts", pixels, labels, 1, 1, 1, names);
+    }
+
+    private static Set<Integer> pixelValues(ImageDataset ds) {
+        Set<Integer> values = new HashSet<>();
+        for (byte b : ds.pixels()) {
+            values.add(b & 0xFF);
+        }
+        return values;
+    }
+
+    @Test
+    void stratifiedSplitHoldsOutTheFractionOfEachClassDisjointlyAndSeeded() {
+        ImageDataset all = labelled(40, 21, 2, 1);
+        DatasetSplits split = Datasets.stratifiedSplit(all, 0.25, 5);
+
+        // round(n * 0.25), at least one when n >= 2, never the whole class
+        assertThat(split.test().classCounts()).containsExactly(10, 5, 1, 0);
+        assertThat(split.train().classCounts()).containsExactly(30, 16, 1, 1);
+        Set<Integer> train = pixelValues(split.train());
+        Set<Integer> test = pixelValues(split.test());
+        assertThat(train).doesNotContainAnyElementsOf(test);
+        assertThat(train.size() + test.size()).isEqualTo(all.size());
+        assertThat(pixelValues(Datasets.stratifiedSplit(all, 0.25, 5).test())).isEqualTo(test);
+        assertThat(pixelValues(Datasets.stratifiedSplit(all, 0.25, 6).test())).isNotEqualTo(test);
+        assertThatThrownBy(() -> Datasets.stratifiedSplit(all, 0, 5))
+                .isInstanceOf(BalconException.class).hasMessageContaining("--test-fraction");
+    }
+
+    @Test
+    void imageFolderWithTrainAndTestLoadsBothAtTheRequestedShape(@TempDir Path dir) throws IOException {
+        ImageTrees.writeSplitTree(dir, 5, 2);
+        Datasets.Loaded loaded = Datasets.load(DataSelection.of(config("imagefolder", dir, null, "none", 100, 0, false)));
+
+        assertThat(loaded.train().classNames()).isEqualTo(ImageTrees.CLASSES);
+        assertThat(loaded.train().classCounts()).containsExactly(5, 5, 5);
+        assertThat(loaded.test().classCounts()).containsExactly(2, 2, 2);
+        assertThat(new int[] {loaded.train().channels(), loaded.train().height(), loaded.train().width()})
+                .containsExactly(3, 16, 16);
+        assertThat(loaded.notes()).hasSize(2).allSatisfy(note -> assertThat(note).contains("images in 3 classes"));
+    }
+
+    @Test
+    void imageFolderWithoutTestFolderGetsAHeldOutSplitAndSaysSo(@TempDir Path dir) throws IOException {
+        ImageTrees.writeClasses(dir, new int[] {8, 8, 4}, 3);
+        Datasets.Loaded loaded = Datasets.load(DataSelection.of(config("imagefolder", dir, null, "none", 100, 0, false)));
+
+        assertThat(loaded.test().classCounts()).containsExactly(2, 2, 1);
+        assertThat(loaded.train().classCounts()).containsExactly(6, 6, 3);
+        assertThat(loaded.notes()).anySatisfy(note -> assertThat(note).contains("has no test/ sub-folder",
+                "held out 25% of each class", "15 train, 5 test"));
+    }
+
+    @Test
+    void unlabelledFolderIsOneClassOfAllImagesAndNeedsEvalDataForKnn(@TempDir Path dir) throws IOException {
+        Path tree = ImageTrees.writeSplitTree(dir.resolve("tree"), 4, 2);
+        PretrainConfig unlabelled = config("unlabelled-folder", tree, null, "none", 100, 0, false);
+        Datasets.Loaded loaded = Datasets.load(DataSelection.of(unlabelled));
+
+        assertThat(loaded.labelled()).isFalse();
+        assertThat(loaded.train().size()).isEqualTo(3 * 4 + 3 * 2);
+        assertThat(loaded.train().classNames()).containsExactly("unlabelled");
+        assertThatThrownBy(() -> Datasets.evaluationSplits(unlabelled))
+                .isInstanceOf(BalconException.class).hasMessageContaining("--eval-data");
+
+        DatasetSplits evaluation = Datasets.evaluationSplits(
+                config("unlabelled-folder", tree, tree.toString(), "none", 100, 0, false));
+        assertThat(evaluation.train().classCounts()).containsExactly(4, 4, 4);
+        assertThat(evaluation.test().height()).isEqualTo(16);
+    }
+
+    @Test
+    void listFilesGiveLabelsAndAHeldOutSplitWithoutTestList(@TempDir Path dir) throws IOException {
+        ImageTrees.writeClasses(dir.resolve("images"), new int[] {4, 4, 4}, 4);
+        StringBuilder lines = new StringBuilder();
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < 4; i++) {
+                lines.append(String.format("%s/img-%03d.png %d%n", ImageTrees.CLASSES.get(c), i, c));
+            }
+        }
+        Path list = Files.writeString(dir.resolve("train.txt"), lines);
+        Datasets.Loaded loaded = Datasets.load(new DataSelection("list", dir.resolve("images").toString(),
+                list.toString(), null, 8, 1, false, 0.25, null, 0));
+
+        assertThat(loaded.train().classCounts()).containsExactly(3, 3, 3);
+        assertThat(loaded.test().classCounts()).containsExactly(1, 1, 1);
+        assertThat(loaded.train().channels()).isEqualTo(1);
+        assertThat(loaded.train().height()).isEqualTo(8);
+    }
+
+    @Test
+    void exponentialProfileFollowsTheFormulaAndIsStoredWithTheTrainingSet(@TempDir Path dir) throws IOException {
+        ImageTrees.writeClasses(dir, new int[] {12, 11, 10}, 5);
+        Datasets.TrainingSet set = Datasets.trainingSet(config("imagefolder", dir, null, "exp", 4, 8, false));
+
+        // n_i = floor(n_max * rho^(-i / (K - 1))): 8, 8 / 2, 8 / 4
+        assertThat(set.images().classCounts()).containsExactly(8, 4, 2);
+        assertThat((int[]) set.summary().get("class_counts")).containsExactly(8, 4, 2);
+        assertThat(set.notes()).anySatisfy(note -> assertThat(note).contains("class profile exp (rho 4, n_max 8)",
+                "[8, 4, 2] (total 14)"));
+    }
+
+    @Test
+    void balancedTwinHasExactlyTheLongTailedTotalSpreadEvenly(@TempDir Path dir) throws IOException {
+        ImageTrees.writeClasses(dir, new int[] {12, 11, 12}, 6);
+        PretrainConfig twin = config("imagefolder", dir, null, "exp", 4, 0, true);
+        Datasets.TrainingSet set = Datasets.trainingSet(twin);
+
+        // held out 25%: 9, 8, 9 train images; n_max 0 takes the smallest, 8: long tail 8, 4, 2 (total 14)
+        int[] counts = set.images().classCounts();
+        assertThat(Arrays.stream(counts).sum()).isEqualTo(8 + 4 + 2);
+        assertThat(counts).containsExactly(5, 5, 4);
+        @SuppressWarnings("unchecked")
+        var profile = (java.util.Map<String, Object>) set.summary().get("profile");
+        assertThat((int[]) profile.get("long_tailed_counts")).containsExactly(8, 4, 2);
+        assertThat(profile.get("total")).isEqualTo(14);
+        // the images drawn are distinct images of the training split
+        assertThat(set.images().size()).isEqualTo(14);
+    }
+
+    @Test
+    void profileErrorsNameTheOption(@TempDir Path dir) throws IOException {
+        ImageTrees.writeClasses(dir, new int[] {12, 12, 12}, 7);
+        assertThatThrownBy(() -> Datasets.trainingSet(config("imagefolder", dir, null, "exp", 20, 8, false)))
+                .isInstanceOf(BalconException.class).hasMessageContaining("--rho 20.0").hasMessageContaining("rho <= 8");
+        assertThatThrownBy(() -> Datasets.trainingSet(config("imagefolder", dir, null, "pareto", 2, 50, false)))
+                .isInstanceOf(BalconException.class).hasMessageContaining("lower --profile-max");
+        assertThatThrownBy(() -> config("imagefolder", dir, null, "exp", 0.5, 0, false))
+                .isInstanceOf(BalconException.class).hasMessageContaining("--rho");
+        assertThatThrownBy(() -> config("imagefolder", dir, null, "none", 100, 0, true))
+                .isInstanceOf(BalconException.class).hasMessageContaining("--balanced-twin");
+    }
+}
