@@ -15,7 +15,7 @@ final class TrainingOptions {
     @Option(names = "--arch", defaultValue = "resnet-small", description = "Backbone: resnet-small or resnet18 (default: ${DEFAULT-VALUE}).")
     String arch;
 
-    @Option(names = "--width", defaultValue = "32", description = "Base width of the backbone (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--width", defaultValue = "16", description = "Base width of the backbone (default: ${DEFAULT-VALUE}).")
     int width;
 
     @Option(names = "--proj-hidden", defaultValue = "512", description = "Projector hidden width (default: ${DEFAULT-VALUE}).")

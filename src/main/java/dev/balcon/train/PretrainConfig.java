@@ -225,7 +225,7 @@ public record PretrainConfig(
         private String dataDir = null;
         private int trainLimit = 0;
         private String arch = "resnet-small";
-        private int width = 32;
+        private int width = 16;
         private int projectorHidden = 512;
         private int projectorOut = 128;
         private String loss = "nt_xent";

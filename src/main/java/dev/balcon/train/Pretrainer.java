@@ -174,10 +174,17 @@ public final class Pretrainer {
         if (!showProgress) {
             return null;
         }
-        return new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(totalSteps)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).continuousUpdate()
-                .startsFrom(done, java.time.Duration.ZERO)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build();
+        ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(totalSteps)
+                .setStyle(ProgressBarStyle.ASCII).startsFrom(done, java.time.Duration.ZERO);
+        if (System.console() != null) {
+            builder.setUpdateIntervalMillis(1000).continuousUpdate()
+                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err));
+        } else {
+            // Redirected to a file or a CI log: a plain line every half minute instead of carriage-return redraws.
+            builder.setUpdateIntervalMillis(30_000).setMaxRenderedLength(160)
+                    .setConsumer(new me.tongfei.progressbar.DelegatingProgressBarConsumer(System.err::println));
+        }
+        return builder.build();
     }
 
     private static Map<String, Object> row(Object... keysAndValues) {
