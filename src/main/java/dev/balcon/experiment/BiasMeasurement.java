@@ -1,6 +1,5 @@
 package dev.balcon.experiment;
 
-import dev.balcon.augment.Normalization;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,7 +12,6 @@ import dev.balcon.augment.AugmentationRecipe;
 import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.model.ContrastiveModel;
-import dev.balcon.train.Checkpoint;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 
@@ -103,7 +101,7 @@ public final class BiasMeasurement {
 
     /**
      * As {@link #ofRun(RunDirectory, Options)} on splits the caller has loaded; the input normalisation is the
-     * one of training (statistics of {@code splits.train()}).
+     * one the model was trained with (stored in its checkpoint).
      */
     public static Report ofRun(RunDirectory run, DatasetSplits splits, Options options) {
         PretrainConfig config = run.readConfig();
@@ -113,13 +111,11 @@ public final class BiasMeasurement {
         ImageDataset split = options.split().equals("train") ? train : splits.test();
         int[] images = options.perClass() == 0 ? ImageSelection.all(split)
                 : ImageSelection.balanced(split, options.perClass(), options.seed(), "--per-class");
-        AugmentationPipeline pipeline = recipe.build(train.channels(), train.height(), train.width(),
-                Normalization.of(train));
         try (NDManager manager = NDManager.newBaseManager();
-             ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()), train.height(),
-                     train.width(), manager, config.seed())) {
-            Checkpoint.loadModel(run.checkpoint(), model);
-            return measure(model, split, images, pipeline, recipe.name(), options);
+             TrainedEncoder encoder = TrainedEncoder.open(run, config, train, manager)) {
+            AugmentationPipeline pipeline = recipe.build(train.channels(), train.height(), train.width(),
+                    encoder.normalization());
+            return measure(encoder.model(), split, images, pipeline, recipe.name(), options);
         }
     }
 

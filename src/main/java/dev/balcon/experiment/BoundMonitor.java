@@ -15,7 +15,6 @@ import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ContrastiveModel;
-import dev.balcon.train.Checkpoint;
 import dev.balcon.train.EpochMonitor;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
@@ -185,12 +184,9 @@ public final class BoundMonitor implements EpochMonitor {
         PretrainConfig config = run.readConfig();
         DatasetSplits splits = Datasets.evaluationSplits(config);
         ImageDataset train = splits.train();
-        BoundMonitor monitor = of(config, splits.test(), Normalization.of(train), probeSize, probeViews);
         try (NDManager manager = NDManager.newBaseManager();
-             ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()), train.height(),
-                     train.width(), manager, config.seed())) {
-            Checkpoint.loadModel(run.checkpoint(), model);
-            return monitor.measure(model);
+             TrainedEncoder encoder = TrainedEncoder.open(run, config, train, manager)) {
+            return of(config, splits.test(), encoder.normalization(), probeSize, probeViews).measure(encoder.model());
         }
     }
 

@@ -12,7 +12,6 @@ import dev.balcon.eval.KnnResult;
 import dev.balcon.eval.LinearProbe;
 import dev.balcon.eval.LinearProbeResult;
 import dev.balcon.model.ContrastiveModel;
-import dev.balcon.train.Checkpoint;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 
@@ -32,12 +31,9 @@ public final class Evaluation {
     /** As {@link #knnOfRun(RunDirectory, KnnClassifier)}, on splits the caller has already loaded. */
     public static KnnResult knnOfRun(RunDirectory run, DatasetSplits splits, KnnClassifier knn) {
         PretrainConfig config = run.readConfig();
-        Normalization normalization = Normalization.of(splits.train());
         try (NDManager manager = NDManager.newBaseManager();
-             ContrastiveModel model = ContrastiveModel.create(config.modelConfig(splits.train().channels()),
-                     splits.train().height(), splits.train().width(), manager, config.seed())) {
-            Checkpoint.loadModel(run.checkpoint(), model);
-            return knnOfModel(model, splits, normalization, knn, manager);
+             TrainedEncoder encoder = TrainedEncoder.open(run, config, splits.train(), manager)) {
+            return knnOfModel(encoder.model(), splits, encoder.normalization(), knn, manager);
         }
     }
 
@@ -74,11 +70,10 @@ public final class Evaluation {
     /** As {@link #linearOfRun(RunDirectory, LinearProbe)}, on splits the caller has already loaded. */
     public static LinearProbeResult linearOfRun(RunDirectory run, DatasetSplits splits, LinearProbe probe) {
         PretrainConfig config = run.readConfig();
-        Normalization normalization = Normalization.of(splits.train());
         FeatureCache cache = new FeatureCache(run.root(), run.checkpoint());
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray train = cachedBackboneFeatures(cache, "train", splits.train(), config, normalization, run, manager);
-            NDArray test = cachedBackboneFeatures(cache, "test", splits.test(), config, normalization, run, manager);
+            NDArray train = cachedBackboneFeatures(cache, "train", splits.train(), config, run, manager);
+            NDArray test = cachedBackboneFeatures(cache, "test", splits.test(), config, run, manager);
             return probe.evaluate(train, splits.train().labels(), test, splits.test().labels(),
                     splits.train().numClasses());
         }
@@ -96,13 +91,10 @@ public final class Evaluation {
     }
 
     private static NDArray cachedBackboneFeatures(FeatureCache cache, String split, ImageDataset dataset,
-                                                  PretrainConfig config, Normalization normalization,
-                                                  RunDirectory run, NDManager manager) {
+                                                  PretrainConfig config, RunDirectory run, NDManager manager) {
         return cache.getOrCompute(split, dataset.name(), dataset.size(), manager, () -> {
-            try (ContrastiveModel model = ContrastiveModel.create(config.modelConfig(dataset.channels()),
-                    dataset.height(), dataset.width(), manager, config.seed())) {
-                Checkpoint.loadModel(run.checkpoint(), model);
-                return FeatureExtractor.backboneFeatures(model, dataset, normalization, manager);
+            try (TrainedEncoder encoder = TrainedEncoder.open(run, config, dataset, manager)) {
+                return FeatureExtractor.backboneFeatures(encoder.model(), dataset, encoder.normalization(), manager);
             }
         });
     }

@@ -79,7 +79,7 @@ public final class Pretrainer {
             SgdMomentum optimizer = new SgdMomentum(parameters, config.momentum(), config.weightDecay());
             Checkpoint.Progress progress = new Checkpoint.Progress(0, 0);
             if (resume && Files.exists(run.checkpoint())) {
-                progress = Checkpoint.load(run.checkpoint(), model, optimizer);
+                progress = Checkpoint.load(run.checkpoint(), model, optimizer).progress();
                 LOG.info("resuming {} after epoch {} (step {})", run.root(), progress.epochsDone(), progress.globalStep());
             }
             ContrastiveLoss loss = new ContrastiveLoss(config.lossConfig());
@@ -140,7 +140,8 @@ public final class Pretrainer {
                 double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
                 Map<String, Object> epochRow = row("epoch", epoch + 1, "step", globalStep, "loss", lastEpochLoss,
                         "seconds", epochSeconds, "images_per_s", stepsPerEpoch * (double) config.batchSize() / epochSeconds);
-                Checkpoint.save(run.checkpoint(), new Checkpoint.Progress(epoch + 1, globalStep), model, optimizer);
+                Checkpoint.save(run.checkpoint(), new Checkpoint.Progress(epoch + 1, globalStep), normalization, model,
+                        optimizer);
                 for (EpochMonitor monitor : monitors) {
                     long monitorStart = System.nanoTime();
                     epochRow.putAll(monitor.measure(epoch + 1, model));

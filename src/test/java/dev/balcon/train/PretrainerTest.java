@@ -57,6 +57,20 @@ class PretrainerTest {
     }
 
     @Test
+    void theCheckpointCarriesTheInputNormalisationOfTraining(@TempDir Path dir) throws Exception {
+        RunDirectory run = new RunDirectory(dir);
+        new Pretrainer(config(1, 0.1), IMAGES, NORMALIZATION, run).showProgress(false).run(false);
+        try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager();
+             dev.balcon.model.ContrastiveModel model = dev.balcon.model.ContrastiveModel.create(
+                     config(1, 0.1).modelConfig(1), 16, 16, manager, 99)) {
+            Checkpoint.Restored restored = Checkpoint.loadModel(run.checkpoint(), model);
+            assertThat(restored.normalization().mean()).containsExactly(NORMALIZATION.mean());
+            assertThat(restored.normalization().std()).containsExactly(NORMALIZATION.std());
+            assertThat(restored.progress()).isEqualTo(new Checkpoint.Progress(1, 96 / 16));
+        }
+    }
+
+    @Test
     void aRunStoppedAfterAnEpochResumesToTheSameResult(@TempDir Path dir) throws Exception {
         RunDirectory straight = new RunDirectory(dir.resolve("straight"));
         PretrainResult uninterrupted = new Pretrainer(config(2, 0.1), IMAGES, NORMALIZATION, straight)
