@@ -11,7 +11,8 @@ import java.io.PrintWriter;
         description = "Self-supervised contrastive representation learning on the JVM "
                 + "(SimCLR, the balanced contrastive loss, prototype bias).",
         subcommands = {DemoCommand.class, PretrainCommand.class, KnnCommand.class, LinearCommand.class,
-                BiasCommand.class, BoundsCommand.class, BiasPlotCommand.class, BenchCommand.class,
+                BiasCommand.class, BoundsCommand.class, BiasPlotCommand.class, SweepCommand.class, ReportCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit status of a run stopped by a non-finite loss: a result, not a crash. */

@@ -89,6 +89,11 @@ final class TrainingOptions {
     @Option(names = "--probe-views", defaultValue = "4", description = "Augmented views per probe image, >= 2 (default: ${DEFAULT-VALUE}).")
     int probeViews;
 
+    @Option(names = "--scale-by-inv-alpha", negatable = true,
+            description = "Divide the loss by alpha (the paper's 1/alpha factor); --no-scale-by-inv-alpha drops it, so that "
+                    + "losses compare at equal effective learning rate (default: the preset's choice, on for balanced only).")
+    Boolean scaleByInvAlpha;
+
     PretrainConfig toConfig() {
         if (cropScale.length != 2) {
             throw new dev.balcon.BalconException("--crop-scale expects MIN,MAX, got " + cropScale.length + " values");
@@ -96,6 +101,6 @@ final class TrainingOptions {
         return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut,
                 loss, tau, alpha, lambda, nu, similarity, recipe, cropScale[0], cropScale[1],
                 epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers,
-                boundMonitor, probeSize, probeViews);
+                boundMonitor, probeSize, probeViews, scaleByInvAlpha);
     }
 }

@@ -20,7 +20,10 @@ import dev.balcon.train.RunDirectory;
 public final class Evaluation {
     private Evaluation() {}
 
-    /** The trained encoder of a run: train split as memory bank, test split as queries. */
+    /**
+     * The trained encoder of a run: train split as memory bank, test split as queries. The features are cached in the
+     * run directory, shared with {@link #linearOfRun}, until the checkpoint changes.
+     */
     public static KnnResult knnOfRun(RunDirectory run, KnnClassifier knn) {
         PretrainConfig config = run.readConfig();
         return knnOfRun(run, Datasets.load(config.dataset(), config.dataDir(), 0), knn);
@@ -30,11 +33,12 @@ public final class Evaluation {
     public static KnnResult knnOfRun(RunDirectory run, DatasetSplits splits, KnnClassifier knn) {
         PretrainConfig config = run.readConfig();
         Normalization normalization = Normalization.of(splits.train());
-        try (NDManager manager = NDManager.newBaseManager();
-             ContrastiveModel model = ContrastiveModel.create(config.modelConfig(splits.train().channels()),
-                     splits.train().height(), splits.train().width(), manager, config.seed())) {
-            Checkpoint.loadModel(run.checkpoint(), model);
-            return knnOfModel(model, splits, normalization, knn, manager);
+        FeatureCache cache = new FeatureCache(run.root(), run.checkpoint());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray memory = cachedBackboneFeatures(cache, "train", splits.train(), config, normalization, run, manager);
+            NDArray queries = cachedBackboneFeatures(cache, "test", splits.test(), config, normalization, run, manager);
+            return knn.evaluate(memory, splits.train().labels(), queries, splits.test().labels(),
+                    splits.train().numClasses());
         }
     }
 

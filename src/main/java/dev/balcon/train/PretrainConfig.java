@@ -39,6 +39,9 @@ import dev.balcon.model.ResNetConfig;
  * @param boundMonitor    measure the bound gaps and the prototype bias on a probe set after every epoch
  * @param probeSize       images in that probe (class-balanced, from the test split)
  * @param probeViews      augmented views per probe image, >= 2
+ * @param scaleByInvAlpha whether the loss is divided by alpha (the paper's 1/alpha factor), or null for the loss
+ *                        preset's own choice (on for balanced only); off compares losses at equal effective
+ *                        learning rate (spec/experiments.md, "A trap to control for")
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -48,7 +51,7 @@ public record PretrainConfig(
         String recipe, double cropScaleMin, double cropScaleMax,
         int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
         double warmupEpochs, long seed, int workers,
-        boolean boundMonitor, int probeSize, int probeViews) {
+        boolean boundMonitor, int probeSize, int probeViews, Boolean scaleByInvAlpha) {
 
     public PretrainConfig {
         if (epochs < 1) {
@@ -91,7 +94,8 @@ public record PretrainConfig(
 
     @JsonIgnore
     public LossConfig lossConfig() {
-        return LossConfig.fromPreset(loss, tau, alpha, lambda, nu, similarity);
+        LossConfig preset = LossConfig.fromPreset(loss, tau, alpha, lambda, nu, similarity);
+        return scaleByInvAlpha == null ? preset : preset.withScaleByInvAlpha(scaleByInvAlpha);
     }
 
     @JsonIgnore

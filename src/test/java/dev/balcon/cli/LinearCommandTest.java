@@ -44,7 +44,8 @@ class LinearCommandTest {
         writeIdx(data, "t10k", test);
         RunDirectory run = new RunDirectory(dir.resolve("run"));
         PretrainConfig config = new PretrainConfig("fashion-mnist", data.toString(), 0, "resnet-small", 4, 16, 8,
-                "nt_xent", 0.5, null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0.1, 0.9, 5e-4, 0, 7, 1, false, 0, 0);
+                "nt_xent", 0.5, null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0.1, 0.9, 5e-4, 0, 7, 1, false, 0, 0,
+                null);
         PretrainResult pretrained = new Pretrainer(config, train, Normalization.of(train), run)
                 .showProgress(false).run(false);
         assertThat(pretrained.status()).isEqualTo(PretrainResult.FINISHED);
@@ -108,7 +109,8 @@ class LinearCommandTest {
         return attributes.fileKey() + "@" + attributes.lastModifiedTime();
     }
 
-    private static void writeIdx(Path dir, String prefix, ImageDataset images) throws IOException {
+    /** Writes {@code images} as PREFIX-images-idx3-ubyte and PREFIX-labels-idx1-ubyte, as the fashion-mnist loader reads. */
+    static void writeIdx(Path dir, String prefix, ImageDataset images) throws IOException {
         try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-images-idx3-ubyte")))) {
             out.writeInt(2051);
             out.writeInt(images.size());

@@ -150,7 +150,7 @@ class BoundMonitorTest {
         assertThatThrownBy(() -> BoundMonitor.of(config, missingClass, TinyRun.normalization(), 100, 4))
                 .isInstanceOf(BalconException.class).hasMessageContaining("class 3 ('d') has no images");
         assertThatThrownBy(() -> new PretrainConfig("fashion-mnist", null, 0, "resnet-small", 4, 16, 8, "nt_xent", 0.5,
-                null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0.1, 0.9, 0, 0, 0, 1, true, 1000, 1))
+                null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0.1, 0.9, 0, 0, 0, 1, true, 1000, 1, null))
                 .isInstanceOf(BalconException.class).hasMessageContaining("--probe-views");
     }
 

@@ -29,7 +29,7 @@ final class TinyRun {
     static PretrainConfig config(int epochs) {
         return new PretrainConfig("fashion-mnist", null, 0, "resnet-small", 4, 16, 8,
                 "balanced", null, 3.0, 1.5, null, "cosine", "simclr", 0.2, 1.0,
-                epochs, 16, 0.1, 0.9, 5e-4, 0, 7, 1, false, 0, 0);
+                epochs, 16, 0.1, 0.9, 5e-4, 0, 7, 1, false, 0, 0, null);
     }
 
     static RunDirectory train(Path dir, PretrainConfig config) {

@@ -22,7 +22,7 @@ class PretrainerTest {
     private static PretrainConfig config(int epochs, double learningRate) {
         return new PretrainConfig("fashion-mnist", null, 0, "resnet-small", 4, 16, 8,
                 "nt_xent", 0.5, null, null, null, "cosine", "simclr", 0.2, 1.0,
-                epochs, 16, learningRate, 0.9, 5e-4, 0.5, 7, 2, false, 0, 0);
+                epochs, 16, learningRate, 0.9, 5e-4, 0.5, 7, 2, false, 0, 0, null);
     }
 
     private static List<JsonNode> rows(RunDirectory run, String type) throws Exception {
@@ -104,10 +104,10 @@ class PretrainerTest {
     @Test
     void invalidOptionsAreRejectedBeforeAnyWork() {
         assertThatThrownBy(() -> new PretrainConfig("fashion-mnist", null, 0, "resnet-small", 4, 16, 8, "nt_xent", 0.5,
-                null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 1, 0.1, 0.9, 0, 0, 0, 1, false, 0, 0))
+                null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 1, 0.1, 0.9, 0, 0, 0, 1, false, 0, 0, null))
                 .isInstanceOf(BalconException.class).hasMessageContaining("--batch-size");
         assertThatThrownBy(() -> new PretrainConfig("fashion-mnist", null, 0, "resnet-small", 4, 16, 8, "nt_xent", 0.5,
-                null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0, 0.9, 0, 0, 0, 1, false, 0, 0))
+                null, null, null, "cosine", "simclr", 0.2, 1.0, 1, 16, 0, 0.9, 0, 0, 0, 1, false, 0, 0, null))
                 .isInstanceOf(BalconException.class).hasMessageContaining("--lr");
     }
 }
