@@ -23,7 +23,9 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path html = HtmlReport.write(dir, out != null ? out : dir.resolve(HtmlReport.FILE), new TrainingOptionsConfigs());
+        // A report reads what the runs stored: the dataset of a sweep made elsewhere need not be here.
+        Path html = HtmlReport.write(dir, out != null ? out : dir.resolve(HtmlReport.FILE),
+                new TrainingOptionsConfigs(false));
         spec.commandLine().getOut().println("wrote " + html);
         return 0;
     }

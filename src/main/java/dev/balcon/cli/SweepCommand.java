@@ -33,7 +33,7 @@ final class SweepCommand implements Callable<Integer> {
                     + "key (--set protocol.train_images=1000), or seeds, evaluate (--set seeds=[0]). Repeatable.")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--images-per-second", defaultValue = "250",
+    @Option(names = "--images-per-second", defaultValue = "300",
             description = "Training throughput assumed by --dry-run when no run of the sweep has finished yet "
                     + "(default: ${DEFAULT-VALUE}).")
     double assumedImagesPerSecond;

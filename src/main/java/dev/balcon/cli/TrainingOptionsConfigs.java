@@ -26,8 +26,19 @@ final class TrainingOptionsConfigs implements RunConfigFactory {
             "--eval-data");
 
     private final Map<String, OptionSpec> optionsByKey = new TreeMap<>();
+    private final boolean requireExistingPaths;
 
+    /** Settings for runs to come: the paths they name must exist. */
     TrainingOptionsConfigs() {
+        this(true);
+    }
+
+    /**
+     * @param requireExistingPaths whether a path setting must exist; false to read the file of a sweep that ran
+     *                             elsewhere (a report needs no dataset)
+     */
+    TrainingOptionsConfigs(boolean requireExistingPaths) {
+        this.requireExistingPaths = requireExistingPaths;
         for (OptionSpec option : CommandSpec.forAnnotatedObject(new TrainingOptions()).options()) {
             optionsByKey.put(RunConfigFactory.keyOf(option.longestName()), option);
         }
@@ -90,7 +101,7 @@ final class TrainingOptionsConfigs implements RunConfigFactory {
         return List.of(name + "=" + scalar(key, option, type, value));
     }
 
-    private static String scalar(String key, OptionSpec option, Class<?> type, JsonNode value) {
+    private String scalar(String key, OptionSpec option, Class<?> type, JsonNode value) {
         boolean integral = type == int.class || type == Integer.class || type == long.class || type == Long.class;
         boolean decimal = type == double.class || type == Double.class || type == float.class || type == Float.class;
         if (integral && !(value.isIntegralNumber() && value.canConvertToLong())) {
@@ -106,7 +117,7 @@ final class TrainingOptionsConfigs implements RunConfigFactory {
             throw new InvalidSetting(key, "expected a single value, got " + describe(value));
         }
         String text = value.asText();
-        if (EXISTING_PATH_OPTIONS.contains(option.longestName()) && !Files.exists(Path.of(text))) {
+        if (requireExistingPaths && EXISTING_PATH_OPTIONS.contains(option.longestName()) && !Files.exists(Path.of(text))) {
             throw new InvalidSetting(key, "the path " + text + " does not exist");
         }
         return text;

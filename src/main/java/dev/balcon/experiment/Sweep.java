@@ -204,13 +204,16 @@ public final class Sweep {
         return config.trainLimit() > 0 ? Math.min(config.trainLimit(), all) : all;
     }
 
-    /** Images one run's evaluations push through the encoder (each bias view counts as one). */
+    /** Images one run's evaluations and bound monitor push through the encoder (each view counts as one). */
     private long evaluatedImages(PretrainConfig config) {
         ExperimentFile.Protocol protocol = experiment.protocol();
         DatasetSplits splits = evaluationSplits(config);
         long images = 0;
         if (experiment.evaluates(ExperimentFile.KNN) || experiment.evaluates(ExperimentFile.LINEAR)) {
             images += splits.train().size() + splits.test().size();
+        }
+        if (config.boundMonitor()) {
+            images += (long) config.epochs() * config.probeSize() * config.probeViews();
         }
         if (experiment.evaluates(ExperimentFile.BIAS)) {
             int perClass = protocol.biasPerClass();
@@ -310,7 +313,7 @@ public final class Sweep {
                     continue;
                 }
                 log.printf("%s: %s%s%n", position, describeStage(stage, run.config()),
-                        attempts > 1 && stage.equals(PRETRAIN) ? " (resumed)" : "");
+                        attempts > 1 ? " (attempt " + attempts + ")" : "");
                 log.flush();
                 long start = System.nanoTime();
                 boolean diverged = runStage(stage, run, directory);

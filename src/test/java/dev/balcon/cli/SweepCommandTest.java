@@ -230,6 +230,29 @@ class SweepCommandTest {
 
     @Test
     @Order(6)
+    void anInterruptedRunContinuesAtItsFirstStageNotDone() throws IOException {
+        RunDirectory run = new RunDirectory(out.resolve("alpha=2_lambda=1/seed-1"));
+        Sweep.RunRecord finished = Sweep.RunRecord.of(run);
+        // As a sweep killed during the linear probe leaves it.
+        run.putResult(Sweep.RESULT_KEY, new Sweep.RunRecord(finished.cell(), finished.seed(), Sweep.INCOMPLETE,
+                List.of("pretrain", "knn"), finished.protocol(), finished.seconds(), finished.attempts(), null));
+        JsonNode knnBefore = run.readResults().get("knn");
+        Map<Path, FileTime> before = checkpointTimes();
+        LinearCommandTest.Outcome again = balcon("sweep", experiment.toString(), "--out", out.toString());
+        assertThat(again.out()).contains("6 runs, 3 to do")
+                .contains("[2/6] alpha=2_lambda=1, seed 1: linear probe").contains("[2/6] alpha=2_lambda=1, seed 1: prototype bias")
+                .doesNotContain("alpha=2_lambda=1, seed 1: k-NN").doesNotContain("alpha=2_lambda=1, seed 1: pretraining");
+        assertThat(checkpointTimes()).isEqualTo(before);
+        Sweep.RunRecord resumed = Sweep.RunRecord.of(run);
+        assertThat(resumed.status()).isEqualTo(Sweep.FINISHED);
+        assertThat(resumed.done()).containsExactly("pretrain", "knn", "linear", "bias");
+        assertThat(resumed.attempts()).isEqualTo(finished.attempts() + 1);
+        assertThat(resumed.seconds()).isGreaterThan(finished.seconds());
+        assertThat(run.readResults().get("knn")).isEqualTo(knnBefore);
+    }
+
+    @Test
+    @Order(7)
     void aChangedConfigurationStopsTheSweepBeforeAnythingRuns() throws IOException {
         Files.writeString(experiment, experimentText(7).replace("epochs: 1", "epochs: 2"));
         Map<Path, FileTime> before = checkpointTimes();
@@ -243,18 +266,20 @@ class SweepCommandTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void dryRunListsTheCellsAndWhatIsDone() {
         LinearCommandTest.Outcome dry = balcon("sweep", experiment.toString(), "--out", out.toString(), "--dry-run");
         assertThat(dry.status()).as(dry.err()).isZero();
+        // Evaluated images per run: 80 train + 40 test for k-NN and linear, 1 epoch x 10 probe images x 2 views for
+        // the bound monitor, 2 views x 2 images x 10 classes for the bias.
         assertThat(dry.out()).contains("3 cells x 2 seeds = 6 runs; evaluate [knn, linear, bias]")
-                .containsPattern("\\| alpha=2_lambda=1 +\\| alpha=2 lambda=1 +\\| +2 \\| +2 \\| +80 \\| +160 \\|")
+                .containsPattern("\\| alpha=2_lambda=1 +\\| alpha=2 lambda=1 +\\| +2 \\| +2 \\| +80 \\| +180 \\|")
                 .containsPattern("\\| too-big-batch +\\| batch_size=128 +\\| +2 \\| +0 \\|")
                 .contains("measured on the runs done");
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void reportOfTheSweepHoldsItsTablesAndPlots() throws Exception {
         LinearCommandTest.Outcome report = balcon("report", out.toString());
         assertThat(report.status()).as(report.err()).isZero();
@@ -273,7 +298,7 @@ class SweepCommandTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void reportOfOneRunHoldsItsResultsLossCurveAndConfig() throws Exception {
         Path runDir = out.resolve("alpha=2_lambda=1/seed-1");
         Path html = dir.resolve("run.html");
@@ -295,6 +320,20 @@ class SweepCommandTest {
         if (System.getenv("BALCON_KEEP_SCREENSHOT") != null) {
             Files.copy(screenshot, Path.of(System.getenv("BALCON_KEEP_SCREENSHOT")),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Test
+    @Order(11)
+    void aReportNeedsNoDataset() throws IOException {
+        Path moved = dir.resolve("data-elsewhere");
+        Files.move(dir.resolve("data"), moved);
+        try {
+            LinearCommandTest.Outcome report = balcon("report", out.toString(), "--out", dir.resolve("x.html").toString());
+            assertThat(report.status()).as(report.err()).isZero();
+            assertThat(dir.resolve("x.html")).content().contains("alpha=4_lambda=1");
+        } finally {
+            Files.move(moved, dir.resolve("data"));
         }
     }
 
