@@ -15,7 +15,7 @@ final class ReportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "Sweep or run directory.")
     Path dir;
 
-    @Option(names = "--out", description = "HTML file to write (default: DIR/" + HtmlReport.FILE + ").")
+    @Option(names = "--out", paramLabel = "FILE", description = "HTML file to write (default: DIR/" + HtmlReport.FILE + ").")
     Path out;
 
     @picocli.CommandLine.Spec

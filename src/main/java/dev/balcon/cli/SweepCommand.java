@@ -22,7 +22,7 @@ final class SweepCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "Experiment file (YAML).")
     Path file;
 
-    @Option(names = "--out", description = "Sweep directory (default: runs/<file name without .yaml>).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Sweep directory (default: runs/NAME, NAME the file name without .yaml).")
     Path out;
 
     @Option(names = "--dry-run", description = "Check the file, list the cells and their cost, run nothing.")
@@ -33,7 +33,7 @@ final class SweepCommand implements Callable<Integer> {
                     + "key (--set protocol.train_images=1000), or seeds, evaluate (--set seeds=[0]). Repeatable.")
     List<String> overrides = new ArrayList<>();
 
-    @Option(names = "--images-per-second", defaultValue = "300",
+    @Option(names = "--images-per-second", paramLabel = "N", defaultValue = "300",
             description = "Training throughput assumed by --dry-run when no run of the sweep has finished yet "
                     + "(default: ${DEFAULT-VALUE}).")
     double assumedImagesPerSecond;

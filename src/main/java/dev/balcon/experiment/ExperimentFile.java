@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.balcon.BalconException;
-import dev.balcon.augment.AugmentationRecipe;
 import dev.balcon.eval.KnnClassifier;
 import dev.balcon.eval.LinearProbe;
 import dev.balcon.train.PretrainConfig;
