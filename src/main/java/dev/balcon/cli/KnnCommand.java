@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "knn", mixinStandardHelpOptions = true,
         description = "Weighted k-NN top-1 of a run's backbone features: train split as memory bank, test split as "
-                + "queries. The result is stored under \"knn\" in the run's results.json.")
+                + "queries. Features are cached in the run directory, shared with 'balcon linear', until the checkpoint "
+                + "changes. The result is stored under \"knn\" in the run's results.json.")
 final class KnnCommand implements Callable<Integer> {
     @Option(names = "--run-dir", required = true, description = "Run directory written by 'balcon pretrain'.")
     Path runDir;

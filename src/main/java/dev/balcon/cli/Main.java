@@ -12,7 +12,7 @@ import java.io.PrintWriter;
                 + "(SimCLR, the balanced contrastive loss, prototype bias).",
         subcommands = {DemoCommand.class, PretrainCommand.class, KnnCommand.class, LinearCommand.class,
                 BiasCommand.class, BoundsCommand.class, BiasPlotCommand.class, PreviewCommand.class,
-                ProfileCommand.class, BenchCommand.class,
+                ProfileCommand.class, SweepCommand.class, ReportCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit status of a run stopped by a non-finite loss: a result, not a crash. */

@@ -103,11 +103,17 @@ final class TrainingOptions {
     @Option(names = "--balanced-twin", description = "Train on a class-balanced subset of exactly the total size of --class-profile instead.")
     boolean balancedTwin;
 
+    @Option(names = "--scale-by-inv-alpha", negatable = true,
+            description = "Divide the loss by alpha (the paper's 1/alpha factor); --no-scale-by-inv-alpha drops it, so that "
+                    + "losses compare at equal effective learning rate (default: the preset's choice, on for balanced only).")
+    Boolean scaleByInvAlpha;
+
     PretrainConfig toConfig() {
         return new PretrainConfig(data.dataset, data.dataDir, trainLimit, arch, width, projectorHidden, projectorOut,
                 loss, tau, alpha, lambda, nu, similarity, augmentation.recipe, augmentation.cropScaleMin(),
                 augmentation.cropScaleMax(), epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed,
                 workers, boundMonitor, probeSize, probeViews, data.imageSize, data.channels, data.strict, data.testFraction, data.cacheDirOrNull(),
-                data.trainList, data.testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin);
+                data.trainList, data.testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
+                scaleByInvAlpha);
     }
 }

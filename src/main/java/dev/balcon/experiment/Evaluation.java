@@ -21,7 +21,8 @@ public final class Evaluation {
 
     /**
      * The trained encoder of a run: train split as memory bank, test split as queries (the dataset's full splits,
-     * or the run's --eval-data folder; see {@link Datasets#evaluationSplits}).
+     * or the run's --eval-data folder; see {@link Datasets#evaluationSplits}). The features are cached in the run
+     * directory, shared with {@link #linearOfRun}, until the checkpoint changes.
      */
     public static KnnResult knnOfRun(RunDirectory run, KnnClassifier knn) {
         PretrainConfig config = run.readConfig();
@@ -31,9 +32,12 @@ public final class Evaluation {
     /** As {@link #knnOfRun(RunDirectory, KnnClassifier)}, on splits the caller has already loaded. */
     public static KnnResult knnOfRun(RunDirectory run, DatasetSplits splits, KnnClassifier knn) {
         PretrainConfig config = run.readConfig();
-        try (NDManager manager = NDManager.newBaseManager();
-             TrainedEncoder encoder = TrainedEncoder.open(run, config, splits.train(), manager)) {
-            return knnOfModel(encoder.model(), splits, encoder.normalization(), knn, manager);
+        FeatureCache cache = new FeatureCache(run.root(), run.checkpoint());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray memory = cachedBackboneFeatures(cache, "train", splits.train(), config, run, manager);
+            NDArray queries = cachedBackboneFeatures(cache, "test", splits.test(), config, run, manager);
+            return knn.evaluate(memory, splits.train().labels(), queries, splits.test().labels(),
+                    splits.train().numClasses());
         }
     }
 

@@ -56,6 +56,9 @@ import java.util.List;
  * @param paretoShape     shape (tail index) of the Pareto profile, > 0
  * @param profileMax      n_max, images of the head class; 0 = the smallest class size of the training split
  * @param balancedTwin    train on a class-balanced subset with exactly the total size of the profile instead
+ * @param scaleByInvAlpha whether the loss is divided by alpha (the paper's 1/alpha factor), or null for the loss
+ *                        preset's own choice (on for balanced only); off compares losses at equal effective
+ *                        learning rate (spec/experiments.md, "A trap to control for")
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -68,7 +71,8 @@ public record PretrainConfig(
         boolean boundMonitor, int probeSize, int probeViews,
         int imageSize, int channels, boolean strict, double testFraction, String cacheDir,
         String trainList, String testList, String evalData,
-        String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin) {
+        String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin,
+        Boolean scaleByInvAlpha) {
 
     /** The values of {@link #classProfile()}. */
     public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
@@ -153,7 +157,8 @@ public record PretrainConfig(
 
     @JsonIgnore
     public LossConfig lossConfig() {
-        return LossConfig.fromPreset(loss, tau, alpha, lambda, nu, similarity);
+        LossConfig preset = LossConfig.fromPreset(loss, tau, alpha, lambda, nu, similarity);
+        return scaleByInvAlpha == null ? preset : preset.withScaleByInvAlpha(scaleByInvAlpha);
     }
 
     @JsonIgnore
@@ -216,6 +221,7 @@ public record PretrainConfig(
         builder.paretoShape = paretoShape;
         builder.profileMax = profileMax;
         builder.balancedTwin = balancedTwin;
+        builder.scaleByInvAlpha = scaleByInvAlpha;
         return builder;
     }
 
@@ -261,6 +267,7 @@ public record PretrainConfig(
         private double paretoShape = 6;
         private int profileMax = 0;
         private boolean balancedTwin = false;
+        private Boolean scaleByInvAlpha = null;
 
         private Builder() {}
 
@@ -464,8 +471,14 @@ public record PretrainConfig(
             return this;
         }
 
+        public Builder scaleByInvAlpha(Boolean scaleByInvAlpha) {
+            this.scaleByInvAlpha = scaleByInvAlpha;
+            return this;
+        }
+
         public PretrainConfig build() {
-            return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin);
+            return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
+                    scaleByInvAlpha);
         }
     }
 }

@@ -108,7 +108,7 @@ class LinearCommandTest {
         return attributes.fileKey() + "@" + attributes.lastModifiedTime();
     }
 
-    private static void writeIdx(Path dir, String prefix, ImageDataset images) throws IOException {
+    static void writeIdx(Path dir, String prefix, ImageDataset images) throws IOException {
         try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-images-idx3-ubyte")))) {
             out.writeInt(2051);
             out.writeInt(images.size());
