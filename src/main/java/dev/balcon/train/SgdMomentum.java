@@ -50,18 +50,24 @@ public final class SgdMomentum {
         for (int i = 0; i < parameters.size(); i++) {
             NDArray weight = parameters.get(i).getArray();
             NDArray velocity = velocities.get(i);
+            // Every temporary, the gradient handle included, is attached to `scratch` and freed with it: results of
+            // NDArray operations land in their first operand's manager (here the model's, which lives for the whole
+            // run), and a gradient handle kept alive makes PyTorch allocate a fresh .grad on the next backward.
             try (NDManager scratch = weight.getManager().newSubManager()) {
                 NDArray gradient = weight.getGradient();
-                scratch.tempAttachAll(gradient);
+                gradient.attach(scratch);
                 if (weightDecay > 0 && weight.getShape().dimension() > 1) {
-                    gradient = gradient.add(weight.mul(weightDecay));
+                    NDArray decay = weight.mul(weightDecay);
+                    decay.attach(scratch);
+                    velocity.muli(momentum).addi(gradient).addi(decay);
+                } else {
+                    velocity.muli(momentum).addi(gradient);
                 }
-                velocity.muli(momentum).addi(gradient);
-                weight.subi(velocity.mul(learningRate));
+                NDArray update = velocity.mul(learningRate);
+                update.attach(scratch);
+                weight.subi(update);
                 // Backward passes accumulate into .grad; clear it for the next step (as DJL's optimizers do).
-                NDArray accumulated = weight.getGradient();
-                scratch.tempAttachAll(accumulated);
-                accumulated.subi(accumulated);
+                gradient.subi(gradient);
             }
         }
     }

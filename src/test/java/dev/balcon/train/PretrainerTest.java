@@ -57,6 +57,30 @@ class PretrainerTest {
     }
 
     @Test
+    void trainingStepsLeaveNoArraysBehind() {
+        // A leak of one gradient-sized array per parameter and step once grew a 20-epoch run to 23 GB.
+        try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager();
+             dev.balcon.model.ContrastiveModel model = dev.balcon.model.ContrastiveModel.create(
+                     config(1, 0.1).modelConfig(1), 16, 16, manager, 5)) {
+            SgdMomentum optimizer = new SgdMomentum(model.trainableParameters(), 0.9, 5e-4);
+            TrainStep step = new TrainStep(model, optimizer, new dev.balcon.loss.ContrastiveLoss(config(1, 0.1).lossConfig()));
+            float[] view = new float[16 * 16 * 16];
+            java.util.Arrays.fill(view, 0.5f);
+            for (int i = 0; i < view.length; i += 7) {
+                view[i] = -1f;
+            }
+            dev.balcon.augment.TwoViewBatch batch = new dev.balcon.augment.TwoViewBatch(view, view.clone(),
+                    new int[16], 16, 1, 16, 16);
+            step.run(batch, 0.1);
+            int arraysAfterFirstStep = manager.getManagedArrays().size();
+            for (int i = 0; i < 5; i++) {
+                step.run(batch, 0.1);
+            }
+            assertThat(manager.getManagedArrays()).hasSize(arraysAfterFirstStep);
+        }
+    }
+
+    @Test
     void theCheckpointCarriesTheInputNormalisationOfTraining(@TempDir Path dir) throws Exception {
         RunDirectory run = new RunDirectory(dir);
         new Pretrainer(config(1, 0.1), IMAGES, NORMALIZATION, run).showProgress(false).run(false);
