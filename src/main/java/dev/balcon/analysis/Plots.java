@@ -69,7 +69,7 @@ public final class Plots {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("Bound gaps during training (bound - term, >= 0 when the bound holds)")
                 .xAxisTitle("epoch").yAxisTitle("gap").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.addSeries("attracting gap", epochs, ordered.stream().mapToDouble(EpochGaps::attractGap).toArray())
                 .setMarker(SeriesMarkers.CIRCLE);
         chart.addSeries("repelling gap", epochs, ordered.stream().mapToDouble(EpochGaps::repelGap).toArray())
