@@ -31,14 +31,7 @@ public final class Evaluation {
 
     /** As {@link #knnOfRun(RunDirectory, KnnClassifier)}, on splits the caller has already loaded. */
     public static KnnResult knnOfRun(RunDirectory run, DatasetSplits splits, KnnClassifier knn) {
-        PretrainConfig config = run.readConfig();
-        FeatureCache cache = new FeatureCache(run.root(), run.checkpoint());
-        try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray memory = cachedBackboneFeatures(cache, "train", splits.train(), config, run, manager);
-            NDArray queries = cachedBackboneFeatures(cache, "test", splits.test(), config, run, manager);
-            return knn.evaluate(memory, splits.train().labels(), queries, splits.test().labels(),
-                    splits.train().numClasses());
-        }
+        return onRunFeatures(run, splits, knn::evaluate);
     }
 
     /** The same encoder, untrained (initialised with the run's seed): what the architecture gives for free. */
@@ -53,13 +46,7 @@ public final class Evaluation {
 
     /** Normalised pixels as features. */
     public static KnnResult knnOfPixels(DatasetSplits splits, KnnClassifier knn) {
-        Normalization normalization = Normalization.of(splits.train());
-        try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray memory = FeatureExtractor.rawPixels(splits.train(), normalization, manager);
-            NDArray queries = FeatureExtractor.rawPixels(splits.test(), normalization, manager);
-            return knn.evaluate(memory, splits.train().labels(), queries, splits.test().labels(),
-                    splits.train().numClasses());
-        }
+        return onPixels(splits, knn::evaluate);
     }
 
     /**
@@ -73,23 +60,38 @@ public final class Evaluation {
 
     /** As {@link #linearOfRun(RunDirectory, LinearProbe)}, on splits the caller has already loaded. */
     public static LinearProbeResult linearOfRun(RunDirectory run, DatasetSplits splits, LinearProbe probe) {
+        return onRunFeatures(run, splits, probe::evaluate);
+    }
+
+    /** Linear probe of normalised pixels. */
+    public static LinearProbeResult linearOfPixels(DatasetSplits splits, LinearProbe probe) {
+        return onPixels(splits, probe::evaluate);
+    }
+
+    /** An evaluation of features: fitted on (or remembering) the train rows, scored on the test rows. */
+    private interface FeatureEvaluation<R> {
+        R evaluate(NDArray train, int[] trainLabels, NDArray test, int[] testLabels, int numClasses);
+    }
+
+    /** Runs {@code evaluation} on the run's backbone features, cached in the run directory per checkpoint. */
+    private static <R> R onRunFeatures(RunDirectory run, DatasetSplits splits, FeatureEvaluation<R> evaluation) {
         PretrainConfig config = run.readConfig();
         FeatureCache cache = new FeatureCache(run.root(), run.checkpoint());
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray train = cachedBackboneFeatures(cache, "train", splits.train(), config, run, manager);
             NDArray test = cachedBackboneFeatures(cache, "test", splits.test(), config, run, manager);
-            return probe.evaluate(train, splits.train().labels(), test, splits.test().labels(),
+            return evaluation.evaluate(train, splits.train().labels(), test, splits.test().labels(),
                     splits.train().numClasses());
         }
     }
 
-    /** Linear probe of normalised pixels. */
-    public static LinearProbeResult linearOfPixels(DatasetSplits splits, LinearProbe probe) {
+    /** Runs {@code evaluation} on normalised pixels. */
+    private static <R> R onPixels(DatasetSplits splits, FeatureEvaluation<R> evaluation) {
         Normalization normalization = Normalization.of(splits.train());
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray train = FeatureExtractor.rawPixels(splits.train(), normalization, manager);
             NDArray test = FeatureExtractor.rawPixels(splits.test(), normalization, manager);
-            return probe.evaluate(train, splits.train().labels(), test, splits.test().labels(),
+            return evaluation.evaluate(train, splits.train().labels(), test, splits.test().labels(),
                     splits.train().numClasses());
         }
     }
