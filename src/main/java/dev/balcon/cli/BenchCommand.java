@@ -3,6 +3,7 @@ package dev.balcon.cli;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.experiment.Benchmark;
 import dev.balcon.experiment.Benchmark.Measurement;
+import dev.balcon.experiment.Datasets;
 import dev.balcon.train.PretrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,8 +84,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new dev.balcon.BalconException("--augment-images and --seconds must be > 0, got " + augmentImages
                     + " and " + seconds);
         }
-        ImageDataset train = all.size() <= augmentImages ? all
-                : all.subset(java.util.stream.IntStream.range(0, augmentImages).toArray(), all.name());
+        ImageDataset train = Datasets.firstImages(all, augmentImages);
         out.printf("augmentation only: recipe %s on %d images of %s (%dx%dx%d), %.0f s per measurement; views/s%n",
                 config.recipe(), train.size(), all.name(), train.channels(), train.height(), train.width(), seconds);
         out.flush();

@@ -115,11 +115,7 @@ public final class Datasets {
     public static TrainingSet trainingSet(PretrainConfig config) {
         Loaded loaded = load(DataSelection.of(config));
         List<String> notes = new ArrayList<>(loaded.notes());
-        ImageDataset train = loaded.train();
-        if (config.trainLimit() > 0 && config.trainLimit() < train.size()) {
-            train = train.subset(IntStream.range(0, config.trainLimit()).toArray(),
-                    train.name() + "[:" + config.trainLimit() + "]");
-        }
+        ImageDataset train = firstImages(loaded.train(), config.trainLimit());
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("dataset", config.dataset());
         summary.put("image_shape", List.of(train.channels(), train.height(), train.width()));
@@ -138,6 +134,23 @@ public final class Datasets {
         summary.put("class_names", train.classNames());
         summary.put("class_counts", train.classCounts());
         return new TrainingSet(train, loaded.test(), notes, summary);
+    }
+
+    /** The first {@code limit} images of {@code images}, or all of them when {@code limit} is 0 or larger. */
+    public static ImageDataset firstImages(ImageDataset images, int limit) {
+        if (limit <= 0 || limit >= images.size()) {
+            return images;
+        }
+        return images.subset(IntStream.range(0, limit).toArray(), images.name() + "[:" + limit + "]");
+    }
+
+    /** The number of images {@link #trainingSet} would pretrain on, without drawing them. */
+    public static int trainingImages(PretrainConfig config, ImageDataset fullTrain) {
+        ImageDataset train = firstImages(fullTrain, config.trainLimit());
+        if (config.classProfile().equals("none")) {
+            return train.size();
+        }
+        return Arrays.stream(ClassProfileSubset.plan(config, train).counts()).sum();
     }
 
     /**

@@ -198,10 +198,9 @@ public final class Sweep {
         return text.toString();
     }
 
-    /** Training images of a run: its train limit, or its dataset's whole training split. */
+    /** Training images of a run: its train limit or its dataset's whole training split, cut to its class profile. */
     private int trainImages(PretrainConfig config) {
-        int all = fullData(config).train().size();
-        return config.trainLimit() > 0 ? Math.min(config.trainLimit(), all) : all;
+        return Datasets.trainingImages(config, fullData(config).train());
     }
 
     /** Images one run's evaluations and bound monitor push through the encoder (each view counts as one). */
@@ -398,13 +397,8 @@ public final class Sweep {
     private DatasetSplits evaluationSplits(PretrainConfig config) {
         int trainImages = experiment.protocol().trainImages();
         DatasetSplits all = fullData(config);
-        return evaluationData.computeIfAbsent("eval|" + DataSelection.of(config) + "|" + config.evalData(), key -> {
-            if (trainImages <= 0 || trainImages >= all.train().size()) {
-                return all;
-            }
-            int[] first = java.util.stream.IntStream.range(0, trainImages).toArray();
-            return new DatasetSplits(all.train().subset(first, all.train().name() + "[:" + trainImages + "]"), all.test());
-        });
+        return evaluationData.computeIfAbsent("eval|" + DataSelection.of(config) + "|" + config.evalData(),
+                key -> new DatasetSplits(Datasets.firstImages(all.train(), trainImages), all.test()));
     }
 
     /** The whole evaluation splits of a run's dataset. */

@@ -279,6 +279,36 @@ class SweepCommandTest {
     }
 
     @Test
+    @Order(20)
+    void dryRunCountsTheClassProfileSubsetNotTheWholeSplit() throws IOException {
+        Path profiled = dir.resolve("profiled.yaml");
+        Files.writeString(profiled, """
+                base:
+                  data: %s
+                  width: 4
+                  epochs: 2
+                  batch_size: 16
+                  class_profile: exp
+                  rho: 4
+                  profile_max: 8
+                  monitor_bounds: false
+                cells:
+                  - name: long-tailed
+                  - name: twin
+                    balanced_twin: true
+                seeds: [0]
+                evaluate: [knn]
+                """.formatted(dir.resolve("data")));
+        LinearCommandTest.Outcome dry = balcon("sweep", profiled.toString(), "--out", dir.resolve("profiled").toString(),
+                "--dry-run");
+        assertThat(dry.status()).as(dry.err()).isZero();
+        // floor(8 * 4^(-c/9)) for the ten classes: 8 6 5 5 4 3 3 2 2 2 = 40 images (the twin: 4 per class), 2 epochs;
+        // k-NN on the 80 + 40 images of the splits.
+        assertThat(dry.out()).containsPattern("\\| long-tailed +\\| .* +\\| +1 \\| +0 \\| +80 \\| +120 \\|")
+                .containsPattern("\\| twin +\\| .* +\\| +1 \\| +0 \\| +80 \\| +120 \\|");
+    }
+
+    @Test
     @Order(9)
     void reportOfTheSweepHoldsItsTablesAndPlots() throws Exception {
         LinearCommandTest.Outcome report = balcon("report", out.toString());
