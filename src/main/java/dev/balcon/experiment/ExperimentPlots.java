@@ -48,8 +48,10 @@ public final class ExperimentPlots {
                 .xAxisTitle(columnAxis).yAxisTitle(rowAxis).build();
         chart.getStyler().setShowValue(true).setHeatMapValueDecimalPattern("0.00")
                 .setLegendPosition(Styler.LegendPosition.OutsideE);
-        // Equal values still need a range for the colour scale.
-        chart.getStyler().setMin(min).setMax(max > min ? max : min + 1);
+        // Equal values still need a range for the colour scale; the legend prints its ends as they are, so round them.
+        double low = Math.floor(min * 100) / 100;
+        double high = Math.ceil(max * 100) / 100;
+        chart.getStyler().setMin(low).setMax(high > low ? high : low + 1);
         chart.addSeries(title, columns, rows, cells);
         write(chart, png);
     }

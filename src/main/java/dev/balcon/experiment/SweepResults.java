@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 
@@ -359,20 +360,28 @@ public final class SweepResults {
         return drawn;
     }
 
-    /** The heatmap of a metric's mean over the alpha x lambda grid, or null if no cell has a value yet. */
-    private static Path heatmap(List<CellSummary> cells, String metric, Path dir) {
+    /**
+     * A metric's mean (%) over the alpha x lambda grid: {@code values[lambda][alpha]}, NaN where a cell has no value.
+     */
+    public record AlphaLambdaGrid(List<String> alphas, List<String> lambdas, double[][] values) {}
+
+    /**
+     * The grid of a metric's means, or null if no cell has a value yet. Only the grid's own cells count: a named cell
+     * that also sets other keys (another loss, no 1/alpha) at the same alpha and lambda is a different experiment.
+     */
+    public static AlphaLambdaGrid alphaLambdaGrid(List<CellSummary> allCells, String metric) {
+        List<CellSummary> cells = allCells.stream()
+                .filter(cell -> cell.cell().own().keySet().equals(Set.of("alpha", "lambda"))).toList();
         List<String> alphas = new ArrayList<>();
         List<String> lambdas = new ArrayList<>();
         for (CellSummary cell : cells) {
             String alpha = cell.cell().own().get("alpha");
             String lambda = cell.cell().own().get("lambda");
-            if (alpha != null && lambda != null) {
-                if (!alphas.contains(alpha)) {
-                    alphas.add(alpha);
-                }
-                if (!lambdas.contains(lambda)) {
-                    lambdas.add(lambda);
-                }
+            if (!alphas.contains(alpha)) {
+                alphas.add(alpha);
+            }
+            if (!lambdas.contains(lambda)) {
+                lambdas.add(lambda);
             }
         }
         double[][] values = new double[lambdas.size()][alphas.size()];
@@ -381,21 +390,26 @@ public final class SweepResults {
         }
         boolean any = false;
         for (CellSummary cell : cells) {
-            String alpha = cell.cell().own().get("alpha");
-            String lambda = cell.cell().own().get("lambda");
             Stats stats = metric.equals(ExperimentFile.KNN) ? cell.knnTop1() : cell.linearTop1();
-            if (alpha != null && lambda != null && stats.n() > 0) {
-                values[lambdas.indexOf(lambda)][alphas.indexOf(alpha)] = 100 * stats.mean();
+            if (stats.n() > 0) {
+                values[lambdas.indexOf(cell.cell().own().get("lambda"))][alphas.indexOf(cell.cell().own().get("alpha"))]
+                        = 100 * stats.mean();
                 any = true;
             }
         }
-        if (!any) {
+        return any ? new AlphaLambdaGrid(alphas, lambdas, values) : null;
+    }
+
+    /** The heatmap of a metric's mean over the alpha x lambda grid, or null if no cell has a value yet. */
+    private static Path heatmap(List<CellSummary> cells, String metric, Path dir) {
+        AlphaLambdaGrid grid = alphaLambdaGrid(cells, metric);
+        if (grid == null) {
             return null;
         }
         Path png = dir.resolve("heatmap-" + metric + ".png");
         String name = metric.equals(ExperimentFile.KNN) ? "k-NN" : "linear";
-        ExperimentPlots.heatmap("mean " + name + " top-1 (%) over seeds", "alpha", alphas,
-                "lambda", lambdas, values, png);
+        ExperimentPlots.heatmap("mean " + name + " top-1 (%) over seeds", "alpha", grid.alphas(),
+                "lambda", grid.lambdas(), grid.values(), png);
         return png;
     }
 
