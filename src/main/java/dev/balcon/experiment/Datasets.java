@@ -164,7 +164,7 @@ public final class Datasets {
         }
         int[] shape = imageShape(selection);
         return load(new DataSelection(IMAGE_FOLDER, config.evalData(), null, null, shape[1], shape[0],
-                config.strict(), config.testFraction(), config.cacheDir(), config.seed())).splits();
+                config.strict(), config.testFraction(), config.cacheDir(), config.dataSeed())).splits();
     }
 
     /** Fails at once if k-NN could not evaluate this run (unlabelled images and no {@code --eval-data}). */

@@ -266,4 +266,15 @@ class DatasetsTest {
         assertThat(otherData.notes()).anySatisfy(note -> assertThat(note).contains(
                 "train limit 12: a stratified draw (data seed 1), per-class counts [4, 4, 4] (total 12)"));
     }
+
+    @Test
+    void theEvaluationFoldersHeldOutSplitFollowsTheDataSeedToo(@TempDir Path dir) throws IOException {
+        Path eval = dir.resolve("eval");
+        ImageTrees.writeClasses(eval, new int[] {8, 8, 8}, 8);
+        PretrainConfig.Builder run = PretrainConfig.builder().dataset("imagefolder").dataDir(eval.toString())
+                .imageSize(16).evalData(eval.toString()).testFraction(0.25);
+        Set<String> seed0 = images(Datasets.evaluationSplits(run.seed(0).build()).test());
+        assertThat(images(Datasets.evaluationSplits(run.seed(1).build()).test())).isEqualTo(seed0);
+        assertThat(images(Datasets.evaluationSplits(run.seed(0).dataSeed(1).build()).test())).isNotEqualTo(seed0);
+    }
 }
