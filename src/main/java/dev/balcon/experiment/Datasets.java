@@ -118,8 +118,12 @@ public final class Datasets {
         List<String> notes = new ArrayList<>(loaded.notes());
         ImageDataset train = Subsets.limit(loaded.train(), config.trainLimit(), config.dataSeed());
         if (train != loaded.train()) {
-            notes.add(String.format("train limit %d: a stratified draw (data seed %d), per-class counts %s",
-                    config.trainLimit(), config.dataSeed(), counts(train.classCounts())));
+            int[] drawn = train.classCounts();
+            int[] available = loaded.train().classCounts();
+            long emptied = IntStream.range(0, drawn.length).filter(c -> drawn[c] == 0 && available[c] > 0).count();
+            notes.add(String.format("train limit %d: a stratified draw (data seed %d), per-class counts %s%s",
+                    config.trainLimit(), config.dataSeed(), counts(drawn), emptied == 0 ? ""
+                            : "; " + emptied + " class(es) get no image at this limit"));
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("dataset", config.dataset());

@@ -209,6 +209,9 @@ class DatasetsTest {
         assertThat(set.images().classCounts()).containsExactly(3, 3, 3);
         assertThat((int[]) set.summary().get("class_counts")).containsExactly(3, 3, 3);
         assertThat(Datasets.trainingImages(limited, Datasets.load(DataSelection.of(limited)).train())).isEqualTo(9);
+        // fewer images than classes: the note says which share is missing
+        assertThat(Datasets.trainingSet(limited.toBuilder().trainLimit(2).build()).notes()).anySatisfy(note ->
+                assertThat(note).contains("per-class counts [1, 1, 0] (total 2); 1 class(es) get no image at this limit"));
     }
 
     @Test
