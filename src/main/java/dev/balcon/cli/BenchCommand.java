@@ -1,9 +1,9 @@
 package dev.balcon.cli;
 
 import dev.balcon.data.ImageDataset;
+import dev.balcon.data.Subsets;
 import dev.balcon.experiment.Benchmark;
 import dev.balcon.experiment.Benchmark.Measurement;
-import dev.balcon.experiment.Datasets;
 import dev.balcon.train.PretrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +48,7 @@ final class BenchCommand implements Callable<Integer> {
     double seconds;
 
     @Option(names = "--augment-images", defaultValue = "10000",
-            description = "Distinct images for --augment-only, the first of the training set (default: ${DEFAULT-VALUE}).")
+            description = "Distinct images for --augment-only, a stratified draw from the training set (--data-seed; default: ${DEFAULT-VALUE}).")
     int augmentImages;
 
     @picocli.CommandLine.Spec
@@ -84,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new dev.balcon.BalconException("--augment-images and --seconds must be > 0, got " + augmentImages
                     + " and " + seconds);
         }
-        ImageDataset train = Datasets.firstImages(all, augmentImages);
+        ImageDataset train = Subsets.limit(all, augmentImages, config.dataSeed());
         out.printf("augmentation only: recipe %s on %d images of %s (%dx%dx%d), %.0f s per measurement; views/s%n",
                 config.recipe(), train.size(), all.name(), train.channels(), train.height(), train.width(), seconds);
         out.flush();

@@ -36,8 +36,14 @@ final class DataOptions {
 
     @Option(names = "--test-fraction", defaultValue = "0.2",
             description = "Share of each class held out as test set when an image folder has no test/ sub-folder "
-                    + "or a list no --test-list (default: ${DEFAULT-VALUE}; seeded by --seed).")
+                    + "or a list no --test-list (default: ${DEFAULT-VALUE}; seeded by --data-seed).")
     double testFraction;
+
+    @Option(names = "--data-seed", defaultValue = "0",
+            description = "Seed of every subset of the images: the held-out test split, --train-limit, --class-profile "
+                    + "(default: ${DEFAULT-VALUE}; kept apart from --seed so that runs with different seeds see the same "
+                    + "images).")
+    long dataSeed;
 
     @Option(names = "--cache-dir", description = "Cache of decoded image folders (default: $XDG_CACHE_HOME/balcon or ~/.cache/balcon).")
     Path cacheDir;
@@ -58,8 +64,8 @@ final class DataOptions {
         return base.resolve("balcon").toAbsolutePath().toString();
     }
 
-    DataSelection toSelection(long seed) {
+    DataSelection toSelection() {
         return new DataSelection(dataset, dataDir, trainList, testList, imageSize, channels, strict, testFraction,
-                cacheDirOrNull(), seed);
+                cacheDirOrNull(), dataSeed);
     }
 }

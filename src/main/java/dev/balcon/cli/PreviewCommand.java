@@ -36,7 +36,7 @@ final class PreviewCommand implements Callable<Integer> {
     @Option(names = "--scale", description = "Output pixels per image pixel (default: about 112 px per image side, 4 for 28 px).")
     Integer scale;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of the views and of a held-out split (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the images shown and of their views (default: ${DEFAULT-VALUE}; --data-seed seeds a held-out split).")
     long seed;
 
     @picocli.CommandLine.Spec
@@ -46,7 +46,7 @@ final class PreviewCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter log = spec.commandLine().getOut();
         AugmentationRecipe recipe = augmentation.toRecipe();
-        Datasets.Loaded loaded = Datasets.load(data.toSelection(seed));
+        Datasets.Loaded loaded = Datasets.load(data.toSelection());
         loaded.notes().forEach(log::println);
         ImageDataset train = loaded.train();
         int pixelScale = scale != null ? scale : Preview.defaultScale(train.height(), train.width());

@@ -9,7 +9,7 @@ final class TrainingOptions {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--train-limit", defaultValue = "0", description = "Train on the first N images only; 0 = all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--train-limit", defaultValue = "0", description = "Train on N images only, drawn to keep the class proportions (seeded by --data-seed); 0 = all (default: ${DEFAULT-VALUE}).")
     int trainLimit;
 
     @Option(names = "--arch", defaultValue = "resnet-small", description = "Backbone: resnet-small or resnet18 (default: ${DEFAULT-VALUE}).")
@@ -112,7 +112,7 @@ final class TrainingOptions {
         return new PretrainConfig(data.dataset, data.dataDir, trainLimit, arch, width, projectorHidden, projectorOut,
                 loss, tau, alpha, lambda, nu, similarity, augmentation.recipe, augmentation.cropScaleMin(),
                 augmentation.cropScaleMax(), epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed,
-                workers, boundMonitor, probeSize, probeViews, data.imageSize, data.channels, data.strict, data.testFraction, data.cacheDirOrNull(),
+                workers, boundMonitor, probeSize, probeViews, data.imageSize, data.channels, data.strict, data.testFraction, data.dataSeed, data.cacheDirOrNull(),
                 data.trainList, data.testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
                 scaleByInvAlpha);
     }

@@ -2,10 +2,9 @@ package dev.balcon.data;
 
 import dev.balcon.BalconException;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
- * Per-class image counts for long-tailed and balanced subsets, and seeded sampling of such subsets.
+ * Per-class image counts for long-tailed and balanced subsets ({@link Subsets#perClass} draws them).
  * Class 0 is the head (most images); counts never increase with the class id.
  */
 public final class ClassProfiles {
@@ -101,58 +100,6 @@ public final class ClassProfiles {
             counts[i]++;
         }
         return counts;
-    }
-
-    /**
-     * Draws, for each class c, {@code perClassCounts[c]} distinct images of class c uniformly at random
-     * without replacement, determined by {@code seed}. The result keeps the dataset's image order.
-     *
-     * @param perClassCounts one count per class of {@code ds} (class id = index)
-     * @throws BalconException if the count array has the wrong length, a count is negative, or a class has
-     *                         fewer images than asked for
-     */
-    public static ImageDataset sample(ImageDataset ds, int[] perClassCounts, long seed, String name) {
-        if (perClassCounts.length != ds.numClasses()) {
-            throw new BalconException("per-class counts for '" + ds.name() + "' must have " + ds.numClasses()
-                    + " entries (one per class), got " + perClassCounts.length);
-        }
-        int[] available = ds.classCounts();
-        int[][] indicesByClass = new int[ds.numClasses()][];
-        for (int c = 0; c < ds.numClasses(); c++) {
-            if (perClassCounts[c] < 0 || perClassCounts[c] > available[c]) {
-                throw new BalconException("class '" + ds.classNames().get(c) + "' (id " + c + ") of '" + ds.name()
-                        + "' has " + available[c] + " images, asked for " + perClassCounts[c]);
-            }
-            indicesByClass[c] = new int[available[c]];
-        }
-        int[] filled = new int[ds.numClasses()];
-        for (int i = 0; i < ds.size(); i++) {
-            int c = ds.label(i);
-            indicesByClass[c][filled[c]++] = i;
-        }
-        SplittableRandom random = new SplittableRandom(seed);
-        boolean[] chosen = new boolean[ds.size()];
-        int total = 0;
-        for (int c = 0; c < ds.numClasses(); c++) {
-            int[] candidates = indicesByClass[c];
-            // partial Fisher-Yates: the first perClassCounts[c] slots become a uniform random subset
-            for (int k = 0; k < perClassCounts[c]; k++) {
-                int j = k + random.nextInt(candidates.length - k);
-                int swap = candidates[k];
-                candidates[k] = candidates[j];
-                candidates[j] = swap;
-                chosen[candidates[k]] = true;
-            }
-            total += perClassCounts[c];
-        }
-        int[] selected = new int[total];
-        int next = 0;
-        for (int i = 0; i < chosen.length; i++) {
-            if (chosen[i]) {
-                selected[next++] = i;
-            }
-        }
-        return ds.subset(selected, name);
     }
 
     private static void requireCounts(int numClasses, int maxPerClass) {

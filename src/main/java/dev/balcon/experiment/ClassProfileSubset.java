@@ -3,6 +3,7 @@ package dev.balcon.experiment;
 import dev.balcon.BalconException;
 import dev.balcon.data.ClassProfiles;
 import dev.balcon.data.ImageDataset;
+import dev.balcon.data.Subsets;
 import dev.balcon.train.PretrainConfig;
 
 import java.util.Arrays;
@@ -83,10 +84,15 @@ public record ClassProfileSubset(String profile, double rho, Double paretoShape,
         }
     }
 
-    /** Draws the subset: for each class, that many of its images uniformly without replacement. */
+    /**
+     * Draws the subset: for each class, that many of its images uniformly without replacement, the same images
+     * whatever their order ({@link Subsets#perClass}), kept in their original order.
+     *
+     * @param seed the data seed
+     */
     public ImageDataset draw(ImageDataset train, long seed) {
-        String name = train.name() + "-" + profile + (balancedTwin ? "-balanced-twin" : "");
-        return ClassProfiles.sample(train, counts, seed, name);
+        String name = train.name() + "-" + profile + (balancedTwin ? "-balanced-twin" : "") + "[seed " + seed + "]";
+        return train.subset(Subsets.perClass(train, counts, seed), name);
     }
 
     /** One line for the user. */

@@ -15,7 +15,7 @@ import dev.balcon.train.PretrainConfig;
  * @param strict       fail on an undecodable image instead of skipping it
  * @param testFraction share of each class held out when an image folder or list has no test split
  * @param cacheDir     cache directory for decoded image folders, or null for none
- * @param seed         seed of the held-out split
+ * @param seed         the data seed: seed of the held-out split
  */
 public record DataSelection(String kind, String dataDir, String trainList, String testList, int imageSize,
                             int channels, boolean strict, double testFraction, String cacheDir, long seed) {
@@ -24,6 +24,6 @@ public record DataSelection(String kind, String dataDir, String trainList, Strin
     public static DataSelection of(PretrainConfig config) {
         return new DataSelection(config.dataset(), config.dataDir(), config.trainList(), config.testList(),
                 config.imageSize(), config.channels(), config.strict(), config.testFraction(), config.cacheDir(),
-                config.seed());
+                config.dataSeed());
     }
 }

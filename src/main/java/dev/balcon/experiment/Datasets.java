@@ -6,6 +6,7 @@ import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.FashionMnist;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.data.ImageFolder;
+import dev.balcon.data.Subsets;
 import dev.balcon.train.PretrainConfig;
 
 import java.nio.file.Files;
@@ -15,7 +16,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
@@ -109,13 +109,22 @@ public final class Datasets {
     }
 
     /**
-     * The images a run pretrains on: the train split, cut to the first {@code trainLimit} images if set, then
-     * subsampled to the class profile if one is set.
+     * The images a run pretrains on: the train split, cut to {@code trainLimit} images if set (a stratified draw,
+     * {@link Subsets#limit}), then subsampled to the class profile if one is set; both draws are seeded by the
+     * run's data seed, not its training seed.
      */
     public static TrainingSet trainingSet(PretrainConfig config) {
         Loaded loaded = load(DataSelection.of(config));
         List<String> notes = new ArrayList<>(loaded.notes());
-        ImageDataset train = firstImages(loaded.train(), config.trainLimit());
+        ImageDataset train = Subsets.limit(loaded.train(), config.trainLimit(), config.dataSeed());
+        if (train != loaded.train()) {
+            int[] drawn = train.classCounts();
+            int[] available = loaded.train().classCounts();
+            long emptied = IntStream.range(0, drawn.length).filter(c -> drawn[c] == 0 && available[c] > 0).count();
+            notes.add(String.format("train limit %d: a stratified draw (data seed %d), per-class counts %s%s",
+                    config.trainLimit(), config.dataSeed(), counts(drawn), emptied == 0 ? ""
+                            : "; " + emptied + " class(es) get no image at this limit"));
+        }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("dataset", config.dataset());
         summary.put("image_shape", List.of(train.channels(), train.height(), train.width()));
@@ -126,7 +135,7 @@ public final class Datasets {
                         + " has none");
             }
             ClassProfileSubset profile = ClassProfileSubset.plan(config, train);
-            train = profile.draw(train, config.seed());
+            train = profile.draw(train, config.dataSeed());
             notes.add(profile.describe());
             summary.put("profile", profile.summary());
         }
@@ -136,17 +145,9 @@ public final class Datasets {
         return new TrainingSet(train, loaded.test(), notes, summary);
     }
 
-    /** The first {@code limit} images of {@code images}, or all of them when {@code limit} is 0 or larger. */
-    public static ImageDataset firstImages(ImageDataset images, int limit) {
-        if (limit <= 0 || limit >= images.size()) {
-            return images;
-        }
-        return images.subset(IntStream.range(0, limit).toArray(), images.name() + "[:" + limit + "]");
-    }
-
-    /** The number of images {@link #trainingSet} would pretrain on, without drawing them. */
+    /** The number of images {@link #trainingSet} would pretrain on, without loading the dataset again. */
     public static int trainingImages(PretrainConfig config, ImageDataset fullTrain) {
-        ImageDataset train = firstImages(fullTrain, config.trainLimit());
+        ImageDataset train = Subsets.limit(fullTrain, config.trainLimit(), config.dataSeed());
         if (config.classProfile().equals("none")) {
             return train.size();
         }
@@ -167,7 +168,7 @@ public final class Datasets {
         }
         int[] shape = imageShape(selection);
         return load(new DataSelection(IMAGE_FOLDER, config.evalData(), null, null, shape[1], shape[0],
-                config.strict(), config.testFraction(), config.cacheDir(), config.seed())).splits();
+                config.strict(), config.testFraction(), config.cacheDir(), config.dataSeed())).splits();
     }
 
     /** Fails at once if k-NN could not evaluate this run (unlabelled images and no {@code --eval-data}). */
@@ -179,7 +180,8 @@ public final class Datasets {
 
     /**
      * A seeded, stratified split: from each class, {@code round(n * testFraction)} images (at least one when
-     * the class has two or more, never all) go to the test set; both sets keep the original image order.
+     * the class has two or more, never all) go to the test set, drawn by {@link Subsets#perClass}, so the same
+     * images whatever their order; both sets keep the original image order. The names record fraction and seed.
      */
     public static DatasetSplits stratifiedSplit(ImageDataset all, double testFraction, long seed) {
         if (!(testFraction > 0 && testFraction < 1)) {
@@ -187,32 +189,20 @@ public final class Datasets {
                     + all.name() + ", got " + testFraction);
         }
         int[] counts = all.classCounts();
-        int[][] byClass = new int[counts.length][];
-        int[] filled = new int[counts.length];
-        for (int c = 0; c < counts.length; c++) {
-            byClass[c] = new int[counts[c]];
-        }
-        for (int i = 0; i < all.size(); i++) {
-            byClass[all.label(i)][filled[all.label(i)]++] = i;
-        }
-        boolean[] isTest = new boolean[all.size()];
-        SplittableRandom random = new SplittableRandom(seed ^ SPLIT_SALT);
+        int[] testCounts = new int[counts.length];
         for (int c = 0; c < counts.length; c++) {
             int n = counts[c];
-            int testCount = n < 2 ? 0 : (int) Math.min(n - 1, Math.max(1, Math.round(n * testFraction)));
-            int[] candidates = byClass[c];
-            // partial Fisher-Yates: the first testCount slots become a uniform random subset
-            for (int k = 0; k < testCount; k++) {
-                int j = k + random.nextInt(n - k);
-                int swap = candidates[k];
-                candidates[k] = candidates[j];
-                candidates[j] = swap;
-                isTest[candidates[k]] = true;
-            }
+            testCounts[c] = n < 2 ? 0 : (int) Math.min(n - 1, Math.max(1, Math.round(n * testFraction)));
+        }
+        boolean[] isTest = new boolean[all.size()];
+        for (int index : Subsets.perClass(all, testCounts, seed ^ SPLIT_SALT)) {
+            isTest[index] = true;
         }
         int[] train = IntStream.range(0, all.size()).filter(i -> !isTest[i]).toArray();
         int[] test = IntStream.range(0, all.size()).filter(i -> isTest[i]).toArray();
-        return new DatasetSplits(all.subset(train, all.name() + "-train"), all.subset(test, all.name() + "-test"));
+        String held = "[held out " + testFraction + ", seed " + seed + "]";
+        return new DatasetSplits(all.subset(train, all.name() + "-train" + held),
+                all.subset(test, all.name() + "-test" + held));
     }
 
     private static String requireKind(String kind) {
@@ -305,7 +295,7 @@ public final class Datasets {
 
     private static Loaded heldOut(DataSelection selection, ImageDataset all, String why, List<String> notes) {
         DatasetSplits splits = stratifiedSplit(all, selection.testFraction(), selection.seed());
-        notes.add(String.format("%s: held out %.0f%% of each class as the test set (seed %d): %d train, %d test images",
+        notes.add(String.format("%s: held out %.0f%% of each class as the test set (data seed %d): %d train, %d test images",
                 why, 100 * selection.testFraction(), selection.seed(), splits.train().size(), splits.test().size()));
         return new Loaded(splits.train(), splits.test(), notes);
     }

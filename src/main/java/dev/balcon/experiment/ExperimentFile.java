@@ -90,8 +90,9 @@ public final class ExperimentFile {
     /**
      * How the runs are evaluated (the {@code protocol} section).
      *
-     * @param trainImages      first this many training images form the k-NN memory bank and the linear probe's
-     *                         training set (0 = all); the test split is always whole
+     * @param trainImages      this many training images, a stratified draw seeded by each run's data seed, form
+     *                         the k-NN memory bank and the linear probe's training set (0 = all); the test split
+     *                         is always whole
      * @param knnK             k-NN neighbours
      * @param knnTemperature   k-NN vote temperature
      * @param linearIterations L-BFGS iterations at most

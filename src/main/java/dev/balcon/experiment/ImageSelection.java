@@ -2,9 +2,9 @@ package dev.balcon.experiment;
 
 import dev.balcon.BalconException;
 import dev.balcon.data.ImageDataset;
+import dev.balcon.data.Subsets;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /** Which images of a labelled split the instruments look at: all of them, or the same number from every class. */
@@ -18,8 +18,8 @@ final class ImageSelection {
     }
 
     /**
-     * {@code perClass} images of every class, drawn uniformly without replacement with {@code seed}, in
-     * ascending index order.
+     * {@code perClass} images of every class, drawn uniformly without replacement with {@code seed}, the same
+     * images whatever their order ({@link Subsets#perClass}), in ascending index order.
      *
      * @param option the option that set {@code perClass}, named in the error if a class has fewer images
      */
@@ -35,23 +35,9 @@ final class ImageSelection {
                         + split.name() + ", fewer than the " + perClass + " per class asked for by " + option);
             }
         }
-        SplittableRandom random = new SplittableRandom(seed);
-        int[] chosen = new int[perClass * counts.length];
-        int filled = 0;
-        for (int c = 0; c < counts.length; c++) {
-            int label = c;
-            int[] members = IntStream.range(0, split.size()).filter(i -> split.label(i) == label).toArray();
-            // Partial Fisher-Yates: the first perClass slots become a uniform sample.
-            for (int i = 0; i < perClass; i++) {
-                int j = i + random.nextInt(members.length - i);
-                int swap = members[i];
-                members[i] = members[j];
-                members[j] = swap;
-                chosen[filled++] = members[i];
-            }
-        }
-        Arrays.sort(chosen);
-        return chosen;
+        int[] wanted = new int[counts.length];
+        Arrays.fill(wanted, perClass);
+        return Subsets.perClass(split, wanted, seed);
     }
 
     /** The fewest images any class has in the split. */

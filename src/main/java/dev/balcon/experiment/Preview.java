@@ -5,6 +5,7 @@ import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.AugmentationRecipe;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.ImageDataset;
+import dev.balcon.data.Subsets;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -38,8 +39,8 @@ public final class Preview {
     }
 
     /**
-     * Renders the sheet for {@code images} images of {@code ds}, taken round-robin over the classes (the first
-     * image of each class, then the second, ...), each followed by {@code pairs} pairs of views.
+     * Renders the sheet for {@code images} images of {@code ds}, a seeded draw taken round-robin over the classes
+     * ({@link #roundRobin}), each followed by {@code pairs} pairs of views.
      *
      * @throws BalconException if a count or the scale is below 1, or the dataset has fewer images than asked for
      */
@@ -67,7 +68,7 @@ public final class Preview {
         float[] view = new float[pipeline.viewLength()];
         float[] original = new float[pipeline.viewLength()];
         SplittableRandom random = new SplittableRandom(seed);
-        int[] chosen = roundRobin(ds, images);
+        int[] chosen = roundRobin(ds, images, seed);
         for (int row = 0; row < images; row++) {
             int index = chosen[row];
             int y = GROUP_GAP + row * (cellHeight + GAP);
@@ -102,19 +103,34 @@ public final class Preview {
         }
     }
 
-    /** The first image of each class, then the second of each, ..., until {@code count} are chosen. */
-    static int[] roundRobin(ImageDataset ds, int count) {
+    /**
+     * {@code count} images, as even over the classes as their sizes allow, drawn with {@code seed} whatever the
+     * image order ({@link Subsets#perClass}), in rows of one per class: a drawn image of each class, then a second
+     * of each, ...; every image when {@code count} is more than the dataset holds
+     */
+    static int[] roundRobin(ImageDataset ds, int count, long seed) {
+        int[] available = ds.classCounts();
+        int[] counts = new int[available.length];
+        int largest = Arrays.stream(available).max().orElse(0);
+        for (int round = 0, left = count; round < largest && left > 0; round++) {
+            for (int c = 0; c < counts.length && left > 0; c++) {
+                if (round < available[c]) {
+                    counts[c]++;
+                    left--;
+                }
+            }
+        }
         List<List<Integer>> byClass = new ArrayList<>();
         for (int c = 0; c < ds.numClasses(); c++) {
             byClass.add(new ArrayList<>());
         }
-        for (int i = 0; i < ds.size(); i++) {
-            byClass.get(ds.label(i)).add(i);
+        for (int index : Subsets.perClass(ds, counts, seed)) {
+            byClass.get(ds.label(index)).add(index);
         }
-        int[] chosen = new int[count];
+        int[] chosen = new int[Math.min(count, ds.size())];
         int filled = 0;
-        for (int round = 0; filled < count; round++) {
-            for (int c = 0; c < byClass.size() && filled < count; c++) {
+        for (int round = 0; filled < chosen.length; round++) {
+            for (int c = 0; c < byClass.size() && filled < chosen.length; c++) {
                 if (round < byClass.get(c).size()) {
                     chosen[filled++] = byClass.get(c).get(round);
                 }

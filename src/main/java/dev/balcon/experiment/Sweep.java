@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
 import dev.balcon.data.DatasetSplits;
+import dev.balcon.data.Subsets;
 import dev.balcon.eval.FeatureCache;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
@@ -393,12 +394,15 @@ public final class Sweep {
         };
     }
 
-    /** The splits of a run's dataset that the k-NN and the linear probe use: train cut to the protocol's size. */
+    /**
+     * The splits of a run's dataset that the k-NN and the linear probe use: train cut to the protocol's size by a
+     * stratified draw with the run's data seed, so every run of a data seed is evaluated on the same images.
+     */
     private DatasetSplits evaluationSplits(PretrainConfig config) {
         int trainImages = experiment.protocol().trainImages();
         DatasetSplits all = fullData(config);
         return evaluationData.computeIfAbsent("eval|" + DataSelection.of(config) + "|" + config.evalData(),
-                key -> new DatasetSplits(Datasets.firstImages(all.train(), trainImages), all.test()));
+                key -> new DatasetSplits(Subsets.limit(all.train(), trainImages, config.dataSeed()), all.test()));
     }
 
     /** The whole evaluation splits of a run's dataset. */

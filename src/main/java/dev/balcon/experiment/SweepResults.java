@@ -263,7 +263,7 @@ public final class SweepResults {
         if (!varying.isEmpty()) {
             lines.add("pretraining, set per cell: " + String.join(", ", varying) + " (see the settings column)");
         }
-        String trainSplit = protocol.trainImages() > 0 ? "the first " + protocol.trainImages() + " training images"
+        String trainSplit = protocol.trainImages() > 0 ? protocol.trainImages() + " training images (a stratified draw, data seed of each run)"
                 : "the whole training split";
         if (experiment.evaluates(ExperimentFile.KNN)) {
             lines.add("k-NN: weighted vote, cosine similarity, k=" + protocol.knnK() + ", T=" + protocol.knnTemperature()

@@ -16,7 +16,8 @@ import java.util.List;
  *
  * @param dataset         dataset kind: fashion-mnist, cifar10, cifar100, imagefolder, list, unlabelled-folder
  * @param dataDir         dataset location (image root for list), or null for the dataset's default place
- * @param trainLimit      use only the first this many training images (0 = all); for quick trials
+ * @param trainLimit      train on this many images (0 = all), a stratified draw seeded by {@code dataSeed}; for
+ *                        quick trials
  * @param arch            backbone name (see ResNetConfig.names())
  * @param width           base width of the backbone
  * @param projectorHidden hidden width of the 3-layer projector
@@ -47,6 +48,9 @@ import java.util.List;
  * @param strict          fail on an undecodable image file instead of skipping and counting it
  * @param testFraction    share of each class held out as the test set when an image folder or list has no
  *                        test split of its own, in (0, 1)
+ * @param dataSeed        seed of every subset of the images (held-out test split, train limit, class profile, the
+ *                        evaluation's training images), separate from {@code seed} so that runs with different
+ *                        training seeds see the same images (docs/data.md, "Subsets")
  * @param cacheDir        where decoded image folders are cached, or null for no cache
  * @param trainList       list file of the training images (dataset "list")
  * @param testList        list file of the test images (dataset "list"), or null to hold out --test-fraction
@@ -69,7 +73,7 @@ public record PretrainConfig(
         int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
         double warmupEpochs, long seed, int workers,
         boolean boundMonitor, int probeSize, int probeViews,
-        int imageSize, int channels, boolean strict, double testFraction, String cacheDir,
+        int imageSize, int channels, boolean strict, double testFraction, long dataSeed, String cacheDir,
         String trainList, String testList, String evalData,
         String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin,
         Boolean scaleByInvAlpha) {
@@ -212,6 +216,7 @@ public record PretrainConfig(
         builder.channels = channels;
         builder.strict = strict;
         builder.testFraction = testFraction;
+        builder.dataSeed = dataSeed;
         builder.cacheDir = cacheDir;
         builder.trainList = trainList;
         builder.testList = testList;
@@ -258,6 +263,7 @@ public record PretrainConfig(
         private int channels = 0;
         private boolean strict = false;
         private double testFraction = 0.2;
+        private long dataSeed = 0;
         private String cacheDir = null;
         private String trainList = null;
         private String testList = null;
@@ -426,6 +432,11 @@ public record PretrainConfig(
             return this;
         }
 
+        public Builder dataSeed(long dataSeed) {
+            this.dataSeed = dataSeed;
+            return this;
+        }
+
         public Builder cacheDir(String cacheDir) {
             this.cacheDir = cacheDir;
             return this;
@@ -477,7 +488,7 @@ public record PretrainConfig(
         }
 
         public PretrainConfig build() {
-            return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
+            return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, dataSeed, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
                     scaleByInvAlpha);
         }
     }

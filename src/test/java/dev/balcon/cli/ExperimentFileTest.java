@@ -76,6 +76,9 @@ class ExperimentFileTest {
         assertThat(config.seed()).isEqualTo(3);
         assertThat(config.width()).isEqualTo(8);
         assertThat(config.trainLimit()).isEqualTo(100);
+        // the subset's seed is the data seed (default 0), the same for every training seed
+        assertThat(config.dataSeed()).isZero();
+        assertThat(experiment.runs().get(0).config().dataSeed()).isZero();
         LossConfig loss = config.lossConfig();
         assertThat(loss.presetName()).isEqualTo("balanced");
         assertThat(loss.alpha()).isEqualTo(1.0);

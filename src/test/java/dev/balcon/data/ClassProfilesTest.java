@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.balcon.BalconException;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -96,72 +93,5 @@ class ClassProfilesTest {
                 .isLessThanOrEqualTo(1);
         assertThat(ClassProfiles.balancedCounts(3, 8)).containsExactly(3, 3, 2);
         assertThatThrownBy(() -> ClassProfiles.balancedCounts(3, -1)).isInstanceOf(BalconException.class);
-    }
-
-    /** 3 classes with 10, 20, 30 images; pixel value = image index. */
-    private static ImageDataset pool() {
-        int n = 60;
-        byte[] pixels = new byte[n];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            pixels[i] = (byte) i;
-            labels[i] = i % 6 == 0 ? 0 : i % 6 < 3 ? 1 : 2;
-        }
-        return new ImageDataset("pool", pixels, labels, 1, 1, 1, List.of("a", "b", "c"));
-    }
-
-    @Test
-    void sampleTakesExactCountsOfDistinctImagesInDatasetOrder() {
-        ImageDataset subset = ClassProfiles.sample(pool(), new int[] {4, 0, 7}, 42, "lt");
-        assertThat(subset.name()).isEqualTo("lt");
-        assertThat(subset.classCounts()).containsExactly(4, 0, 7);
-        Set<Integer> seen = new HashSet<>();
-        int previous = -1;
-        for (int i = 0; i < subset.size(); i++) {
-            int original = subset.pixels()[i];
-            assertThat(pool().label(original)).isEqualTo(subset.label(i));
-            assertThat(original).isGreaterThan(previous);
-            assertThat(seen.add(original)).isTrue();
-            previous = original;
-        }
-    }
-
-    @Test
-    void sampleIsDeterministicForASeed() {
-        int[] counts = {5, 5, 5};
-        byte[] first = ClassProfiles.sample(pool(), counts, 7, "a").pixels();
-        byte[] again = ClassProfiles.sample(pool(), counts, 7, "b").pixels();
-        byte[] otherSeed = ClassProfiles.sample(pool(), counts, 8, "c").pixels();
-        assertThat(again).isEqualTo(first);
-        assertThat(otherSeed).isNotEqualTo(first);
-    }
-
-    @Test
-    void sampleIsUniformWithinAClass() {
-        ImageDataset pool = pool();
-        int draws = 3000;
-        int[] picked = new int[pool.size()];
-        for (int seed = 0; seed < draws; seed++) {
-            for (byte index : ClassProfiles.sample(pool, new int[] {3, 0, 0}, seed, "s").pixels()) {
-                picked[index]++;
-            }
-        }
-        // each of the 10 class-0 images is picked with probability 3/10: 900 expected, sd about 25
-        for (int i = 0; i < pool.size(); i++) {
-            if (pool.label(i) == 0) {
-                assertThat(picked[i]).isBetween(800, 1000);
-            } else {
-                assertThat(picked[i]).isZero();
-            }
-        }
-    }
-
-    @Test
-    void sampleRejectsTooManyAndWrongLength() {
-        assertThatThrownBy(() -> ClassProfiles.sample(pool(), new int[] {11, 0, 0}, 1, "x"))
-                .isInstanceOf(BalconException.class)
-                .hasMessageContaining("class 'a' (id 0)").hasMessageContaining("has 10 images, asked for 11");
-        assertThatThrownBy(() -> ClassProfiles.sample(pool(), new int[] {1, 1}, 1, "x"))
-                .isInstanceOf(BalconException.class).hasMessageContaining("3 entries");
     }
 }

@@ -1,6 +1,7 @@
 package dev.balcon.experiment;
 
 import dev.balcon.BalconException;
+import dev.balcon.data.ClassOrderedImages;
 import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.train.PretrainConfig;
@@ -174,5 +175,109 @@ class DatasetsTest {
                 .isInstanceOf(BalconException.class).hasMessageContaining("--rho");
         assertThatThrownBy(() -> config("imagefolder", dir, null, "none", 100, 0, true))
                 .isInstanceOf(BalconException.class).hasMessageContaining("--balanced-twin");
+    }
+
+    /** The decoded images of {@code ds}, each as its pixel bytes, so that two loads can be compared by image. */
+    private static Set<String> images(ImageDataset ds) {
+        Set<String> images = new HashSet<>();
+        for (int i = 0; i < ds.size(); i++) {
+            byte[] one = Arrays.copyOfRange(ds.pixels(), ds.pixelOffset(i), ds.pixelOffset(i) + ds.imageSize());
+            assertThat(images.add(Arrays.toString(one))).as("image %d of %s is unique", i, ds.name()).isTrue();
+        }
+        return images;
+    }
+
+    /** A list file of {@code images/<class>/img-NNN.png} lines, {@code perClass} per class, in class order. */
+    private static List<String> listLines(int perClass) {
+        List<String> lines = new java.util.ArrayList<>();
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < perClass; i++) {
+                lines.add(String.format("%s/img-%03d.png %d", ImageTrees.CLASSES.get(c), i, c));
+            }
+        }
+        return lines;
+    }
+
+    @Test
+    void aTrainLimitOnAClassOrderedFolderKeepsTheClassProportions(@TempDir Path dir) throws IOException {
+        ImageTrees.writeSplitTree(dir, 6, 2);
+        PretrainConfig limited = PretrainConfig.builder().dataset("imagefolder").dataDir(dir.toString()).imageSize(16)
+                .trainLimit(9).build();
+        Datasets.TrainingSet set = Datasets.trainingSet(limited);
+
+        // 6 + 6 + 6 images stored class after class: 9 of them are 3 of each class, not the first 9 files
+        assertThat(set.images().classCounts()).containsExactly(3, 3, 3);
+        assertThat((int[]) set.summary().get("class_counts")).containsExactly(3, 3, 3);
+        assertThat(Datasets.trainingImages(limited, Datasets.load(DataSelection.of(limited)).train())).isEqualTo(9);
+        // fewer images than classes: the note says which share is missing
+        assertThat(Datasets.trainingSet(limited.toBuilder().trainLimit(2).build()).notes()).anySatisfy(note ->
+                assertThat(note).contains("per-class counts [1, 1, 0] (total 2); 1 class(es) get no image at this limit"));
+    }
+
+    @Test
+    void theTrainLimitAndTheHeldOutSplitSelectTheSameFilesWhateverTheListOrder(@TempDir Path dir) throws IOException {
+        ImageTrees.writeClasses(dir.resolve("images"), new int[] {8, 8, 8}, 4);
+        List<String> lines = listLines(8);
+        Path inOrder = Files.write(dir.resolve("ordered.txt"), lines);
+        List<String> mixed = new java.util.ArrayList<>(lines);
+        java.util.Collections.shuffle(mixed, new java.util.Random(3));
+        Path shuffledList = Files.write(dir.resolve("shuffled.txt"), mixed);
+        PretrainConfig.Builder base = PretrainConfig.builder().dataset("list").dataDir(dir.resolve("images").toString())
+                .imageSize(8).testFraction(0.25).trainLimit(9);
+        Datasets.TrainingSet ordered = Datasets.trainingSet(base.trainList(inOrder.toString()).build());
+        Datasets.TrainingSet reordered = Datasets.trainingSet(base.trainList(shuffledList.toString()).build());
+
+        assertThat(ordered.test().classCounts()).containsExactly(2, 2, 2);
+        assertThat(images(reordered.test())).isEqualTo(images(ordered.test()));
+        assertThat(ordered.images().classCounts()).containsExactly(3, 3, 3);
+        assertThat(images(reordered.images())).isEqualTo(images(ordered.images()));
+    }
+
+    @Test
+    void theHeldOutSplitDoesNotDependOnTheImageOrder() {
+        ImageDataset all = ClassOrderedImages.of(40, 21, 2, 1);
+        DatasetSplits split = Datasets.stratifiedSplit(all, 0.25, 5);
+        for (long order = 0; order < 3; order++) {
+            DatasetSplits reordered = Datasets.stratifiedSplit(ClassOrderedImages.shuffled(all, order), 0.25, 5);
+            assertThat(ClassOrderedImages.identities(reordered.test())).isEqualTo(ClassOrderedImages.identities(split.test()));
+        }
+    }
+
+    @Test
+    void theClassProfileDrawDoesNotDependOnTheImageOrder() {
+        ImageDataset train = ClassOrderedImages.of(30, 30, 30);
+        PretrainConfig profiled = PretrainConfig.builder().classProfile("exp").rho(4).profileMax(20).build();
+        ClassProfileSubset profile = ClassProfileSubset.plan(profiled, train);
+        ImageDataset drawn = profile.draw(train, 9);
+        assertThat(drawn.classCounts()).containsExactly(20, 10, 5);
+        assertThat(ClassOrderedImages.identities(profile.draw(ClassOrderedImages.shuffled(train, 1), 9)))
+                .isEqualTo(ClassOrderedImages.identities(drawn));
+    }
+
+    @Test
+    void theSubsetFollowsTheDataSeedNotTheTrainingSeed(@TempDir Path dir) throws IOException {
+        ImageTrees.writeSplitTree(dir, 10, 2);
+        PretrainConfig.Builder limited = PretrainConfig.builder().dataset("imagefolder").dataDir(dir.toString())
+                .imageSize(16).trainLimit(12);
+        Set<String> seed0 = images(Datasets.trainingSet(limited.seed(0).build()).images());
+        Set<String> seed1 = images(Datasets.trainingSet(limited.seed(1).build()).images());
+        Datasets.TrainingSet otherData = Datasets.trainingSet(limited.seed(0).dataSeed(1).build());
+
+        assertThat(seed1).isEqualTo(seed0);
+        assertThat(images(otherData.images())).isNotEqualTo(seed0);
+        assertThat(otherData.images().classCounts()).containsExactly(4, 4, 4);
+        assertThat(otherData.notes()).anySatisfy(note -> assertThat(note).contains(
+                "train limit 12: a stratified draw (data seed 1), per-class counts [4, 4, 4] (total 12)"));
+    }
+
+    @Test
+    void theEvaluationFoldersHeldOutSplitFollowsTheDataSeedToo(@TempDir Path dir) throws IOException {
+        Path eval = dir.resolve("eval");
+        ImageTrees.writeClasses(eval, new int[] {8, 8, 8}, 8);
+        PretrainConfig.Builder run = PretrainConfig.builder().dataset("imagefolder").dataDir(eval.toString())
+                .imageSize(16).evalData(eval.toString()).testFraction(0.25);
+        Set<String> seed0 = images(Datasets.evaluationSplits(run.seed(0).build()).test());
+        assertThat(images(Datasets.evaluationSplits(run.seed(1).build()).test())).isEqualTo(seed0);
+        assertThat(images(Datasets.evaluationSplits(run.seed(0).dataSeed(1).build()).test())).isNotEqualTo(seed0);
     }
 }
