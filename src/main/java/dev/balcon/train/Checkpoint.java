@@ -132,7 +132,7 @@ public final class Checkpoint {
             if (version >= VERSION) {
                 if (!ChecksummedFile.intact(file)) {
                     throw new BalconException("checkpoint " + file + " is damaged: its checksum does not match its"
-                            + " contents");
+                            + " contents (restore it from a copy, or train the run again)");
                 }
                 limited.limitRemaining(limited.remaining() - ChecksummedFile.CHECKSUM_BYTES);
             }

@@ -111,7 +111,8 @@ class CheckpointTest {
             }
             assertThatThrownBy(() -> Checkpoint.loadModel(file, loaded))
                     .isInstanceOf(BalconException.class)
-                    .hasMessage("checkpoint " + file + " is damaged: its checksum does not match its contents");
+                    .hasMessage("checkpoint " + file + " is damaged: its checksum does not match its contents (restore it"
+                            + " from a copy, or train the run again)");
         }
     }
 
