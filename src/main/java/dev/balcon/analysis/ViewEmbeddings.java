@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.balcon.BalconException;
+import dev.balcon.eval.NonFinite;
 
 /**
  * Embeddings of K augmented views for each of N labelled images: {@code views} is a float32 array of
@@ -91,8 +92,9 @@ public record ViewEmbeddings(NDArray views, int[] labels, int numClasses) {
             try (NDArray flat = bad.reshape(-1).toType(DataType.INT32, false); NDArray first = flat.argMax()) {
                 long perImage = views.getShape().get(1) * views.getShape().get(2);
                 long index = first.getLong();
-                throw new BalconException("views holds a NaN or infinite value at image " + index / perImage
-                        + ", view " + index % perImage / views.getShape().get(2) + "; embeddings must be finite");
+                throw new BalconException("views holds NaN or infinite values in " + NonFinite.rows(views)
+                        + " of " + views.getShape().get(0) + " images (the first at image " + index / perImage + ", view "
+                        + index % perImage / views.getShape().get(2) + "); embeddings must be finite");
             }
         }
     }

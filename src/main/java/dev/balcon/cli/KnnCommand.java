@@ -18,7 +18,8 @@ final class KnnCommand implements Callable<Integer> {
     @Option(names = "--run-dir", required = true, description = "Run directory written by 'balcon pretrain'.")
     Path runDir;
 
-    @Option(names = "--knn-k", defaultValue = "200", description = "Neighbours (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--knn-k", defaultValue = "200", description = "Neighbours (default: ${DEFAULT-VALUE}); every "
+            + "memory image when the memory bank is smaller, and the k used is printed and stored.")
     int k;
 
     @Option(names = "--knn-temperature", defaultValue = "0.1", description = "Vote temperature (default: ${DEFAULT-VALUE}).")

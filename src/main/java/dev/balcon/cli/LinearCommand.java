@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "linear", mixinStandardHelpOptions = true,
         description = "Linear probe of a run's frozen backbone features: multinomial logistic regression (full-batch "
-                + "L-BFGS, L2 on the weights) on train-standardised features, top-1 and top-5 on the test split. "
+                + "L-BFGS, L2 on the weights) on train-standardised features, top-1 and top-5 on the test split (top-5 n/a with "
+                + "5 classes or fewer). "
                 + "Features are cached in the run directory until the checkpoint changes. The result is stored "
                 + "under \"linear\" in the run's results.json.")
 final class LinearCommand implements Callable<Integer> {
@@ -36,8 +37,10 @@ final class LinearCommand implements Callable<Integer> {
         RunDirectory run = new RunDirectory(runDir);
         LinearProbeResult result = Evaluation.linearOfRun(run, probe);
         run.putResult("linear", result);
-        spec.commandLine().getOut().printf("linear top-1 %.2f%% top-5 %.2f%%  (%s; %d train, %d test images, %d features; "
-                        + "stopped after %d iterations at train loss %.4f)%n", 100 * result.top1(), 100 * result.top5(),
+        // With 5 classes or fewer every label is in the top 5: not applicable rather than 100%.
+        String top5 = result.top5() == null ? "n/a" : String.format("%.2f%%", 100 * result.top5());
+        spec.commandLine().getOut().printf("linear top-1 %.2f%% top-5 %s  (%s; %d train, %d test images, %d features; "
+                        + "stopped after %d iterations at train loss %.4f)%n", 100 * result.top1(), top5,
                 result.protocol(), result.trainSize(), result.testSize(), result.featureDim(), result.iterations(),
                 result.trainLoss());
         return 0;

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.balcon.train.RunDirectory;
+import dev.balcon.BalconException;
+import dev.balcon.train.ChecksummedFile;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -22,11 +23,14 @@ import java.util.function.Supplier;
  * Feature matrices kept next to the file they were computed from (a run's checkpoint), as
  * {@code features-<split>.bin}: reused while that file is unchanged, recomputed once it is replaced. A cache
  * entry records the source file's size, modification time and file key (inode), the dataset's name and
- * size, and the float32 matrix; any mismatch, or an unreadable entry, counts as a miss.
+ * size, and the float32 matrix, and ends in a CRC32C ({@link ChecksummedFile}). An entry of another source or
+ * dataset, or written by an older balcon (version 1, without checksum), is a miss: recomputed and replaced. A
+ * damaged entry (checksum, length) is an error naming the file, and so are NaN or infinite features, which
+ * are never stored.
  */
 public final class FeatureCache {
     private static final byte[] MAGIC = "BALCONFT".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     private final Path directory;
     private final Path source;
@@ -50,6 +54,8 @@ public final class FeatureCache {
      * of this name and size; otherwise {@code compute}'s result, stored before it is returned.
      *
      * @param compute yields float32 [datasetSize, D] features attached to {@code manager}
+     * @throws BalconException if the cache file is damaged, or the features (cached or computed) hold a NaN or
+     *     infinite value: a diverged model cannot be scored
      */
     public NDArray getOrCompute(String split, String datasetName, int datasetSize, NDManager manager,
                                 Supplier<NDArray> compute) {
@@ -57,6 +63,7 @@ public final class FeatureCache {
         Key key = new Key(sourceStamp(), datasetName, datasetSize);
         NDArray cached = read(file(split), key, manager);
         if (cached != null) {
+            requireFinite(cached, split);
             return cached;
         }
         NDArray features = compute.get();
@@ -64,10 +71,15 @@ public final class FeatureCache {
         if (shape.length != 2 || shape[0] != datasetSize) {
             throw new IllegalStateException("expected [" + datasetSize + ", D] features, got " + features.getShape());
         }
+        requireFinite(features, split);
         if (key.sourceStamp() != null) {
             write(file(split), key, features);
         }
         return features;
+    }
+
+    private void requireFinite(NDArray features, String split) {
+        NonFinite.requireFiniteRows(features, "the " + split + " features of " + source);
     }
 
     private record Key(String sourceStamp, String datasetName, int datasetSize) {}
@@ -83,23 +95,48 @@ public final class FeatureCache {
         }
     }
 
+    /** The entry's features, or null for a miss (no entry, an older version, another source or dataset). */
     private static NDArray read(Path file, Key key, NDManager manager) {
         if (key.sourceStamp() == null || !Files.isRegularFile(file)) {
             return null;
         }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+        try (ChecksummedFile.LimitedInput limited = new ChecksummedFile.LimitedInput(
+                new BufferedInputStream(Files.newInputStream(file), 1 << 16), Files.size(file))) {
+            DataInputStream in = new DataInputStream(limited);
             byte[] magic = in.readNBytes(MAGIC.length);
-            if (!java.util.Arrays.equals(magic, MAGIC) || in.readInt() != VERSION
-                    || !new Key(in.readUTF(), in.readUTF(), in.readInt()).equals(key)) {
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
+                throw damaged(file, "it is not a balcon feature cache (wrong magic bytes)");
+            }
+            if (in.readInt() != VERSION) {
+                return null;
+            }
+            if (!ChecksummedFile.intact(file)) {
+                throw damaged(file, "its checksum does not match its contents");
+            }
+            limited.limitRemaining(limited.remaining() - ChecksummedFile.CHECKSUM_BYTES);
+            if (!new Key(in.readUTF(), in.readUTF(), in.readInt()).equals(key)) {
                 return null;
             }
             int columns = in.readInt();
-            byte[] data = new byte[Math.multiplyExact(Math.multiplyExact(key.datasetSize(), columns), Float.BYTES)];
+            if (columns < 1 || limited.remaining() != (long) key.datasetSize() * columns * Float.BYTES) {
+                throw damaged(file, "its header (" + key.datasetSize() + " x " + columns + " features) does not"
+                        + " match its length");
+            }
+            byte[] data = new byte[Math.toIntExact(limited.remaining())];
             in.readFully(data);
             return manager.create(ByteBuffer.wrap(data), new Shape(key.datasetSize(), columns), DataType.FLOAT32);
-        } catch (IOException | ArithmeticException e) {
-            return null; // truncated or foreign file: recompute and overwrite it
+        } catch (java.io.EOFException e) {
+            throw damaged(file, "it is truncated");
+        } catch (IOException e) {
+            throw damaged(file, "it cannot be read: " + e.getMessage());
+        } catch (ArithmeticException e) {
+            throw damaged(file, "its " + key.datasetSize() + " rows do not fit in one array");
         }
+    }
+
+    private static BalconException damaged(Path file, String why) {
+        return new BalconException("feature cache " + file + " is damaged: " + why + "; delete it to recompute the"
+                + " features");
     }
 
     private static void write(Path file, Key key, NDArray features) {
@@ -107,7 +144,7 @@ public final class FeatureCache {
         try {
             // Raw float32 bytes in native order: little-endian on every platform the PyTorch engine runs on.
             ByteBuffer data = asFloat.toByteBuffer();
-            RunDirectory.writeAtomically(file, stream -> {
+            ChecksummedFile.write(file, stream -> {
                 DataOutputStream out = new DataOutputStream(stream);
                 out.write(MAGIC);
                 out.writeInt(VERSION);

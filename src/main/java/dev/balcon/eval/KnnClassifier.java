@@ -35,12 +35,21 @@ public final class KnnClassifier {
         return "weighted k-NN, cosine similarity, k=" + k + ", T=" + temperature + ", train split as memory bank";
     }
 
-    /** Classifies every query row against the memory bank and returns the top-1 accuracy. */
+    /**
+     * Classifies every query row against the memory bank and returns the top-1 accuracy. With fewer memory
+     * images than k, every memory image votes, and the result records that k.
+     *
+     * @param memory  memory-bank features [M, D]
+     * @param queries query features [Q, D]
+     * @throws BalconException if a feature is NaN or infinite
+     */
     public KnnResult evaluate(NDArray memory, int[] memoryLabels, NDArray queries, int[] queryLabels, int numClasses) {
         long memorySize = memory.getShape().get(0);
         if (memorySize != memoryLabels.length || queries.getShape().get(0) != queryLabels.length) {
             throw new IllegalArgumentException("features and labels differ in length");
         }
+        NonFinite.requireFiniteRows(memory, "the memory-bank features");
+        NonFinite.requireFiniteRows(queries, "the query features");
         int neighbours = (int) Math.min(k, memorySize);
         int correct = 0;
         try (NDManager scope = memory.getManager().newSubManager()) {
@@ -60,7 +69,8 @@ public final class KnnClassifier {
                 }
             }
         }
-        return new KnnResult(correct / (double) queryLabels.length, k, temperature, queryLabels.length, (int) memorySize);
+        return new KnnResult(correct / (double) queryLabels.length, neighbours, k, temperature, queryLabels.length,
+                (int) memorySize);
     }
 
     private int vote(float[] similarities, long[] indices, int[] memoryLabels, int[] queryLabels,
@@ -69,20 +79,31 @@ public final class KnnClassifier {
         double[] scores = new double[numClasses];
         for (int q = 0; q < count; q++) {
             java.util.Arrays.fill(scores, 0);
+            // Weights relative to the nearest neighbour's, exp((s - s_max) / T): the same vote as exp(s / T),
+            // without overflowing to infinity (and ties) at small T.
+            float nearest = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < neighbours; j++) {
+                nearest = Math.max(nearest, similarities[q * neighbours + j]);
+            }
             for (int j = 0; j < neighbours; j++) {
                 int at = q * neighbours + j;
-                scores[memoryLabels[(int) indices[at]]] += Math.exp(similarities[at] / temperature);
+                scores[memoryLabels[(int) indices[at]]] += Math.exp((similarities[at] - nearest) / temperature);
             }
-            int predicted = 0;
-            for (int c = 1; c < numClasses; c++) {
-                if (scores[c] > scores[predicted]) {
-                    predicted = c;
-                }
-            }
-            if (predicted == queryLabels[offset + q]) {
+            if (predictedClass(scores) == queryLabels[offset + q]) {
                 correct++;
             }
         }
         return correct;
+    }
+
+    /** The class with the highest score; a NaN score ranks below every number, ties go to the lower index. */
+    static int predictedClass(double[] scores) {
+        int predicted = 0;
+        for (int c = 1; c < scores.length; c++) {
+            if (scores[c] > scores[predicted] || (Double.isNaN(scores[predicted]) && !Double.isNaN(scores[c]))) {
+                predicted = c;
+            }
+        }
+        return predicted;
     }
 }

@@ -17,6 +17,8 @@ public final class LinearProbe {
     public static final double DEFAULT_L2 = 1e-3;
     /** Curvature pairs kept by L-BFGS (PyTorch's and SciPy's default range). */
     public static final int HISTORY = 10;
+    /** The k of top-k accuracy beside top-1; reported only with more classes than this. */
+    public static final int TOP5 = 5;
     /** Converged once no gradient entry exceeds this. */
     public static final double GRADIENT_TOLERANCE = 1e-5;
     /** Converged once an iteration lowers the objective by at most this, relatively (float32 noise level). */
@@ -53,10 +55,14 @@ public final class LinearProbe {
      * Trains on {@code trainFeatures} [N, D] and scores {@code testFeatures} [M, D].
      *
      * @param numClasses number of classes; labels must lie in [0, numClasses)
+     * @return top-1 and, with more than 5 classes, top-5 accuracy (null otherwise: every label would be in it)
+     * @throws BalconException if a feature is NaN or infinite
      */
     public LinearProbeResult evaluate(NDArray trainFeatures, int[] trainLabels, NDArray testFeatures, int[] testLabels,
                                       int numClasses) {
         checkShapes(trainFeatures, trainLabels, testFeatures, testLabels, numClasses);
+        NonFinite.requireFiniteRows(trainFeatures, "the train features");
+        NonFinite.requireFiniteRows(testFeatures, "the test features");
         int featureDim = (int) trainFeatures.getShape().get(1);
         try (NDManager scope = trainFeatures.getManager().newSubManager()) {
             // In place on private copies: at 60,000 x 784 every extra copy is 188 MB.
@@ -79,24 +85,34 @@ public final class LinearProbe {
             for (int i = 0; i < testLabels.length; i++) {
                 int rank = rankOfLabel(logits, i * numClasses, numClasses, testLabels[i]);
                 top1 += rank == 0 ? 1 : 0;
-                top5 += rank < 5 ? 1 : 0;
+                top5 += rank < TOP5 ? 1 : 0;
             }
-            return new LinearProbeResult(top1 / (double) testLabels.length, top5 / (double) testLabels.length,
+            Double top5Accuracy = numClasses > TOP5 ? top5 / (double) testLabels.length : null;
+            return new LinearProbeResult(top1 / (double) testLabels.length, top5Accuracy,
                     protocolDescription(), trainLabels.length, testLabels.length, featureDim, fit.iterations(), fit.value());
         }
     }
 
-    /** Classes scored above the label; ties go to the lower class index, as an argmax would. */
-    private static int rankOfLabel(float[] logits, int offset, int numClasses, int label) {
+    /**
+     * Classes scored above the label; ties go to the lower class index, as an argmax would, and a NaN score
+     * ranks below every number (a NaN label score is last, not first).
+     */
+    static int rankOfLabel(float[] logits, int offset, int numClasses, int label) {
         float labelScore = logits[offset + label];
         int rank = 0;
         for (int c = 0; c < numClasses; c++) {
-            float score = logits[offset + c];
-            if (score > labelScore || (score == labelScore && c < label)) {
+            if (c != label && ranksAbove(logits[offset + c], c, labelScore, label)) {
                 rank++;
             }
         }
         return rank;
+    }
+
+    private static boolean ranksAbove(float score, int index, float other, int otherIndex) {
+        if (Float.isNaN(score) || Float.isNaN(other)) {
+            return Float.isNaN(other) && (!Float.isNaN(score) || index < otherIndex);
+        }
+        return score > other || (score == other && index < otherIndex);
     }
 
     /** A float32 copy owned by {@code scope}, so every derived array lives and dies there too. */

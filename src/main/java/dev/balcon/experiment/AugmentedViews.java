@@ -133,14 +133,34 @@ public final class AugmentedViews {
                 numClasses);
     }
 
-    /** True when every embedding is a finite number (a diverging model can produce NaN or infinity). */
-    public boolean allFinite() {
-        return allFinite(backbone) && allFinite(projector);
+    /** Images with a NaN or infinite value in any view, in either space (a diverging model produces them). */
+    public int nonFiniteImages() {
+        int bad = 0;
+        for (int image = 0; image < images(); image++) {
+            if (!finite(backbone, image, views * backboneDim) || !finite(projector, image, views * projectorDim)) {
+                bad++;
+            }
+        }
+        return bad;
     }
 
-    private static boolean allFinite(float[] values) {
-        for (float value : values) {
-            if (!Float.isFinite(value)) {
+    /**
+     * Throws unless every embedding is finite.
+     *
+     * @param model the model in words, naming where it comes from (e.g. "run DIR")
+     * @throws BalconException naming {@code model} and how many images have NaN or infinite embeddings
+     */
+    public void requireFinite(String model) {
+        int bad = nonFiniteImages();
+        if (bad > 0) {
+            throw new BalconException(model + ": the embeddings of " + bad + " of " + images() + " images hold NaN"
+                    + " or infinite values, as a diverged model's do; refusing to measure them");
+        }
+    }
+
+    private static boolean finite(float[] values, int image, int perImage) {
+        for (int i = image * perImage, end = i + perImage; i < end; i++) {
+            if (!Float.isFinite(values[i])) {
                 return false;
             }
         }

@@ -115,19 +115,28 @@ public final class BiasMeasurement {
              TrainedEncoder encoder = TrainedEncoder.open(run, config, train, manager)) {
             AugmentationPipeline pipeline = recipe.build(train.channels(), train.height(), train.width(),
                     encoder.normalization());
-            return measure(encoder.model(), split, images, pipeline, recipe.name(), options);
+            return measure(encoder.model(), "run " + run.root(), split, images, pipeline, recipe.name(), options);
         }
     }
 
     /**
      * The bias of {@code model} on images {@code images} of {@code split}, K = {@code options.views()} views each
      * drawn by {@code pipeline} (whose name in the report is {@code recipeName}).
+     *
+     * @throws BalconException if the model's embeddings are not finite
      */
     public static Report measure(ContrastiveModel model, ImageDataset split, int[] images,
                                  AugmentationPipeline pipeline, String recipeName, Options options) {
+        return measure(model, "the model", split, images, pipeline, recipeName, options);
+    }
+
+    /** As the public {@code measure}; {@code name} names the model in the error. */
+    private static Report measure(ContrastiveModel model, String name, ImageDataset split, int[] images,
+                                  AugmentationPipeline pipeline, String recipeName, Options options) {
         long start = System.nanoTime();
         ImageSelection.requireEveryClass(split, images);
         AugmentedViews views = AugmentedViews.embed(model, split, images, pipeline, options.views(), options.seed());
+        views.requireFinite(name);
         try (NDManager manager = NDManager.newBaseManager()) {
             var backbone = views.backboneEmbeddings(manager);
             var projector = views.projectorEmbeddings(manager);

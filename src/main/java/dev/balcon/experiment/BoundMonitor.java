@@ -132,12 +132,14 @@ public final class BoundMonitor implements EpochMonitor {
      * @throws BalconException if the model's embeddings are not finite
      */
     public Measurement measure(ContrastiveModel model) {
+        return measure(model, "the model");
+    }
+
+    /** As {@link #measure(ContrastiveModel)}; {@code name} names the model in the error. */
+    private Measurement measure(ContrastiveModel model, String name) {
         long start = System.nanoTime();
         AugmentedViews embedded = embed(model);
-        if (!embedded.allFinite()) {
-            throw new BalconException("the model's embeddings of the probe images are not finite (NaN or infinite):"
-                    + " the run has diverged");
-        }
+        embedded.requireFinite(name);
         return compute(embedded, start);
     }
 
@@ -151,8 +153,10 @@ public final class BoundMonitor implements EpochMonitor {
     public Map<String, Object> measure(int epoch, ContrastiveModel model) {
         long start = System.nanoTime();
         AugmentedViews embedded = embed(model);
-        if (!embedded.allFinite()) {
-            LOG.warn("epoch {}: the probe embeddings are not finite, bound gaps skipped", epoch);
+        int nonFinite = embedded.nonFiniteImages();
+        if (nonFinite > 0) {
+            LOG.warn("epoch {}: the embeddings of {} of {} probe images are not finite, bound gaps skipped", epoch,
+                    nonFinite, embedded.images());
             return Map.of("probe_skipped", "non-finite embeddings");
         }
         return fields(compute(embedded, start));
@@ -186,7 +190,8 @@ public final class BoundMonitor implements EpochMonitor {
         ImageDataset train = splits.train();
         try (NDManager manager = NDManager.newBaseManager();
              TrainedEncoder encoder = TrainedEncoder.open(run, config, train, manager)) {
-            return of(config, splits.test(), encoder.normalization(), probeSize, probeViews).measure(encoder.model());
+            return of(config, splits.test(), encoder.normalization(), probeSize, probeViews).measure(encoder.model(),
+                    "run " + run.root());
         }
     }
 

@@ -49,7 +49,7 @@ public final class PretrainRun {
 
     public static String summary(PretrainResult result, Path runDir) {
         if (result.diverged()) {
-            return String.format("diverged: the loss was not finite at step %d; recorded in %s",
+            return String.format("diverged: the loss or the parameters became NaN or infinite at step %d; recorded in %s",
                     result.globalStep(), runDir.resolve("results.json"));
         }
         return String.format("finished %d epochs, final loss %.4f, %.0f images/s, %.0f s; run in %s",

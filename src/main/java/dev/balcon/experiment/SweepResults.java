@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -47,10 +46,13 @@ public final class SweepResults {
         }
     }
 
-    /** Mean and sample standard deviation (n - 1) of n values; NaN where undefined. */
+    /**
+     * Mean and sample standard deviation (n - 1) of n values; NaN where undefined. A NaN or infinite value (a
+     * diverged measurement stored by an older balcon) counts as not measured, as a missing one does.
+     */
     public record Stats(int n, double mean, double std) {
         static Stats of(List<Double> values) {
-            List<Double> present = values.stream().filter(Objects::nonNull).toList();
+            List<Double> present = values.stream().filter(value -> value != null && Double.isFinite(value)).toList();
             int n = present.size();
             double mean = present.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
             double squares = present.stream().mapToDouble(value -> (value - mean) * (value - mean)).sum();

@@ -188,6 +188,21 @@ public final class ContrastiveModel implements AutoCloseable {
         return countTrainable(backbone.getParameters().values());
     }
 
+    /** Number of parameter values, batch-norm running statistics included, that are NaN or infinite. */
+    public long nonFiniteParameterValues() {
+        long count = 0;
+        for (Pair<String, Parameter> named : namedParameters) {
+            NDArray array = named.getValue().getArray();
+            try (NDArray nan = array.isNaN();
+                 NDArray infinite = array.isInfinite();
+                 NDArray bad = nan.logicalOr(infinite);
+                 NDArray badCount = bad.countNonzero()) {
+                count += ((Number) badCount.toArray()[0]).longValue();
+            }
+        }
+        return count;
+    }
+
     private static long countTrainable(List<Parameter> parameters) {
         return parameters.stream()
                 .filter(Parameter::requiresGradient)
@@ -240,11 +255,16 @@ public final class ContrastiveModel implements AutoCloseable {
         List<float[]> values = new ArrayList<>(count);
         for (Pair<String, Parameter> named : namedParameters) {
             String name = in.readUTF();
-            long[] shape = new long[in.readInt()];
+            long[] expected = named.getValue().getArray().getShape().getShape();
+            int rank = in.readInt();
+            if (rank != expected.length) {
+                throw mismatch("checkpoint parameter " + name + " has " + rank + " dimensions where the model has "
+                        + named.getKey() + " " + Arrays.toString(expected));
+            }
+            long[] shape = new long[rank];
             for (int i = 0; i < shape.length; i++) {
                 shape[i] = in.readLong();
             }
-            long[] expected = named.getValue().getArray().getShape().getShape();
             if (!name.equals(named.getKey()) || !Arrays.equals(shape, expected)) {
                 throw mismatch("checkpoint parameter " + name + " " + Arrays.toString(shape) + " where the model has "
                         + named.getKey() + " " + Arrays.toString(expected));

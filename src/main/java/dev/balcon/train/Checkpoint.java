@@ -14,13 +14,18 @@ import java.util.Arrays;
 
 /**
  * The state of a run after a whole number of epochs: the input normalisation the model was trained with,
- * model parameters (batch-norm statistics included) and the optimizer's momentum buffers. Written
- * atomically (see {@link RunDirectory#writeAtomically}).
+ * model parameters (batch-norm statistics included) and the optimizer's momentum buffers, followed by a CRC32C
+ * of all of it ({@link ChecksummedFile}). Written atomically, and never with a NaN or infinite parameter.
+ *
+ * <p>Versions: 3 (current) ends in the checksum; 2 (no checksum) and 1 (no checksum, no normalisation) are
+ * still read, without the corruption check, so that older runs can be evaluated and resumed.
  */
 public final class Checkpoint {
     private static final byte[] MAGIC = "BALCONCK".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final int VERSION = 2;
-    /** Version 1 had no normalisation; its readers fall back to the training split's statistics. */
+    private static final int VERSION = 3;
+    /** Version 2 had no checksum. */
+    private static final int VERSION_WITHOUT_CHECKSUM = 2;
+    /** Version 1 had no normalisation either; its readers fall back to the training split's statistics. */
     private static final int VERSION_WITHOUT_NORMALIZATION = 1;
 
     /** Where a run stands: epochs completed and optimizer steps taken. */
@@ -34,11 +39,38 @@ public final class Checkpoint {
         }
     }
 
+    /** Thrown instead of writing a checkpoint whose model has NaN or infinite parameters: the run diverged. */
+    public static final class NonFiniteParametersException extends BalconException {
+        private static final long serialVersionUID = 1L;
+        private final long count;
+
+        NonFiniteParametersException(Path file, long count) {
+            super("not writing checkpoint " + file + ": " + count + " model parameter values are NaN or infinite"
+                    + " (the run diverged)");
+            this.count = count;
+        }
+
+        /** Number of NaN or infinite parameter values. */
+        public long count() {
+            return count;
+        }
+    }
+
     private Checkpoint() {}
 
+    /**
+     * Writes the checkpoint atomically; an existing one is replaced only by a complete new one.
+     *
+     * @throws NonFiniteParametersException if a parameter value of {@code model} is NaN or infinite; the file is
+     *     left as it was
+     */
     public static void save(Path file, Progress progress, Normalization normalization, ContrastiveModel model,
                             SgdMomentum optimizer) {
-        RunDirectory.writeAtomically(file, stream -> {
+        long nonFinite = model.nonFiniteParameterValues();
+        if (nonFinite > 0) {
+            throw new NonFiniteParametersException(file, nonFinite);
+        }
+        ChecksummedFile.write(file, stream -> {
             DataOutputStream out = new DataOutputStream(stream);
             out.write(MAGIC);
             out.writeInt(VERSION);
@@ -55,12 +87,17 @@ public final class Checkpoint {
         });
     }
 
-    /** Restores model and optimizer; returns where the run stood and its normalisation. */
+    /**
+     * Restores model and optimizer; returns where the run stood and its normalisation.
+     *
+     * @throws BalconException if the file is missing, damaged (checksum), truncated, of another architecture or
+     *     holds NaN or infinite parameters
+     */
     public static Restored load(Path file, ContrastiveModel model, SgdMomentum optimizer) {
         return read(file, model, optimizer);
     }
 
-    /** Restores the model alone (for evaluation). */
+    /** Restores the model alone (for evaluation); throws as {@link #load}. */
     public static Restored loadModel(Path file, ContrastiveModel model) {
         return read(file, model, null);
     }
@@ -69,29 +106,61 @@ public final class Checkpoint {
         if (!Files.isRegularFile(file)) {
             throw new BalconException("checkpoint " + file + " not found (has the run finished one epoch?)");
         }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+        try {
+            return parse(file, model, optimizer);
+        } catch (BalconException e) {
+            // The model's, the optimizer's and the normalisation's checks do not know the file: name it.
+            throw e.getMessage().contains(file.toString()) ? e
+                    : new BalconException("checkpoint " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Restored parse(Path file, ContrastiveModel model, SgdMomentum optimizer) {
+        try (ChecksummedFile.LimitedInput limited = new ChecksummedFile.LimitedInput(
+                new BufferedInputStream(Files.newInputStream(file), 1 << 16), Files.size(file))) {
+            DataInputStream in = new DataInputStream(limited);
             byte[] magic = new byte[MAGIC.length];
             in.readFully(magic);
             if (!Arrays.equals(magic, MAGIC)) {
                 throw new BalconException(file + " is not a balcon checkpoint (wrong magic bytes)");
             }
             int version = in.readInt();
-            if (version != VERSION && version != VERSION_WITHOUT_NORMALIZATION) {
+            if (version < VERSION_WITHOUT_NORMALIZATION || version > VERSION) {
                 throw new BalconException(file + " has checkpoint format version " + version + ", this balcon reads "
-                        + VERSION_WITHOUT_NORMALIZATION + " and " + VERSION);
+                        + VERSION_WITHOUT_NORMALIZATION + " to " + VERSION);
+            }
+            if (version >= VERSION) {
+                if (!ChecksummedFile.intact(file)) {
+                    throw new BalconException("checkpoint " + file + " is damaged: its checksum does not match its"
+                            + " contents (restore it from a copy, or train the run again)");
+                }
+                limited.limitRemaining(limited.remaining() - ChecksummedFile.CHECKSUM_BYTES);
             }
             Progress progress = new Progress(in.readInt(), in.readLong());
+            if (progress.epochsDone() < 0 || progress.globalStep() < 0) {
+                throw new BalconException("checkpoint " + file + " has a negative epoch count or step: " + progress);
+            }
             Normalization normalization = null;
-            if (version >= VERSION) {
-                float[] mean = new float[in.readInt()];
-                float[] std = new float[mean.length];
-                for (int c = 0; c < mean.length; c++) {
+            if (version > VERSION_WITHOUT_NORMALIZATION) {
+                int channels = in.readInt();
+                if (channels != model.config().inChannels()) {
+                    throw new BalconException("checkpoint " + file + " stores a normalisation of " + channels
+                            + " channels; the model takes " + model.config().inChannels());
+                }
+                float[] mean = new float[channels];
+                float[] std = new float[channels];
+                for (int c = 0; c < channels; c++) {
                     mean[c] = in.readFloat();
                     std[c] = in.readFloat();
                 }
                 normalization = new Normalization(mean, std);
             }
             model.loadParameters(in);
+            long nonFinite = model.nonFiniteParameterValues();
+            if (nonFinite > 0) {
+                throw new BalconException("checkpoint " + file + " holds " + nonFinite + " NaN or infinite parameter"
+                        + " values: the run diverged before it was written, so it cannot be evaluated or resumed");
+            }
             if (optimizer != null) {
                 optimizer.load(in);
             }

@@ -115,7 +115,7 @@ public final class Pretrainer {
                     double learningRate = schedule.at(globalStep);
                     double value = trainStep.run(batch, learningRate);
                     if (!Double.isFinite(value)) {
-                        return diverged(metrics, epoch, globalStep, value, trainStart, imagesSeen);
+                        return diverged(metrics, epoch, globalStep, "loss became " + value, trainStart, imagesSeen);
                     }
                     lossSum += value;
                     imagesSeen += batch.batchSize();
@@ -140,8 +140,14 @@ public final class Pretrainer {
                 double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
                 Map<String, Object> epochRow = row("epoch", epoch + 1, "step", globalStep, "loss", lastEpochLoss,
                         "seconds", epochSeconds, "images_per_s", stepsPerEpoch * (double) config.batchSize() / epochSeconds);
-                Checkpoint.save(run.checkpoint(), new Checkpoint.Progress(epoch + 1, globalStep), normalization, model,
-                        optimizer);
+                try {
+                    Checkpoint.save(run.checkpoint(), new Checkpoint.Progress(epoch + 1, globalStep), normalization,
+                            model, optimizer);
+                } catch (Checkpoint.NonFiniteParametersException e) {
+                    // The epoch's losses were finite but its last update was not: keep the previous checkpoint.
+                    return diverged(metrics, epoch, globalStep - 1, e.count() + " parameter values became NaN or "
+                            + "infinite", trainStart, imagesSeen);
+                }
                 for (EpochMonitor monitor : monitors) {
                     long monitorStart = System.nanoTime();
                     epochRow.putAll(monitor.measure(epoch + 1, model));
@@ -160,11 +166,12 @@ public final class Pretrainer {
         return result;
     }
 
-    private PretrainResult diverged(MetricsLog metrics, int epoch, long globalStep, double value,
-                                    long trainStart, long imagesSeen) {
+    /** Records a run stopped at step {@code globalStep + 1} by {@code cause} (a non-finite loss or parameters). */
+    private PretrainResult diverged(MetricsLog metrics, int epoch, long globalStep, String cause, long trainStart,
+                                    long imagesSeen) {
         double seconds = (System.nanoTime() - trainStart) / 1e9;
-        LOG.warn("loss became {} at step {} (epoch {}): the run diverged and was stopped", value, globalStep + 1, epoch + 1);
-        metrics.write("diverged", row("epoch", epoch + 1, "step", globalStep + 1, "loss", String.valueOf(value)));
+        LOG.warn("{} at step {} (epoch {}): the run diverged and was stopped", cause, globalStep + 1, epoch + 1);
+        metrics.write("diverged", row("epoch", epoch + 1, "step", globalStep + 1, "cause", cause));
         PretrainResult result = new PretrainResult(PretrainResult.DIVERGED, epoch, globalStep + 1, Double.NaN,
                 seconds, imagesSeen == 0 ? 0 : imagesSeen / seconds);
         run.putResult("pretrain", result);

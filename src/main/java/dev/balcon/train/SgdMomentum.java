@@ -94,7 +94,12 @@ public final class SgdMomentum {
                     + velocities.size() + " parameters: the checkpoint belongs to another architecture");
         }
         for (NDArray velocity : velocities) {
-            long[] shape = new long[in.readInt()];
+            int rank = in.readInt();
+            if (rank != velocity.getShape().dimension()) {
+                throw new BalconException("checkpoint's optimizer buffer " + velocity.getName() + " has " + rank
+                        + " dimensions, expected " + velocity.getShape());
+            }
+            long[] shape = new long[rank];
             for (int d = 0; d < shape.length; d++) {
                 shape[d] = in.readLong();
             }

@@ -87,7 +87,8 @@ class ViewEmbeddingsTest {
         NDArray withInfinity = manager.create(values, new Shape(3, 2, 4));
 
         assertThatThrownBy(() -> new ViewEmbeddings(withNan, new int[] {0, 0, 0}, 1))
-                .isInstanceOf(BalconException.class).hasMessageContaining("image 2, view 1");
+                .isInstanceOf(BalconException.class).hasMessageContaining("in 1 of 3 images")
+                .hasMessageContaining("image 2, view 1");
         assertThatThrownBy(() -> new ViewEmbeddings(withInfinity, new int[] {0, 0, 0}, 1))
                 .isInstanceOf(BalconException.class).hasMessageContaining("image 1, view 0");
     }

@@ -3,6 +3,7 @@ package dev.balcon.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.balcon.BalconException;
 import dev.balcon.train.RunDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class FeatureCacheTest {
     private static final float[] FEATURES = {1.5f, -2f, 0f, 3.25f, Float.MIN_VALUE, -0f};
@@ -72,7 +74,7 @@ class FeatureCacheTest {
     }
 
     @Test
-    void aDamagedEntryIsRecomputedAndRepaired(@TempDir Path dir) throws IOException {
+    void aDamagedEntryIsAOneLineErrorNamingTheFile(@TempDir Path dir) throws IOException {
         Path checkpoint = dir.resolve("checkpoint.bin");
         Files.write(checkpoint, new byte[] {1});
         FeatureCache cache = new FeatureCache(dir, checkpoint);
@@ -80,12 +82,41 @@ class FeatureCacheTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
             byte[] whole = Files.readAllBytes(cache.file("train"));
-            Files.write(cache.file("train"), Arrays.copyOf(whole, whole.length - 5));
 
+            byte[] flipped = whole.clone();
+            flipped[whole.length - 4 - 3 * Float.BYTES] ^= 0x40; // a feature value, not the header
+            Files.write(cache.file("train"), flipped);
+            assertThatThrownBy(() -> cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager)))
+                    .isInstanceOf(BalconException.class)
+                    .hasMessage("feature cache " + cache.file("train") + " is damaged: its checksum does not match its"
+                            + " contents; delete it to recompute the features");
+
+            Files.write(cache.file("train"), Arrays.copyOf(whole, whole.length - 5));
+            assertThatThrownBy(() -> cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager)))
+                    .isInstanceOf(BalconException.class).hasMessageContaining(cache.file("train").toString())
+                    .hasMessageContaining("damaged");
+            assertThat(computations.get()).isEqualTo(1);
+
+            Files.delete(cache.file("train"));
             NDArray recomputed = cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
-            assertThat(computations.get()).isEqualTo(2);
             assertThat(recomputed.toFloatArray()).containsExactly(FEATURES);
             assertThat(Files.readAllBytes(cache.file("train"))).isEqualTo(whole);
+        }
+    }
+
+    @Test
+    void nonFiniteFeaturesAreRefusedWithTheCountOfBadRowsAndNeverCached(@TempDir Path dir) throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.bin");
+        Files.write(checkpoint, new byte[] {1});
+        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        float[] diverged = {1, 2, Float.NaN, 0, 3, Float.NEGATIVE_INFINITY, 5, 6};
+        try (NDManager manager = NDManager.newBaseManager()) {
+            assertThatThrownBy(() -> cache.getOrCompute("test", "toy", 4, manager,
+                    () -> manager.create(diverged, new Shape(4, 2))))
+                    .isInstanceOf(BalconException.class)
+                    .hasMessage("the test features of " + checkpoint + ": 2 of 4 rows hold NaN or infinite values, as a"
+                            + " diverged model's do; refusing to score them");
+            assertThat(cache.file("test")).doesNotExist();
         }
     }
 

@@ -64,6 +64,58 @@ class KnnClassifierTest {
     }
 
     @Test
+    void aTinyTemperatureStillGivesTheNearestNeighbourTheVote() {
+        // As above with T = 1e-4: e^(1 / T) overflows to infinity for both classes, and the tie went to class 0.
+        float[] memory = {1, 0, 0.6f, 0.8f, 0.6f, -0.8f};
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray memoryArray = manager.create(memory, new Shape(3, 2));
+            NDArray query = manager.create(new float[] {1, 0}, new Shape(1, 2));
+            assertThat(new KnnClassifier(3, 1e-4).evaluate(memoryArray, new int[] {1, 0, 0}, query, new int[] {1}, 2)
+                    .top1()).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void aKLargerThanTheMemoryBankIsReportedAsTheKUsed() {
+        float[] memory = {1, 0, 0.6f, 0.8f, 0.6f, -0.8f};
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray memoryArray = manager.create(memory, new Shape(3, 2));
+            NDArray query = manager.create(new float[] {1, 0}, new Shape(1, 2));
+            KnnResult result = new KnnClassifier(200, 0.1).evaluate(memoryArray, new int[] {1, 0, 0}, query,
+                    new int[] {1}, 2);
+            assertThat(result.k()).isEqualTo(3);
+            assertThat(result.protocol()).startsWith("weighted k-NN (cosine, k=3, every memory image, as k=200 exceeds"
+                    + " the memory bank, T=0.1), 3 memory images, 1 queries");
+            assertThat(new KnnClassifier(2, 0.1).evaluate(memoryArray, new int[] {1, 0, 0}, query, new int[] {1}, 2)
+                    .protocol()).contains("k=2, T=0.1");
+        }
+    }
+
+    @Test
+    void nonFiniteFeaturesAreRefusedWithTheCountOfBadRows() {
+        float[] memory = {1, 0, Float.NaN, 0.8f, 0.6f, -0.8f};
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray query = manager.create(new float[] {1, 0}, new Shape(1, 2));
+            assertThatThrownBy(() -> new KnnClassifier(3, 0.1).evaluate(manager.create(memory, new Shape(3, 2)),
+                    new int[] {1, 0, 0}, query, new int[] {1}, 2))
+                    .isInstanceOf(BalconException.class)
+                    .hasMessage("the memory-bank features: 1 of 3 rows hold NaN or infinite values, as a diverged"
+                            + " model's do; refusing to score them");
+            NDArray infiniteQuery = manager.create(new float[] {Float.POSITIVE_INFINITY, 0}, new Shape(1, 2));
+            assertThatThrownBy(() -> new KnnClassifier(3, 0.1).evaluate(manager.create(new float[] {1, 0, 0, 1},
+                    new Shape(2, 2)), new int[] {1, 0}, infiniteQuery, new int[] {1}, 2))
+                    .isInstanceOf(BalconException.class).hasMessageStartingWith("the query features: 1 of 1 rows");
+        }
+    }
+
+    @Test
+    void aNaNScoreNeverWinsTheVote() {
+        assertThat(KnnClassifier.predictedClass(new double[] {Double.NaN, 1, 2})).isEqualTo(2);
+        assertThat(KnnClassifier.predictedClass(new double[] {Double.NaN, Double.NaN, 0.5})).isEqualTo(2);
+        assertThat(KnnClassifier.predictedClass(new double[] {3, Double.NaN, 3})).isEqualTo(0);
+    }
+
+    @Test
     void rejectsInvalidSettings() {
         assertThatThrownBy(() -> new KnnClassifier(0, 0.1)).isInstanceOf(BalconException.class).hasMessageContaining("--knn-k");
         assertThatThrownBy(() -> new KnnClassifier(10, 0)).isInstanceOf(BalconException.class).hasMessageContaining("--knn-temperature");

@@ -62,7 +62,8 @@ class LinearProbeTest {
             LinearProbeResult result = PROBE.evaluate(train.array(manager), train.labels(), test.array(manager),
                     test.labels(), 2);
             assertThat(result.top1()).isCloseTo(bayesOnTest, within(0.004));
-            assertThat(result.top5()).isEqualTo(1.0);
+            // Two classes: every label is in the top five, so top-5 is not applicable rather than 100%.
+            assertThat((Object) result.top5()).isNull();
             // The optimum's cross-entropy: about E[log(1 + exp(-|margin|))] > 0, far from both 0 and log 2.
             assertThat(result.trainLoss()).isBetween(0.3, 0.45);
         }
@@ -80,14 +81,43 @@ class LinearProbeTest {
             assertThat(ten.top1()).isBetween(0.2, 0.9);
             assertThat(ten.top5()).isGreaterThan(ten.top1()).isLessThan(1.0);
 
-            // With five classes (labels 0..4 used, numClasses = 5) every label is in the top five.
+            // With five classes (labels 0..4 used, numClasses = 5) every label is in the top five: not applicable.
             Sample fewTrain = keepClassesBelow(train, 5);
             Sample fewTest = keepClassesBelow(test, 5);
             LinearProbeResult five = PROBE.evaluate(fewTrain.array(manager), fewTrain.labels(), fewTest.array(manager),
                     fewTest.labels(), 5);
-            assertThat(five.top5()).isEqualTo(1.0);
+            assertThat((Object) five.top5()).isNull();
             assertThat(five.top1()).isLessThan(1.0);
         }
+    }
+
+    @Test
+    void nonFiniteFeaturesAreRefusedWithTheCountOfBadRows() {
+        Random random = new Random(5);
+        float[][] centres = randomCentres(3, 4, 1.0, random);
+        Sample train = clusters(60, centres, 1.0, random);
+        Sample test = clusters(30, centres, 1.0, random);
+        float[] diverged = test.features().clone();
+        diverged[0] = Float.NaN;
+        diverged[4 * 7 + 2] = Float.POSITIVE_INFINITY;
+        diverged[4 * 7 + 3] = Float.NaN;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            assertThatThrownBy(() -> PROBE.evaluate(train.array(manager), train.labels(),
+                    manager.create(diverged, new Shape(30, 4)), test.labels(), 3))
+                    .isInstanceOf(BalconException.class)
+                    .hasMessage("the test features: 2 of 30 rows hold NaN or infinite values, as a diverged model's do;"
+                            + " refusing to score them");
+        }
+    }
+
+    @Test
+    void aNaNScoreRanksLastNotFirst() {
+        // Scores of classes 0, 1, 2. Before NaN was ranked, a NaN label score counted as rank 0: top-1 for free.
+        float nan = Float.NaN;
+        assertThat(LinearProbe.rankOfLabel(new float[] {nan, 1, 2}, 0, 3, 0)).isEqualTo(2);
+        assertThat(LinearProbe.rankOfLabel(new float[] {nan, 1, 2}, 0, 3, 1)).isEqualTo(1);
+        assertThat(LinearProbe.rankOfLabel(new float[] {3, nan, nan}, 0, 3, 2)).isEqualTo(2);
+        assertThat(LinearProbe.rankOfLabel(new float[] {1, 2, 2}, 0, 3, 2)).isEqualTo(1);
     }
 
     @Test

@@ -34,6 +34,16 @@ class SweepResultsTest {
         assertThat(SweepResults.alphaLambdaGrid(cells, ExperimentFile.LINEAR)).isNull();
     }
 
+    @Test
+    void aNonFiniteValueCountsAsNotMeasuredRatherThanSpoilingTheCellsMean() {
+        SweepResults.Stats stats = SweepResults.Stats.of(java.util.Arrays.asList(0.5, Double.NaN, null, 0.7,
+                Double.POSITIVE_INFINITY));
+        assertThat(stats.n()).isEqualTo(2);
+        assertThat(stats.mean()).isCloseTo(0.6, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(stats.format(100, 1)).startsWith("60.0 ± ");
+        assertThat(SweepResults.Stats.of(java.util.Arrays.asList(Double.NaN)).format(1, 2)).isEqualTo("–");
+    }
+
     private static SweepResults.CellSummary summary(Map<String, String> own, double knnTop1) {
         Map<String, JsonNode> settings = new LinkedHashMap<>();
         own.forEach((key, value) -> settings.put(key, value.matches("\\d+") ? IntNode.valueOf(Integer.parseInt(value))

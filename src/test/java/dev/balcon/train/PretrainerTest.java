@@ -131,6 +131,26 @@ class PretrainerTest {
     }
 
     @Test
+    void anUpdateThatLeavesNonFiniteParametersEndsTheRunAsDivergedWithoutACheckpoint(@TempDir Path dir)
+            throws Exception {
+        RunDirectory run = new RunDirectory(dir);
+        // One batch per epoch: the epoch's only loss is finite, and its update (a learning rate of 1e300 is
+        // infinite in float32) leaves the weights infinite or NaN just before the checkpoint would be written.
+        PretrainConfig config = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16)
+                .tau(0.5).epochs(2).learningRate(1e300).warmupEpochs(0).seed(7).workers(1).boundMonitor(false).build();
+        PretrainResult result = new Pretrainer(config, SyntheticImages.quadrants(16, 16, 3), NORMALIZATION, run)
+                .showProgress(false).run(false);
+        assertThat(result.diverged()).isTrue();
+        assertThat(result.epochsDone()).isZero();
+        assertThat(result.globalStep()).isEqualTo(1);
+        assertThat(run.checkpoint()).doesNotExist();
+        List<JsonNode> diverged = rows(run, "diverged");
+        assertThat(diverged).hasSize(1);
+        assertThat(diverged.get(0).get("cause").asText()).endsWith("parameter values became NaN or infinite");
+        assertThat(run.readResults().get("pretrain").get("status").asText()).isEqualTo("diverged");
+    }
+
+    @Test
     void aDatasetSmallerThanOneBatchIsAClearError(@TempDir Path dir) {
         ImageDataset tiny = SyntheticImages.quadrants(8, 16, 1);
         assertThatThrownBy(() -> new Pretrainer(config(1, 0.1), tiny, NORMALIZATION, new RunDirectory(dir))
