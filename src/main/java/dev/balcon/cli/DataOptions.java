@@ -34,6 +34,11 @@ final class DataOptions {
     @Option(names = "--strict", description = "Fail on a corrupt or truncated image instead of skipping and counting it.")
     boolean strict;
 
+    @Option(names = "--max-image-pixels", defaultValue = "89478485",
+            description = "Largest width x height of an image file that is decoded; larger files are skipped and counted "
+                    + "as undecodable, an error with --strict (default: ${DEFAULT-VALUE}, Pillow's decompression-bomb limit).")
+    long maxImagePixels;
+
     @Option(names = "--test-fraction", defaultValue = "0.2",
             description = "Share of each class held out as test set when an image folder has no test/ sub-folder "
                     + "or a list no --test-list (default: ${DEFAULT-VALUE}; seeded by --seed).")
@@ -60,6 +65,6 @@ final class DataOptions {
 
     DataSelection toSelection(long seed) {
         return new DataSelection(dataset, dataDir, trainList, testList, imageSize, channels, strict, testFraction,
-                cacheDirOrNull(), seed);
+                cacheDirOrNull(), seed, maxImagePixels);
     }
 }
