@@ -1,5 +1,6 @@
 package dev.balcon.cli;
 
+import dev.balcon.BalconException;
 import dev.balcon.experiment.DataSelection;
 import picocli.CommandLine.Option;
 
@@ -39,6 +40,14 @@ final class DataOptions {
                     + "as undecodable, an error with --strict (default: ${DEFAULT-VALUE}, Pillow's decompression-bomb limit).")
     long maxImagePixels;
 
+    /** --max-image-pixels, checked: 0 would read as "the default" in a stored configuration. */
+    long maxImagePixels() {
+        if (maxImagePixels < 1) {
+            throw new BalconException("--max-image-pixels must be >= 1, got " + maxImagePixels);
+        }
+        return maxImagePixels;
+    }
+
     @Option(names = "--test-fraction", defaultValue = "0.2",
             description = "Share of each class held out as test set when an image folder has no test/ sub-folder "
                     + "or a list no --test-list (default: ${DEFAULT-VALUE}; seeded by --seed).")
@@ -65,6 +74,6 @@ final class DataOptions {
 
     DataSelection toSelection(long seed) {
         return new DataSelection(dataset, dataDir, trainList, testList, imageSize, channels, strict, testFraction,
-                cacheDirOrNull(), seed, maxImagePixels);
+                cacheDirOrNull(), seed, maxImagePixels());
     }
 }

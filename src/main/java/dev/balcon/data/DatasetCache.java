@@ -17,6 +17,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>Format (big-endian, {@link DataOutputStream}): magic {@code "BALCONIS"}, int version, 32 key bytes,
  * UTF name, int channels, height, width, int class count + UTF names, int skipped count + (UTF path,
  * UTF reason) pairs, int count + UTF paths of the JPEGs without end marker, int image count + labels, then
- * the pixel bytes. Counts are checked against the file's length before anything is allocated for them.
+ * the pixel bytes, and last the CRC-32C of all bytes before it as a long. Counts are checked against the
+ * file's length before anything is allocated for them; a checksum mismatch makes the file unusable.
  */
 final class DatasetCache {
     private static final Logger LOG = LoggerFactory.getLogger(DatasetCache.class);
@@ -88,7 +92,8 @@ final class DatasetCache {
         }
         try (CountingInputStream counting = new CountingInputStream(new BufferedInputStream(
                 Files.newInputStream(cacheFile), 1 << 16));
-             DataInputStream in = new DataInputStream(counting)) {
+             CheckedInputStream checked = new CheckedInputStream(counting, new CRC32C());
+             DataInputStream in = new DataInputStream(checked)) {
             long fileLength = Files.size(cacheFile);
             byte[] magic = in.readNBytes(MAGIC.length);
             if (!Arrays.equals(magic, MAGIC) || in.readInt() != VERSION) {
@@ -116,7 +121,7 @@ final class DatasetCache {
                 missingEndMarker.add(Path.of(in.readUTF()));
             }
             int count = in.readInt();
-            long remaining = fileLength - counting.count();
+            long remaining = fileLength - counting.count() - Long.BYTES;
             // each image takes 4 label bytes and its pixels: a damaged count must not size an allocation
             if (count < 0 || channels < 1 || height < 1 || width < 1 || remaining - 4L * count > MAX_ARRAY_LENGTH
                     || (4L + (long) channels * height * width) * count != remaining) {
@@ -129,8 +134,12 @@ final class DatasetCache {
             }
             byte[] pixels = new byte[(int) (remaining - 4L * count)];
             in.readFully(pixels);
+            long computed = checked.getChecksum().getValue();
+            if (in.readLong() != computed) {
+                throw new IOException("checksum mismatch: the file was damaged");
+            }
             if (in.read() != -1) {
-                throw new IOException("trailing bytes after the pixels");
+                throw new IOException("trailing bytes after the checksum");
             }
             return new Entry(new ImageDataset(name, pixels, labels, channels, height, width, classNames), skipped,
                     missingEndMarker);
@@ -148,8 +157,9 @@ final class DatasetCache {
             Files.createDirectories(cacheFile.getParent());
             temporary = Files.createTempFile(cacheFile.getParent(), cacheFile.getFileName().toString(), ".tmp");
             ImageDataset dataset = entry.dataset();
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
-                    Files.newOutputStream(temporary), 1 << 16))) {
+            CheckedOutputStream checked = new CheckedOutputStream(new BufferedOutputStream(
+                    Files.newOutputStream(temporary), 1 << 16), new CRC32C());
+            try (DataOutputStream out = new DataOutputStream(checked)) {
                 out.write(MAGIC);
                 out.writeInt(VERSION);
                 out.write(key);
@@ -175,6 +185,7 @@ final class DatasetCache {
                     out.writeInt(dataset.label(i));
                 }
                 out.write(dataset.pixels());
+                out.writeLong(checked.getChecksum().getValue());
             }
             Files.move(temporary, cacheFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
