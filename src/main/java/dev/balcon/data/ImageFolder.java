@@ -383,7 +383,14 @@ public final class ImageFolder {
             throw new BalconException(files.size() + " images of " + channels + "x" + height + "x" + width + " in "
                     + root + " need " + totalBytes + " bytes, more than one Java array holds; use a smaller size");
         }
-        byte[] pixels = new byte[(int) totalBytes];
+        byte[] pixels;
+        try {
+            pixels = new byte[(int) totalBytes];
+        } catch (OutOfMemoryError e) {
+            throw new BalconException(files.size() + " images of " + channels + "x" + height + "x" + width + " in "
+                    + root + " need " + totalBytes + " bytes, more than the Java heap has free ("
+                    + Runtime.getRuntime().maxMemory() + " bytes at most); use a smaller size or a larger heap (-Xmx)");
+        }
         String[] failures = new String[files.size()];
         boolean[] missingEnd = new boolean[files.size()];
         try (ProgressBar progress = files.size() > PROGRESS_BAR_THRESHOLD
