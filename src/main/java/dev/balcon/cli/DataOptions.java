@@ -1,5 +1,6 @@
 package dev.balcon.cli;
 
+import dev.balcon.BalconException;
 import dev.balcon.experiment.DataSelection;
 import picocli.CommandLine.Option;
 
@@ -34,6 +35,19 @@ final class DataOptions {
     @Option(names = "--strict", description = "Fail on a corrupt or truncated image instead of skipping and counting it.")
     boolean strict;
 
+    @Option(names = "--max-image-pixels", defaultValue = "89478485",
+            description = "Largest width x height of an image file that is decoded; larger files are skipped and counted "
+                    + "as undecodable, an error with --strict (default: ${DEFAULT-VALUE}, Pillow's decompression-bomb limit).")
+    long maxImagePixels;
+
+    /** --max-image-pixels, checked: 0 would read as "the default" in a stored configuration. */
+    long maxImagePixels() {
+        if (maxImagePixels < 1) {
+            throw new BalconException("--max-image-pixels must be >= 1, got " + maxImagePixels);
+        }
+        return maxImagePixels;
+    }
+
     @Option(names = "--test-fraction", defaultValue = "0.2",
             description = "Share of each class held out as test set when an image folder has no test/ sub-folder "
                     + "or a list no --test-list (default: ${DEFAULT-VALUE}; seeded by --data-seed).")
@@ -66,6 +80,6 @@ final class DataOptions {
 
     DataSelection toSelection() {
         return new DataSelection(dataset, dataDir, trainList, testList, imageSize, channels, strict, testFraction,
-                cacheDirOrNull(), dataSeed);
+                cacheDirOrNull(), dataSeed, maxImagePixels());
     }
 }

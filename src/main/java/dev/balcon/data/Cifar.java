@@ -18,6 +18,7 @@ public final class Cifar {
     private static final int CHANNELS = 3;
     private static final int SIDE = 32;
     private static final int IMAGE_BYTES = CHANNELS * SIDE * SIDE;
+    private static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
     /** CIFAR-10 class names by label, used when {@code batches.meta.txt} is absent. */
     public static final List<String> CIFAR10_CLASS_NAMES = List.of("airplane", "automobile", "bird", "cat", "deer",
@@ -115,8 +116,12 @@ public final class Cifar {
             contents.add(content);
             totalRecords += content.length / recordBytes;
         }
-        int count = Math.toIntExact(totalRecords);
-        byte[] pixels = new byte[Math.multiplyExact(count, IMAGE_BYTES)];
+        if (totalRecords * IMAGE_BYTES > MAX_ARRAY_LENGTH) {
+            throw new BalconException("CIFAR files " + files + " hold " + totalRecords + " images, more than one Java "
+                    + "array holds (" + MAX_ARRAY_LENGTH / IMAGE_BYTES + "); expected 50,000 or 10,000");
+        }
+        int count = (int) totalRecords;
+        byte[] pixels = new byte[count * IMAGE_BYTES];
         int[] labels = new int[count];
         int image = 0;
         for (int f = 0; f < files.size(); f++) {
@@ -136,6 +141,11 @@ public final class Cifar {
 
     private static byte[] readAll(Path file) {
         try {
+            long size = Files.size(file);
+            if (size > MAX_ARRAY_LENGTH) {
+                throw new BalconException("CIFAR file " + file + " has " + size + " bytes, more than one Java array "
+                        + "holds (" + MAX_ARRAY_LENGTH + "); expected 3073 or 3074 bytes per image");
+            }
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new BalconException("CIFAR file not found: " + file);

@@ -4,7 +4,9 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +17,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,28 +32,32 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Format (big-endian, {@link DataOutputStream}): magic {@code "BALCONIS"}, int version, 32 key bytes,
  * UTF name, int channels, height, width, int class count + UTF names, int skipped count + (UTF path,
- * UTF reason) pairs, int image count + labels, then the pixel bytes.
+ * UTF reason) pairs, int count + UTF paths of the JPEGs without end marker, int image count + labels, then
+ * the pixel bytes, and last the CRC-32C of all bytes before it as a long. Counts are checked against the
+ * file's length before anything is allocated for them; a checksum mismatch makes the file unusable.
  */
 final class DatasetCache {
     private static final Logger LOG = LoggerFactory.getLogger(DatasetCache.class);
     private static final byte[] MAGIC = "BALCONIS".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
     private static final int KEY_BYTES = 32;
+    private static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
     private DatasetCache() {
     }
 
     /** What a cache file holds besides the key. */
-    record Entry(ImageDataset dataset, List<ImageFolder.SkippedFile> skipped) {
+    record Entry(ImageDataset dataset, List<ImageFolder.SkippedFile> skipped, List<Path> missingEndMarker) {
     }
 
     /**
      * The cache key: a digest of the format version, the root, the list file (if any), the output
-     * channels and size, the class names, and every listed file's relative path, label, byte size and
-     * modification time, in order. Changing or touching any image therefore invalidates the cache.
+     * channels and size, the pixel limit, the class names, and every listed file's relative path, label,
+     * byte size and modification time, in order. Changing or touching any image therefore invalidates the
+     * cache.
      */
-    static byte[] key(Path root, Path listFileOrNull, int channels, int height, int width, List<String> classNames,
-                      List<ImageFolder.ImageFile> files) {
+    static byte[] key(Path root, Path listFileOrNull, int channels, int height, int width, long maxImagePixels,
+                      List<String> classNames, List<ImageFolder.ImageFile> files) {
         MessageDigest digest;
         try {
             digest = MessageDigest.getInstance("SHA-256");
@@ -60,6 +69,7 @@ final class DatasetCache {
                 .append(root.toAbsolutePath().normalize()).append('\n')
                 .append(listFileOrNull == null ? "" : listFileOrNull.toAbsolutePath().normalize()).append('\n')
                 .append(channels).append('x').append(height).append('x').append(width).append('\n')
+                .append(maxImagePixels).append('\n')
                 .append(String.join("\u0000", classNames)).append('\n');
         digest.update(header.toString().getBytes(StandardCharsets.UTF_8));
         for (ImageFolder.ImageFile file : files) {
@@ -80,8 +90,11 @@ final class DatasetCache {
         if (!Files.isRegularFile(cacheFile)) {
             return null;
         }
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(cacheFile),
-                1 << 16))) {
+        try (CountingInputStream counting = new CountingInputStream(new BufferedInputStream(
+                Files.newInputStream(cacheFile), 1 << 16));
+             CheckedInputStream checked = new CheckedInputStream(counting, new CRC32C());
+             DataInputStream in = new DataInputStream(checked)) {
+            long fileLength = Files.size(cacheFile);
             byte[] magic = in.readNBytes(MAGIC.length);
             if (!Arrays.equals(magic, MAGIC) || in.readInt() != VERSION) {
                 LOG.warn("ignoring cache {}: not a balcon image cache of version {}", cacheFile, VERSION);
@@ -103,17 +116,33 @@ final class DatasetCache {
             for (int i = in.readInt(); i > 0; i--) {
                 skipped.add(new ImageFolder.SkippedFile(Path.of(in.readUTF()), in.readUTF()));
             }
-            int[] labels = new int[in.readInt()];
+            List<Path> missingEndMarker = new ArrayList<>();
+            for (int i = in.readInt(); i > 0; i--) {
+                missingEndMarker.add(Path.of(in.readUTF()));
+            }
+            int count = in.readInt();
+            long remaining = fileLength - counting.count() - Long.BYTES;
+            // each image takes 4 label bytes and its pixels: a damaged count must not size an allocation
+            if (count < 0 || channels < 1 || height < 1 || width < 1 || remaining - 4L * count > MAX_ARRAY_LENGTH
+                    || (4L + (long) channels * height * width) * count != remaining) {
+                throw new IOException(count + " images of " + channels + "x" + height + "x" + width
+                        + " do not fit the " + remaining + " bytes left");
+            }
+            int[] labels = new int[count];
             for (int i = 0; i < labels.length; i++) {
                 labels[i] = in.readInt();
             }
-            byte[] pixels = new byte[Math.multiplyExact(Math.multiplyExact(labels.length, channels),
-                    Math.multiplyExact(height, width))];
+            byte[] pixels = new byte[(int) (remaining - 4L * count)];
             in.readFully(pixels);
-            if (in.read() != -1) {
-                throw new IOException("trailing bytes after the pixels");
+            long computed = checked.getChecksum().getValue();
+            if (in.readLong() != computed) {
+                throw new IOException("checksum mismatch: the file was damaged");
             }
-            return new Entry(new ImageDataset(name, pixels, labels, channels, height, width, classNames), skipped);
+            if (in.read() != -1) {
+                throw new IOException("trailing bytes after the checksum");
+            }
+            return new Entry(new ImageDataset(name, pixels, labels, channels, height, width, classNames), skipped,
+                    missingEndMarker);
         } catch (IOException | RuntimeException e) {
             // a damaged cache is only a lost speed-up: decode again
             LOG.warn("ignoring unreadable cache {}: {}", cacheFile, e.toString());
@@ -128,8 +157,9 @@ final class DatasetCache {
             Files.createDirectories(cacheFile.getParent());
             temporary = Files.createTempFile(cacheFile.getParent(), cacheFile.getFileName().toString(), ".tmp");
             ImageDataset dataset = entry.dataset();
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
-                    Files.newOutputStream(temporary), 1 << 16))) {
+            CheckedOutputStream checked = new CheckedOutputStream(new BufferedOutputStream(
+                    Files.newOutputStream(temporary), 1 << 16), new CRC32C());
+            try (DataOutputStream out = new DataOutputStream(checked)) {
                 out.write(MAGIC);
                 out.writeInt(VERSION);
                 out.write(key);
@@ -146,11 +176,16 @@ final class DatasetCache {
                     out.writeUTF(skipped.file().toString());
                     out.writeUTF(skipped.reason());
                 }
+                out.writeInt(entry.missingEndMarker().size());
+                for (Path file : entry.missingEndMarker()) {
+                    out.writeUTF(file.toString());
+                }
                 out.writeInt(dataset.size());
                 for (int i = 0; i < dataset.size(); i++) {
                     out.writeInt(dataset.label(i));
                 }
                 out.write(dataset.pixels());
+                out.writeLong(checked.getChecksum().getValue());
             }
             Files.move(temporary, cacheFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
@@ -162,6 +197,44 @@ final class DatasetCache {
                     // nothing more to do: the stray temporary file is harmless
                 }
             }
+        }
+    }
+
+    /** Bytes read so far, to check a count in the file against what is left of it. */
+    private static final class CountingInputStream extends FilterInputStream {
+        private long count;
+
+        CountingInputStream(InputStream in) {
+            super(in);
+        }
+
+        long count() {
+            return count;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0) {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            count += skipped;
+            return skipped;
         }
     }
 }

@@ -61,7 +61,7 @@ public final class IdxReader {
             int rows = readDimension(in, file, "rows", 1);
             int columns = readDimension(in, file, "columns", 1);
             long total = (long) count * rows * columns;
-            if (total > Integer.MAX_VALUE - 8) {
+            if (total > Integer.MAX_VALUE - 8 || (long) rows * columns > Integer.MAX_VALUE - 8) {
                 throw new BalconException("IDX file " + file + ": " + count + " images of " + rows + "x" + columns
                         + " exceed the largest supported array (" + (Integer.MAX_VALUE - 8) + " bytes)");
             }
@@ -137,19 +137,22 @@ public final class IdxReader {
         return value;
     }
 
+    /**
+     * Reads exactly {@code length} bytes and then the end of the file. Memory grows with the bytes actually
+     * read, not with {@code length}: a header can claim any count.
+     */
     private static byte[] readBody(DataInputStream in, Path file, int length, String what) throws IOException {
-        byte[] body = new byte[length];
-        int read;
+        byte[] body;
         try {
-            read = in.readNBytes(body, 0, length);
+            body = in.readNBytes(length);
         } catch (EOFException e) {
             // a gzip stream cut short reports its end as an EOFException rather than a short read
             throw new BalconException("IDX file " + file + " is truncated: expected " + length + " bytes for "
                     + what + " after the header, the compressed stream ended early");
         }
-        if (read < length) {
+        if (body.length < length) {
             throw new BalconException("IDX file " + file + " is truncated: expected " + length + " bytes for "
-                    + what + " after the header, found " + read);
+                    + what + " after the header, found " + body.length);
         }
         if (in.read() != -1) {
             throw new BalconException("IDX file " + file + " has trailing bytes: expected exactly " + length

@@ -49,7 +49,12 @@ public final class ImageDataset {
         if (classNames.isEmpty()) {
             throw new BalconException("dataset '" + name + "': needs at least one class name, got none");
         }
-        long expectedPixels = (long) labels.length * channels * height * width;
+        long imageBytes = (long) channels * height * width;
+        if (imageBytes > MAX_ARRAY_LENGTH) {
+            throw new BalconException("dataset '" + name + "': one image of " + channels + "x" + height + "x" + width
+                    + " needs " + imageBytes + " bytes, more than one Java array holds (" + MAX_ARRAY_LENGTH + ")");
+        }
+        long expectedPixels = labels.length * imageBytes;
         if (expectedPixels > MAX_ARRAY_LENGTH) {
             throw new BalconException("dataset '" + name + "': " + labels.length + " images of " + channels + "x"
                     + height + "x" + width + " need " + expectedPixels + " bytes, more than one Java array holds ("
@@ -151,11 +156,18 @@ public final class ImageDataset {
      * A new dataset holding copies of the given images, in the given order (repeats allowed), with
      * the same classes.
      *
-     * @throws BalconException if an index is outside {@code [0, size())}
+     * @throws BalconException if an index is outside {@code [0, size())} or the subset needs more bytes than
+     *                         one Java array holds
      */
     public ImageDataset subset(int[] indices, String name) {
         int imageSize = imageSize();
-        byte[] subsetPixels = new byte[Math.multiplyExact(indices.length, imageSize)];
+        long subsetBytes = (long) indices.length * imageSize;
+        if (subsetBytes > MAX_ARRAY_LENGTH) {
+            throw new BalconException("subset '" + name + "' of '" + this.name + "': " + indices.length
+                    + " images need " + subsetBytes + " bytes, more than one Java array holds (" + MAX_ARRAY_LENGTH
+                    + ")");
+        }
+        byte[] subsetPixels = new byte[(int) subsetBytes];
         int[] subsetLabels = new int[indices.length];
         for (int i = 0; i < indices.length; i++) {
             int index = indices[i];

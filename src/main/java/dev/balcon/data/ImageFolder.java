@@ -5,14 +5,19 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
@@ -31,15 +36,33 @@ import org.slf4j.LoggerFactory;
  * resampling, then centre-cropped (see {@link Resize}). Files are decoded in parallel on all cores, with
  * a progress bar on stderr when there are more than {@value #PROGRESS_BAR_THRESHOLD}.
  *
- * <p>A file that cannot be decoded (corrupt, truncated, not an image, missing from a list) is skipped
- * with a warning and reported in {@link LoadResult#skipped()}, or, with {@code strict}, fails the load.
+ * <p>Hidden files and folders (name starting with '.') and {@code __MACOSX} folders are ignored at every
+ * depth. A file that cannot be decoded (corrupt, truncated, not an image, missing from a list, more pixels
+ * than {@code maxImagePixels}, or any failure inside a decoder) is skipped with a warning and reported in
+ * {@link LoadResult#skipped()}, or, with {@code strict}, fails the load. A JPEG that lacks only its
+ * end-of-image marker holds every scanline and is loaded; it is reported in {@link LoadResult#missingEndMarker()}.
  * The optional cache directory keeps the decoded result (see {@link DatasetCache}) so later loads of
  * unchanged files skip decoding.
  */
 public final class ImageFolder {
     private static final Logger LOG = LoggerFactory.getLogger(ImageFolder.class);
     private static final int PROGRESS_BAR_THRESHOLD = 500;
+    /** Java arrays cannot hold more elements than this (JDK limit a little below Integer.MAX_VALUE). */
+    private static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
     private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png");
+    /** Folder of resource forks and Finder data that macOS adds to zip archives. */
+    private static final String MACOS_ARCHIVE_FOLDER = "__MACOSX";
+    /** Labels of a list file are class ids; a larger one is a typo, not a class. */
+    private static final int MAX_LIST_LABEL = 999_999;
+    /** Longest part of a malformed list-file line quoted in an error. */
+    private static final int QUOTED_LINE_CHARS = 80;
+
+    /**
+     * Default largest width x height decoded: Pillow's decompression-bomb limit ({@code MAX_IMAGE_PIXELS},
+     * 2^30 / 4 / 3 pixels, about 0.25 GiB of 24-bit RGB). A 30000x30000 PNG of one colour is under 1 MB on
+     * disk but 2.7 GB decoded.
+     */
+    public static final long DEFAULT_MAX_IMAGE_PIXELS = 89_478_485L;
 
     private ImageFolder() {
     }
@@ -52,12 +75,15 @@ public final class ImageFolder {
      * A loaded dataset with what was left out.
      *
      * @param dataset   the decoded images
-     * @param skipped   files that could not be decoded, in file order (empty when all decoded)
-     * @param fromCache whether the images came from the cache instead of being decoded
+     * @param skipped          files that could not be decoded, in file order (empty when all decoded)
+     * @param missingEndMarker JPEG files loaded although they lack their end-of-image marker, in file order
+     * @param fromCache        whether the images came from the cache instead of being decoded
      */
-    public record LoadResult(ImageDataset dataset, List<SkippedFile> skipped, boolean fromCache) {
+    public record LoadResult(ImageDataset dataset, List<SkippedFile> skipped, List<Path> missingEndMarker,
+                             boolean fromCache) {
         public LoadResult {
             skipped = List.copyOf(skipped);
+            missingEndMarker = List.copyOf(missingEndMarker);
         }
 
         /** Number of skipped files. */
@@ -71,26 +97,31 @@ public final class ImageFolder {
     }
 
     /**
-     * Loads a class-per-folder tree without cache; see {@link #loadWithReport}.
+     * Loads a class-per-folder tree without cache, with the default pixel limit; see {@link #loadWithReport}.
      */
     public static ImageDataset load(Path root, int channels, int height, int width, boolean strict) {
-        return loadWithReport(root, channels, height, width, strict, null).dataset();
+        return loadWithReport(root, channels, height, width, strict, DEFAULT_MAX_IMAGE_PIXELS, null).dataset();
     }
 
     /**
-     * Loads a class-per-folder tree: each non-hidden sub-folder of {@code root} is a class, class ids follow
-     * the sorted folder names, and every {@code .jpg/.jpeg/.png} file below a class folder (recursively,
-     * in sorted path order) is an image of it. The dataset is named after the root folder.
+     * Loads a class-per-folder tree: each sub-folder of {@code root} is a class, class ids follow the sorted
+     * folder names, and every {@code .jpg/.jpeg/.png} file below a class folder (recursively, in sorted path
+     * order) is an image of it; hidden and {@code __MACOSX} entries are ignored at every depth. The dataset is
+     * named after the root folder.
      *
      * @param channels       1 (grayscale) or 3 (RGB)
+     * @param height         output height in pixels, >= 1
+     * @param width          output width in pixels, >= 1
      * @param strict         fail on the first undecodable file instead of skipping it
+     * @param maxImagePixels largest width x height of a source image, >= 1; larger images are skipped
+     *                       unread (see {@link #DEFAULT_MAX_IMAGE_PIXELS})
      * @param cacheDirOrNull directory for the decoded-image cache, or null for no cache
      * @throws BalconException if the root is not a readable directory, has no class folders, a class folder
      *                         has no image file, no image could be decoded, or (strict) a file is undecodable
      */
     public static LoadResult loadWithReport(Path root, int channels, int height, int width, boolean strict,
-                                            Path cacheDirOrNull) {
-        requireShape(channels, height, width);
+                                            long maxImagePixels, Path cacheDirOrNull) {
+        requireShape(channels, height, width, maxImagePixels);
         if (!Files.isDirectory(root) || !Files.isReadable(root)) {
             throw new BalconException("image folder " + root + " is not a readable directory");
         }
@@ -114,7 +145,7 @@ public final class ImageFolder {
             }
         }
         return decodeAll(root, null, datasetName(root), classNames, files, channels, height, width, strict,
-                cacheDirOrNull);
+                maxImagePixels, cacheDirOrNull);
     }
 
     /** The single class name of an unlabelled load. */
@@ -122,15 +153,16 @@ public final class ImageFolder {
 
     /**
      * Loads every {@code .jpg/.jpeg/.png} file below {@code root} (recursively, in sorted path order, folders
-     * carry no meaning) as one class named {@value #UNLABELLED_CLASS}: images for self-supervised
-     * pretraining without labels. Skipping, strict mode and the cache work as in {@link #loadWithReport}.
+     * carry no meaning; hidden and {@code __MACOSX} entries are ignored) as one class named
+     * {@value #UNLABELLED_CLASS}: images for self-supervised pretraining without labels. Skipping, strict
+     * mode, the pixel limit and the cache work as in {@link #loadWithReport}.
      *
      * @throws BalconException if the root is not a readable directory, holds no image file, no image could be
      *                         decoded, or (strict) a file is undecodable
      */
     public static LoadResult loadUnlabelledWithReport(Path root, int channels, int height, int width, boolean strict,
-                                                      Path cacheDirOrNull) {
-        requireShape(channels, height, width);
+                                                      long maxImagePixels, Path cacheDirOrNull) {
+        requireShape(channels, height, width, maxImagePixels);
         if (!Files.isDirectory(root) || !Files.isReadable(root)) {
             throw new BalconException("image folder " + root + " is not a readable directory");
         }
@@ -144,30 +176,34 @@ public final class ImageFolder {
             files.add(describe(root, root.relativize(image), 0));
         }
         return decodeAll(root, null, datasetName(root), List.of(UNLABELLED_CLASS), files, channels, height, width,
-                strict, cacheDirOrNull);
+                strict, maxImagePixels, cacheDirOrNull);
     }
 
     /**
-     * Loads the images of a list file without cache; see {@link #loadListWithReport}.
+     * Loads the images of a list file without cache, with the default pixel limit; see
+     * {@link #loadListWithReport}.
      */
     public static ImageDataset loadList(Path root, Path listFile, int channels, int height, int width,
                                         boolean strict) {
-        return loadListWithReport(root, listFile, channels, height, width, strict, null).dataset();
+        return loadListWithReport(root, listFile, channels, height, width, strict, DEFAULT_MAX_IMAGE_PIXELS, null)
+                .dataset();
     }
 
     /**
      * Loads the images named by a list file in the ImageNet-LT format: one {@code relative/path.jpg label}
      * per line, the path relative to {@code root} and the label a non-negative integer after the last
-     * whitespace; blank lines and lines starting with {@code #} are ignored. Class names are the ids
-     * {@code "0" .. "K-1"} with K = largest label + 1. A listed file that does not exist counts as
-     * undecodable. The dataset is named after the list file without its extension.
+     * whitespace, at most {@value #MAX_LIST_LABEL}; blank lines and lines starting with {@code #} are
+     * ignored. Class names are the ids {@code "0" .. "K-1"} with K = largest label + 1. A listed file that
+     * does not exist counts as undecodable; listed files are taken as listed, hidden or not. The dataset is
+     * named after the list file without its extension. Skipping, strict mode, the pixel limit and the cache
+     * work as in {@link #loadWithReport}.
      *
      * @throws BalconException if the list file cannot be read or has a malformed line, lists nothing, no
      *                         image could be decoded, or (strict) a listed file is missing or undecodable
      */
     public static LoadResult loadListWithReport(Path root, Path listFile, int channels, int height, int width,
-                                                boolean strict, Path cacheDirOrNull) {
-        requireShape(channels, height, width);
+                                                boolean strict, long maxImagePixels, Path cacheDirOrNull) {
+        requireShape(channels, height, width, maxImagePixels);
         List<String> lines;
         try {
             lines = Files.readAllLines(listFile, StandardCharsets.UTF_8);
@@ -185,11 +221,13 @@ public final class ImageFolder {
             }
             int split = lastWhitespace(line);
             int label = split < 0 ? -1 : parseLabel(line.substring(split + 1));
-            if (label < 0) {
+            Path relativePath = split < 0 ? null : parsePath(line.substring(0, split).strip());
+            if (label < 0 || label > MAX_LIST_LABEL || relativePath == null) {
                 throw new BalconException("image list file " + listFile + " line " + lineNumber
-                        + ": expected '<relative path> <label >= 0>', got '" + line + "'");
+                        + ": expected '<relative path> <label in [0, " + MAX_LIST_LABEL + "]>', got '"
+                        + quote(line) + "'");
             }
-            files.add(describe(root, Path.of(line.substring(0, split).strip()), label));
+            files.add(describe(root, relativePath, label));
             maxLabel = Math.max(maxLabel, label);
         }
         if (files.isEmpty()) {
@@ -202,15 +240,23 @@ public final class ImageFolder {
         }
         String fileName = listFile.getFileName().toString();
         String name = fileName.contains(".") ? fileName.substring(0, fileName.lastIndexOf('.')) : fileName;
-        return decodeAll(root, listFile, name, classNames, files, channels, height, width, strict, cacheDirOrNull);
+        return decodeAll(root, listFile, name, classNames, files, channels, height, width, strict, maxImagePixels,
+                cacheDirOrNull);
     }
 
-    private static void requireShape(int channels, int height, int width) {
+    private static void requireShape(int channels, int height, int width, long maxImagePixels) {
         if (channels != 1 && channels != 3) {
             throw new BalconException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);
         }
         if (height < 1 || width < 1) {
             throw new BalconException("image height and width must be >= 1, got " + height + "x" + width);
+        }
+        if ((long) channels * height * width > MAX_ARRAY_LENGTH) {
+            throw new BalconException("one image of " + channels + "x" + height + "x" + width
+                    + " is more bytes than one Java array holds; use a smaller image height and width");
+        }
+        if (maxImagePixels < 1) {
+            throw new BalconException("maxImagePixels must be >= 1, got " + maxImagePixels);
         }
     }
 
@@ -222,7 +268,7 @@ public final class ImageFolder {
     private static List<Path> listClassFolders(Path root) {
         try (Stream<Path> children = Files.list(root)) {
             return children.filter(Files::isDirectory)
-                    .filter(child -> !child.getFileName().toString().startsWith("."))
+                    .filter(child -> !isIgnored(child))
                     .sorted(Comparator.comparing(child -> child.getFileName().toString()))
                     .toList();
         } catch (IOException | UncheckedIOException e) {
@@ -230,19 +276,47 @@ public final class ImageFolder {
         }
     }
 
-    private static List<Path> listImages(Path classFolder) {
-        try (Stream<Path> tree = Files.walk(classFolder, FileVisitOption.FOLLOW_LINKS)) {
-            return tree.filter(ImageFolder::isImageFile).sorted().toList();
-        } catch (IOException | UncheckedIOException e) {
-            throw new BalconException("class folder " + classFolder + " could not be listed: " + e.getMessage(), e);
+    /**
+     * The image files below {@code folder} in sorted path order, not descending into ignored folders (which
+     * may be large: a {@code .git} or a Jupyter checkpoint folder).
+     */
+    private static List<Path> listImages(Path folder) {
+        List<Path> images = new ArrayList<>();
+        try {
+            Files.walkFileTree(folder, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                    new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
+                            return !dir.equals(folder) && isIgnored(dir) ? FileVisitResult.SKIP_SUBTREE
+                                    : FileVisitResult.CONTINUE;
+                        }
+
+                        @Override
+                        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                            if (attributes.isRegularFile() && isImageFile(file)) {
+                                images.add(file);
+                            }
+                            return FileVisitResult.CONTINUE;
+                        }
+                    });
+        } catch (IOException e) {
+            String problem = e instanceof FileSystemLoopException ? "a symbolic link loops back to " + e.getMessage()
+                    : e.getMessage();
+            throw new BalconException("folder " + folder + " could not be listed: " + problem, e);
         }
+        images.sort(null);
+        return images;
+    }
+
+    /** Hidden entries (name starting with '.') and macOS archive folders, which hold no data set images. */
+    private static boolean isIgnored(Path path) {
+        String name = path.getFileName().toString();
+        return name.startsWith(".") || name.equals(MACOS_ARCHIVE_FOLDER);
     }
 
     private static boolean isImageFile(Path path) {
-        String name = path.getFileName().toString();
-        String lower = name.toLowerCase(Locale.ROOT);
-        return !name.startsWith(".") && IMAGE_EXTENSIONS.stream().anyMatch(lower::endsWith)
-                && Files.isRegularFile(path);
+        String lower = path.getFileName().toString().toLowerCase(Locale.ROOT);
+        return !isIgnored(path) && IMAGE_EXTENSIONS.stream().anyMatch(lower::endsWith);
     }
 
     /** Size and mtime of a file, or -1 for both when it cannot be read (decoding then reports it as such). */
@@ -265,6 +339,19 @@ public final class ImageFolder {
         return -1;
     }
 
+    /** The path, or null if the platform cannot represent it (a NUL character, say). */
+    private static Path parsePath(String text) {
+        try {
+            return text.isEmpty() ? null : Path.of(text);
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    private static String quote(String line) {
+        return line.length() <= QUOTED_LINE_CHARS ? line : line.substring(0, QUOTED_LINE_CHARS) + "...";
+    }
+
     private static int parseLabel(String text) {
         try {
             return Integer.parseInt(text);
@@ -275,11 +362,11 @@ public final class ImageFolder {
 
     private static LoadResult decodeAll(Path root, Path listFile, String name, List<String> classNames,
                                         List<ImageFile> files, int channels, int height, int width, boolean strict,
-                                        Path cacheDirOrNull) {
+                                        long maxImagePixels, Path cacheDirOrNull) {
         byte[] key = null;
         Path cacheFile = null;
         if (cacheDirOrNull != null) {
-            key = DatasetCache.key(root, listFile, channels, height, width, classNames, files);
+            key = DatasetCache.key(root, listFile, channels, height, width, maxImagePixels, classNames, files);
             cacheFile = DatasetCache.fileFor(cacheDirOrNull, key);
             DatasetCache.Entry cached = DatasetCache.read(cacheFile, key);
             if (cached != null) {
@@ -287,17 +374,25 @@ public final class ImageFolder {
                     throw undecodable(cached.skipped().get(0));
                 }
                 LOG.info("loaded {} images of {} from cache {}", cached.dataset().size(), root, cacheFile);
-                return new LoadResult(cached.dataset(), cached.skipped(), true);
+                return new LoadResult(cached.dataset(), cached.skipped(), cached.missingEndMarker(), true);
             }
         }
-        int imageSize = channels * height * width;
+        int imageSize = channels * height * width; // checked by requireShape
         long totalBytes = (long) files.size() * imageSize;
-        if (totalBytes > Integer.MAX_VALUE - 8) {
+        if (totalBytes > MAX_ARRAY_LENGTH) {
             throw new BalconException(files.size() + " images of " + channels + "x" + height + "x" + width + " in "
                     + root + " need " + totalBytes + " bytes, more than one Java array holds; use a smaller size");
         }
-        byte[] pixels = new byte[(int) totalBytes];
+        byte[] pixels;
+        try {
+            pixels = new byte[(int) totalBytes];
+        } catch (OutOfMemoryError e) {
+            throw new BalconException(files.size() + " images of " + channels + "x" + height + "x" + width + " in "
+                    + root + " need " + totalBytes + " bytes, more than the Java heap has free ("
+                    + Runtime.getRuntime().maxMemory() + " bytes at most); use a smaller size or a larger heap (-Xmx)");
+        }
         String[] failures = new String[files.size()];
+        boolean[] missingEnd = new boolean[files.size()];
         try (ProgressBar progress = files.size() > PROGRESS_BAR_THRESHOLD
                 ? ProgressBar.builder().setTaskName("Decoding " + name).setInitialMax(files.size()).build()
                 : null) {
@@ -307,9 +402,10 @@ public final class ImageFolder {
                     failures[i] = "file not found or not readable";
                 } else {
                     try {
-                        ImageDecoder.decode(root.resolve(file.relativePath()), channels, height, width, pixels,
-                                i * imageSize);
-                    } catch (IOException e) {
+                        missingEnd[i] = ImageDecoder.decode(root.resolve(file.relativePath()), channels, height,
+                                width, maxImagePixels, pixels, i * imageSize) == ImageDecoder.Outcome.MISSING_END_MARKER;
+                    } catch (IOException | RuntimeException | Error e) {
+                        // whatever goes wrong with one file (a decoder bug, memory for one huge image) skips it
                         failures[i] = reason(e);
                     }
                 }
@@ -319,9 +415,13 @@ public final class ImageFolder {
             });
         }
         List<SkippedFile> skipped = new ArrayList<>();
+        List<Path> missingEndMarker = new ArrayList<>();
         int[] labels = new int[files.size()];
         int kept = 0;
         for (int i = 0; i < files.size(); i++) {
+            if (missingEnd[i]) {
+                missingEndMarker.add(root.resolve(files.get(i).relativePath()));
+            }
             if (failures[i] != null) {
                 SkippedFile skippedFile = new SkippedFile(root.resolve(files.get(i).relativePath()), failures[i]);
                 if (strict) {
@@ -344,19 +444,33 @@ public final class ImageFolder {
         if (!skipped.isEmpty()) {
             LOG.warn("skipped {} of {} image files under {}", skipped.size(), files.size(), root);
         }
+        if (!missingEndMarker.isEmpty()) {
+            LOG.info("loaded {} JPEG file(s) under {} that lack their end marker but hold every scanline, first {}",
+                    missingEndMarker.size(), root, missingEndMarker.get(0));
+        }
         byte[] keptPixels = kept == files.size() ? pixels : Arrays.copyOf(pixels, kept * imageSize);
         ImageDataset dataset = new ImageDataset(name, keptPixels, Arrays.copyOf(labels, kept), channels,
                 height, width, classNames);
         if (cacheFile != null) {
-            DatasetCache.write(cacheFile, key, new DatasetCache.Entry(dataset, skipped));
+            DatasetCache.write(cacheFile, key, new DatasetCache.Entry(dataset, skipped, missingEndMarker));
         }
-        return new LoadResult(dataset, skipped, false);
+        return new LoadResult(dataset, skipped, missingEndMarker, false);
     }
 
-    /** A non-empty description of a decoding failure; some decoders throw exceptions without a message. */
-    private static String reason(IOException e) {
-        if (e.getMessage() != null && !e.getMessage().isBlank()) {
-            return e.getMessage();
+    /**
+     * A non-empty, one-line description of a decoding failure; some decoders throw exceptions without a
+     * message, and unchecked ones are named by their class, being unexpected.
+     */
+    private static String reason(Throwable e) {
+        String message = e.getMessage() == null ? "" : e.getMessage().strip().replaceAll("\\s+", " ");
+        if (e instanceof OutOfMemoryError) {
+            return "not enough memory to decode it (" + message + ")";
+        }
+        if (!(e instanceof IOException)) {
+            return "decoder error (" + e.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message) + ")";
+        }
+        if (!message.isEmpty()) {
+            return message;
         }
         return e instanceof EOFException ? "unexpected end of file" : e.getClass().getSimpleName();
     }

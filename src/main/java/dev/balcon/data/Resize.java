@@ -25,11 +25,14 @@ final class Resize {
         double scale = Math.max((double) height / srcHeight, (double) width / srcWidth);
         Taps horizontal = taps(srcWidth, width, scale);
         Taps vertical = taps(srcHeight, height, scale);
-        float[] rows = new float[srcHeight * width];
+        // only the source rows the vertical taps read: a crop of a tall image needs few of them
+        int firstRow = vertical.start[0];
+        int endRow = vertical.start[height - 1] + vertical.count[height - 1];
+        float[] rows = new float[Math.multiplyExact(endRow - firstRow, width)];
+        long planeSize = (long) srcHeight * srcWidth;
         for (int c = 0; c < channels; c++) {
-            int plane = c * srcHeight * srcWidth;
-            for (int y = 0; y < srcHeight; y++) {
-                int sourceRow = plane + y * srcWidth;
+            for (int y = firstRow; y < endRow; y++) {
+                int sourceRow = Math.toIntExact(c * planeSize + (long) y * srcWidth);
                 for (int x = 0; x < width; x++) {
                     int tapBase = x * horizontal.stride;
                     int start = sourceRow + horizontal.start[x];
@@ -37,7 +40,7 @@ final class Resize {
                     for (int k = 0; k < horizontal.count[x]; k++) {
                         sum += source[start + k] * horizontal.weights[tapBase + k];
                     }
-                    rows[y * width + x] = sum;
+                    rows[(y - firstRow) * width + x] = sum;
                 }
             }
             int outPlane = offset + c * height * width;
@@ -46,7 +49,7 @@ final class Resize {
                 for (int x = 0; x < width; x++) {
                     float sum = 0;
                     for (int k = 0; k < vertical.count[y]; k++) {
-                        sum += rows[(vertical.start[y] + k) * width + x] * vertical.weights[tapBase + k];
+                        sum += rows[(vertical.start[y] - firstRow + k) * width + x] * vertical.weights[tapBase + k];
                     }
                     out[outPlane + y * width + x] = (byte) Math.min(255, Math.max(0, Math.round(sum)));
                 }
@@ -65,7 +68,7 @@ final class Resize {
         int stride = (int) Math.ceil(2 * support) + 2;
         int[] start = new int[outSize];
         int[] count = new int[outSize];
-        float[] weights = new float[outSize * stride];
+        float[] weights = new float[Math.multiplyExact(outSize, stride)];
         for (int i = 0; i < outSize; i++) {
             double center = cropOrigin + (i + 0.5) / scale;
             int lo = Math.max(0, (int) Math.floor(center - support));

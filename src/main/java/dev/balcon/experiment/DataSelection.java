@@ -16,14 +16,17 @@ import dev.balcon.train.PretrainConfig;
  * @param testFraction share of each class held out when an image folder or list has no test split
  * @param cacheDir     cache directory for decoded image folders, or null for none
  * @param seed         the data seed: seed of the held-out split
+ * @param maxImagePixels largest width x height of an image file that is decoded (larger ones are skipped as
+ *                     undecodable); 0 = the default
  */
 public record DataSelection(String kind, String dataDir, String trainList, String testList, int imageSize,
-                            int channels, boolean strict, double testFraction, String cacheDir, long seed) {
+                            int channels, boolean strict, double testFraction, String cacheDir, long seed,
+                            long maxImagePixels) {
 
     /** The selection a run configuration names. */
     public static DataSelection of(PretrainConfig config) {
         return new DataSelection(config.dataset(), config.dataDir(), config.trainList(), config.testList(),
                 config.imageSize(), config.channels(), config.strict(), config.testFraction(), config.cacheDir(),
-                config.dataSeed());
+                config.dataSeed(), config.maxImagePixels());
     }
 }

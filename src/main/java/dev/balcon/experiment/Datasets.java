@@ -168,7 +168,8 @@ public final class Datasets {
         }
         int[] shape = imageShape(selection);
         return load(new DataSelection(IMAGE_FOLDER, config.evalData(), null, null, shape[1], shape[0],
-                config.strict(), config.testFraction(), config.cacheDir(), config.dataSeed())).splits();
+                config.strict(), config.testFraction(), config.cacheDir(), config.dataSeed(), config.maxImagePixels()))
+                .splits();
     }
 
     /** Fails at once if k-NN could not evaluate this run (unlabelled images and no {@code --eval-data}). */
@@ -272,13 +273,15 @@ public final class Datasets {
                 : trainList.toAbsolutePath().getParent();
         List<String> notes = new ArrayList<>();
         ImageDataset train = report(ImageFolder.loadListWithReport(root, trainList, channelsOf(selection),
-                sizeOf(selection), sizeOf(selection), selection.strict(), cacheDir(selection)), trainList, notes);
+                sizeOf(selection), sizeOf(selection), selection.strict(), maxImagePixels(selection), cacheDir(selection)),
+                trainList, notes);
         if (selection.testList() == null) {
             return heldOut(selection, train, "no --test-list given", notes);
         }
         Path testList = Path.of(selection.testList());
         ImageDataset test = report(ImageFolder.loadListWithReport(root, testList, channelsOf(selection),
-                sizeOf(selection), sizeOf(selection), selection.strict(), cacheDir(selection)), testList, notes);
+                sizeOf(selection), sizeOf(selection), selection.strict(), maxImagePixels(selection), cacheDir(selection)),
+                testList, notes);
         // class names of a list are "0".."K-1" with K = largest label + 1: a test list may stop short of it
         List<String> names = train.classNames().size() >= test.classNames().size() ? train.classNames()
                 : test.classNames();
@@ -289,7 +292,8 @@ public final class Datasets {
         Path root = requireDataDir(selection, "a folder of JPEG/PNG images (searched recursively)");
         List<String> notes = new ArrayList<>();
         ImageDataset images = report(ImageFolder.loadUnlabelledWithReport(root, channelsOf(selection),
-                sizeOf(selection), sizeOf(selection), selection.strict(), cacheDir(selection)), root, notes);
+                sizeOf(selection), sizeOf(selection), selection.strict(), maxImagePixels(selection), cacheDir(selection)),
+                root, notes);
         return new Loaded(images, null, notes);
     }
 
@@ -302,7 +306,7 @@ public final class Datasets {
 
     private static ImageDataset folder(DataSelection selection, Path classRoot, List<String> notes) {
         return report(ImageFolder.loadWithReport(classRoot, channelsOf(selection), sizeOf(selection),
-                sizeOf(selection), selection.strict(), cacheDir(selection)), classRoot, notes);
+                sizeOf(selection), selection.strict(), maxImagePixels(selection), cacheDir(selection)), classRoot, notes);
     }
 
     private static ImageDataset report(ImageFolder.LoadResult result, Path source, List<String> notes) {
@@ -313,6 +317,10 @@ public final class Datasets {
             ImageFolder.SkippedFile first = result.skipped().get(0);
             notes.add(String.format("%s: skipped %d undecodable file(s), first %s (%s); --strict makes this an error",
                     source, result.skippedCount(), first.file(), first.reason()));
+        }
+        if (!result.missingEndMarker().isEmpty()) {
+            notes.add(String.format("%s: loaded %d JPEG file(s) that lack their end marker but hold every scanline, "
+                    + "first %s", source, result.missingEndMarker().size(), result.missingEndMarker().get(0)));
         }
         return images;
     }
@@ -331,6 +339,10 @@ public final class Datasets {
 
     private static int channelsOf(DataSelection selection) {
         return selection.channels() == 0 ? DEFAULT_FOLDER_CHANNELS : selection.channels();
+    }
+
+    private static long maxImagePixels(DataSelection selection) {
+        return selection.maxImagePixels() == 0 ? ImageFolder.DEFAULT_MAX_IMAGE_PIXELS : selection.maxImagePixels();
     }
 
     private static Path cacheDir(DataSelection selection) {

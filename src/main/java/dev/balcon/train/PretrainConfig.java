@@ -63,6 +63,8 @@ import java.util.List;
  * @param scaleByInvAlpha whether the loss is divided by alpha (the paper's 1/alpha factor), or null for the loss
  *                        preset's own choice (on for balanced only); off compares losses at equal effective
  *                        learning rate (spec/experiments.md, "A trap to control for")
+ * @param maxImagePixels  largest width x height of an image file that is decoded; larger files are skipped as
+ *                        undecodable; 0 = the default ({@code ImageFolder.DEFAULT_MAX_IMAGE_PIXELS})
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -76,7 +78,7 @@ public record PretrainConfig(
         int imageSize, int channels, boolean strict, double testFraction, long dataSeed, String cacheDir,
         String trainList, String testList, String evalData,
         String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin,
-        Boolean scaleByInvAlpha) {
+        Boolean scaleByInvAlpha, long maxImagePixels) {
 
     /** The values of {@link #classProfile()}. */
     public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
@@ -114,6 +116,10 @@ public record PretrainConfig(
                     + " of its image), got " + probeViews);
         }
         validateData(imageSize, channels, testFraction);
+        // 0 (absent from an older config.json) stands for the default
+        if (maxImagePixels < 0) {
+            throw new BalconException("--max-image-pixels must be >= 1, got " + maxImagePixels);
+        }
         // a config.json written before the class-profile fields existed reads them as null / 0 / false
         classProfile = classProfile == null ? "none" : classProfile;
         validateProfile(classProfile, rho, paretoShape, profileMax, balancedTwin);
@@ -227,6 +233,7 @@ public record PretrainConfig(
         builder.profileMax = profileMax;
         builder.balancedTwin = balancedTwin;
         builder.scaleByInvAlpha = scaleByInvAlpha;
+        builder.maxImagePixels = maxImagePixels;
         return builder;
     }
 
@@ -265,6 +272,7 @@ public record PretrainConfig(
         private double testFraction = 0.2;
         private long dataSeed = 0;
         private String cacheDir = null;
+        private long maxImagePixels = 0;
         private String trainList = null;
         private String testList = null;
         private String evalData = null;
@@ -442,6 +450,11 @@ public record PretrainConfig(
             return this;
         }
 
+        public Builder maxImagePixels(long maxImagePixels) {
+            this.maxImagePixels = maxImagePixels;
+            return this;
+        }
+
         public Builder trainList(String trainList) {
             this.trainList = trainList;
             return this;
@@ -489,7 +502,7 @@ public record PretrainConfig(
 
         public PretrainConfig build() {
             return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, dataSeed, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                    scaleByInvAlpha);
+                    scaleByInvAlpha, maxImagePixels);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.balcon.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.data.ImageFolder;
+import dev.balcon.data.TestImageFiles;
 import dev.balcon.experiment.ImageTrees;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
@@ -156,6 +157,28 @@ class DataCommandsTest {
                 "--no-cache", "--images", "2", "--out", dir.resolve("p.png").toString());
         assertThat(lenient.status()).as(lenient.err()).isZero();
         assertThat(lenient.out()).contains("skipped 1 undecodable file(s)", "broken.png", "--strict");
+    }
+
+    @Test
+    void anImageAboveThePixelLimitIsSkippedAndNamed(@TempDir Path dir) throws IOException {
+        Path tree = dir.resolve("tree");
+        ImageTrees.writeClasses(tree, new int[] {2, 2}, 2);
+        Path huge = Files.write(tree.resolve("blue/huge.png"), TestImageFiles.pngHeaderOnly(30000, 30000));
+        String preview = dir.resolve("p.png").toString();
+
+        CommandLineErrorsTest.Outcome lenient = balcon("preview", "--dataset", "imagefolder", "--data", tree.toString(),
+                "--no-cache", "--images", "2", "--out", preview);
+        assertThat(lenient.status()).as(lenient.err()).isZero();
+        assertThat(lenient.out()).contains("skipped 1 undecodable file(s)", huge.toString(), "30000x30000",
+                "above the limit of 89478485 pixels");
+        assertThat(lenient.err()).doesNotContain("failed:");
+        assertOneLineError(balcon("preview", "--dataset", "imagefolder", "--data", tree.toString(), "--strict",
+                "--no-cache", "--out", preview), huge.toString(), "89478485");
+        // a lower limit skips the small images too: nothing is left
+        assertOneLineError(balcon("preview", "--dataset", "imagefolder", "--data", tree.toString(), "--no-cache",
+                "--max-image-pixels", "10", "--out", preview), "could be decoded", "above the limit of 10 pixels");
+        assertOneLineError(balcon("preview", "--dataset", "imagefolder", "--data", tree.toString(), "--no-cache",
+                "--max-image-pixels", "0", "--out", preview), "--max-image-pixels must be >= 1, got 0");
     }
 
     @Test

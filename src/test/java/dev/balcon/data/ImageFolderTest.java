@@ -1,5 +1,6 @@
 package dev.balcon.data;
 
+import static dev.balcon.data.ImageFolder.DEFAULT_MAX_IMAGE_PIXELS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -180,7 +181,7 @@ class ImageFolderTest {
         write("eel/zz-truncated.jpg", Arrays.copyOf(jpeg, jpeg.length / 2));
         write("eel/notes.txt", "not an image, ignored".getBytes());
 
-        ImageFolder.LoadResult result = ImageFolder.loadWithReport(root, 3, 8, 8, false, null);
+        ImageFolder.LoadResult result = ImageFolder.loadWithReport(root, 3, 8, 8, false, DEFAULT_MAX_IMAGE_PIXELS, null);
         assertThat(result.skippedCount()).isEqualTo(3);
         assertThat(result.skipped()).extracting(skipped -> skipped.file().getFileName().toString())
                 .containsExactly("zz-noise.png", "zz-truncated.png", "zz-truncated.jpg");
@@ -268,7 +269,7 @@ class ImageFolderTest {
                 .isInstanceOf(BalconException.class)
                 .hasMessageContaining(malformed + " line 2").hasMessageContaining("'cat/gray.png x'");
         Path withMissing = Files.writeString(root.resolve("missing.txt"), "bird/rgb.png 0\nbird/gone.png 1\n");
-        ImageFolder.LoadResult result = ImageFolder.loadListWithReport(root, withMissing, 3, 4, 4, false, null);
+        ImageFolder.LoadResult result = ImageFolder.loadListWithReport(root, withMissing, 3, 4, 4, false, DEFAULT_MAX_IMAGE_PIXELS, null);
         assertThat(result.dataset().size()).isEqualTo(1);
         assertThat(result.skipped()).singleElement()
                 .satisfies(skipped -> assertThat(skipped.reason()).isEqualTo("file not found or not readable"));
@@ -283,8 +284,8 @@ class ImageFolderTest {
     void cacheReturnsTheSameDatasetAndNoticesChanges(@TempDir Path cacheDir) throws IOException {
         writeMixedTree();
         write("cat/zz-noise.png", new byte[50]);
-        ImageFolder.LoadResult first = ImageFolder.loadWithReport(root, 3, 8, 8, false, cacheDir);
-        ImageFolder.LoadResult second = ImageFolder.loadWithReport(root, 3, 8, 8, false, cacheDir);
+        ImageFolder.LoadResult first = ImageFolder.loadWithReport(root, 3, 8, 8, false, DEFAULT_MAX_IMAGE_PIXELS, cacheDir);
+        ImageFolder.LoadResult second = ImageFolder.loadWithReport(root, 3, 8, 8, false, DEFAULT_MAX_IMAGE_PIXELS, cacheDir);
         assertThat(first.fromCache()).isFalse();
         assertThat(second.fromCache()).isTrue();
         assertSameContent(second, first);
@@ -294,15 +295,15 @@ class ImageFolderTest {
         }
 
         // strict mode must not silently accept a cached result that skipped files
-        assertThatThrownBy(() -> ImageFolder.loadWithReport(root, 3, 8, 8, true, cacheDir))
+        assertThatThrownBy(() -> ImageFolder.loadWithReport(root, 3, 8, 8, true, DEFAULT_MAX_IMAGE_PIXELS, cacheDir))
                 .isInstanceOf(BalconException.class).hasMessageContaining("zz-noise.png");
         // another size is another cache entry
-        assertThat(ImageFolder.loadWithReport(root, 3, 4, 4, false, cacheDir).fromCache()).isFalse();
+        assertThat(ImageFolder.loadWithReport(root, 3, 4, 4, false, DEFAULT_MAX_IMAGE_PIXELS, cacheDir).fromCache()).isFalse();
 
         // touching an image invalidates the entry
         Path touched = root.resolve("bird/rgb.png");
         Files.setLastModifiedTime(touched, FileTime.fromMillis(Files.getLastModifiedTime(touched).toMillis() + 5000));
-        ImageFolder.LoadResult afterTouch = ImageFolder.loadWithReport(root, 3, 8, 8, false, cacheDir);
+        ImageFolder.LoadResult afterTouch = ImageFolder.loadWithReport(root, 3, 8, 8, false, DEFAULT_MAX_IMAGE_PIXELS, cacheDir);
         assertThat(afterTouch.fromCache()).isFalse();
         assertSameContent(afterTouch, first);
     }
@@ -310,18 +311,18 @@ class ImageFolderTest {
     @Test
     void damagedCacheIsRebuilt(@TempDir Path cacheDir) throws IOException {
         writeMixedTree();
-        ImageFolder.LoadResult first = ImageFolder.loadWithReport(root, 1, 8, 8, true, cacheDir);
+        ImageFolder.LoadResult first = ImageFolder.loadWithReport(root, 1, 8, 8, true, DEFAULT_MAX_IMAGE_PIXELS, cacheDir);
         Path cacheFile;
         try (var files = Files.list(cacheDir)) {
             cacheFile = files.findFirst().orElseThrow();
         }
         byte[] content = Files.readAllBytes(cacheFile);
         Files.write(cacheFile, Arrays.copyOf(content, content.length - 10));
-        ImageFolder.LoadResult rebuilt = ImageFolder.loadWithReport(root, 1, 8, 8, true, cacheDir);
+        ImageFolder.LoadResult rebuilt = ImageFolder.loadWithReport(root, 1, 8, 8, true, DEFAULT_MAX_IMAGE_PIXELS, cacheDir);
         assertThat(rebuilt.fromCache()).isFalse();
         assertSameContent(rebuilt, first);
         assertThat(Files.readAllBytes(cacheFile)).isEqualTo(content);
-        assertThat(ImageFolder.loadWithReport(root, 1, 8, 8, true, cacheDir).fromCache()).isTrue();
+        assertThat(ImageFolder.loadWithReport(root, 1, 8, 8, true, DEFAULT_MAX_IMAGE_PIXELS, cacheDir).fromCache()).isTrue();
     }
 
     private static void assertSameContent(ImageFolder.LoadResult actual, ImageFolder.LoadResult expected) {

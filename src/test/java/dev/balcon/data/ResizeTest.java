@@ -1,7 +1,9 @@
 package dev.balcon.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class ResizeTest {
@@ -24,6 +26,25 @@ class ResizeTest {
             values[i] = out[3 + i] & 0xFF;
         }
         return values;
+    }
+
+    @Test
+    void aVeryTallImageIsCroppedWithoutABufferOfItsWholeHeight() {
+        // 1 x 67,108,865 upscaled to cover 32 x 32: 32 buffered rows per source row would be 2^31 + 32 floats
+        int srcHeight = (1 << 26) + 1;
+        float[] source = new float[srcHeight];
+        Arrays.fill(source, 100f);
+        source[srcHeight / 2] = 200f;
+        int[] out = resize(source, 1, srcHeight, 1, 32, 32);
+        // the centre row scaled up by 32 covers the whole crop, blending bilinearly into its neighbours (100)
+        // towards the top and bottom edges: 150 at the edges, 198 in the middle
+        for (int y = 0; y < 32; y++) {
+            double expected = 200 - 100 * Math.abs((y + 0.5) / 32 - 0.5);
+            for (int x = 0; x < 32; x++) {
+                assertThat(out[y * 32 + x]).as("row %d", y).isCloseTo((int) Math.round(expected),
+                        within(1));
+            }
+        }
     }
 
     @Test

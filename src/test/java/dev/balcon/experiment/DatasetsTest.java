@@ -126,7 +126,7 @@ class DatasetsTest {
         }
         Path list = Files.writeString(dir.resolve("train.txt"), lines);
         Datasets.Loaded loaded = Datasets.load(new DataSelection("list", dir.resolve("images").toString(),
-                list.toString(), null, 8, 1, false, 0.25, null, 0));
+                list.toString(), null, 8, 1, false, 0.25, null, 0, 0));
 
         assertThat(loaded.train().classCounts()).containsExactly(3, 3, 3);
         assertThat(loaded.test().classCounts()).containsExactly(1, 1, 1);
