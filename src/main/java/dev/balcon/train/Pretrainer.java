@@ -128,6 +128,8 @@ public final class Pretrainer {
      *   <li>The rows the killed process logged after the checkpoint's last epoch are removed from metrics.jsonl
      *   before training continues, so that no step is logged twice.</li>
      * </ul>
+     * The result is stored under {@value #RESULT_KEY} in results.json together with the final checkpoint (before the
+     * last epoch's monitors run) and again at the end.
      *
      * @throws ResumeConflict  if a resumed run's configuration differs from the stored one in a field it may not
      * @throws BalconException if a new run would replace a checkpoint, or the training set is smaller than a batch
@@ -282,6 +284,11 @@ public final class Pretrainer {
                         "seconds", epochSeconds, "images_per_s", stepsPerEpoch * (double) config.batchSize() / epochSeconds);
                 Checkpoint.save(run.checkpoint(), new Checkpoint.Progress(epoch + 1, globalStep), normalization, model,
                         optimizer);
+                if (epoch + 1 == config.epochs()) {
+                    // With the final checkpoint goes the record, so that a kill in the monitors below cannot leave a
+                    // trained run without one (a resume would have nothing to train and no loss to report).
+                    finished(globalStep, lastEpochLoss, trainStart, imagesSeen);
+                }
                 for (EpochMonitor monitor : monitors) {
                     long monitorStart = System.nanoTime();
                     epochRow.putAll(monitor.measure(epoch + 1, model));
@@ -293,6 +300,10 @@ public final class Pretrainer {
                         String.format("%.0f", stepsPerEpoch * (double) config.batchSize() / epochSeconds));
             }
         }
+        return finished(globalStep, lastEpochLoss, trainStart, imagesSeen);
+    }
+
+    private PretrainResult finished(long globalStep, double lastEpochLoss, long trainStart, long imagesSeen) {
         double seconds = (System.nanoTime() - trainStart) / 1e9;
         PretrainResult result = new PretrainResult(PretrainResult.FINISHED, config.epochs(), globalStep, lastEpochLoss,
                 seconds, imagesSeen == 0 ? 0 : imagesSeen / seconds);

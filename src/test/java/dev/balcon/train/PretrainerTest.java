@@ -169,6 +169,7 @@ class PretrainerTest {
                 });
         assertThatThrownBy(() -> crashing.run(false)).hasMessageContaining("killed in epoch 2");
         Files.copy(epochOne, killed.checkpoint(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.delete(killed.results());
         Files.writeString(killed.metrics(), "{\"type\":\"step\",\"epoch\":2,\"st", java.nio.file.StandardOpenOption.APPEND);
 
         PretrainResult resumed = new Pretrainer(config(2, 0.1), IMAGES, NORMALIZATION, killed).showProgress(false)
@@ -253,5 +254,23 @@ class PretrainerTest {
         assertThat(Files.readAllBytes(run.results())).isEqualTo(results);
         assertThat(Files.readAllBytes(run.metrics())).isEqualTo(metrics);
         assertThat(run.readConfig()).isEqualTo(config(2, 0.1));
+    }
+
+    @Test
+    void aRunKilledWhileMeasuringItsLastEpochHasItsResultAndNothingToDoOnResume(@TempDir Path dir) throws Exception {
+        RunDirectory run = new RunDirectory(dir);
+        Pretrainer crashing = new Pretrainer(config(1, 0.1), IMAGES, NORMALIZATION, run).showProgress(false)
+                .addMonitor((epoch, model) -> {
+                    throw new IllegalStateException("killed while measuring epoch " + epoch);
+                });
+        assertThatThrownBy(() -> crashing.run(false)).hasMessageContaining("killed while measuring epoch 1");
+
+        PretrainResult resumed = new Pretrainer(config(1, 0.1), IMAGES, NORMALIZATION, run).showProgress(false).run(true);
+
+        assertThat(resumed.status()).isEqualTo(PretrainResult.FINISHED);
+        assertThat(resumed.epochsDone()).isEqualTo(1);
+        assertThat(resumed.finalLoss()).isFinite();
+        assertThat(resumed.imagesPerSecond()).isPositive();
+        assertThat(run.readResults().get("pretrain").get("finalLoss").asDouble()).isEqualTo(resumed.finalLoss());
     }
 }
