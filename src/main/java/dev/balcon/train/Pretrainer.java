@@ -21,12 +21,12 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Collectors;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The one training loop: two augmented views per image, encoder + projector, a contrastive loss, SGD with
@@ -167,7 +167,8 @@ public final class Pretrainer {
                 MetricsLog.truncate(run.metrics(), progress.epochsDone());
             }
             try (MetricsLog metrics = new MetricsLog(run.metrics())) {
-                if (stored != null && config.epochs() > stored.epochs()) {
+                // before its first epoch is done, a run given more epochs is simply a run planned for more
+                if (stored != null && config.epochs() > stored.epochs() && progress.epochsDone() > 0) {
                     recordExtension(metrics, progress, stored.epochs());
                 }
                 run.writeConfig(config);
