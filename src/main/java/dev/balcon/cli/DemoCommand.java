@@ -39,8 +39,12 @@ final class DemoCommand implements Callable<Integer> {
         if (!spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
             training.epochs = DEMO_EPOCHS;
         }
-        Demo.Outcome outcome = Demo.run(runDir, training.toConfig(), resume, new KnnClassifier(k, temperature),
-                spec.commandLine().getOut());
-        return outcome.pretrain().diverged() ? Main.EXIT_DIVERGED : 0;
+        try {
+            Demo.Outcome outcome = Demo.run(runDir, training.toConfig(runDir, resume, spec.commandLine().getParseResult()),
+                    resume, new KnnClassifier(k, temperature), spec.commandLine().getOut());
+            return outcome.pretrain().diverged() ? Main.EXIT_DIVERGED : 0;
+        } catch (dev.balcon.train.Pretrainer.ResumeConflict conflict) {
+            throw TrainingOptions.describe(conflict, runDir);
+        }
     }
 }

@@ -1,7 +1,9 @@
 package dev.balcon.cli;
 
 import dev.balcon.experiment.PretrainRun;
+import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
+import dev.balcon.train.Pretrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -12,7 +14,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = "Self-supervised pretraining. Writes config.json, metrics.jsonl, checkpoint.bin and results.json "
-                + "into the run directory; --resume continues a stopped run from its last completed epoch.")
+                + "into the run directory; --resume continues a stopped run from its last completed epoch, or extends "
+                + "a finished one to a larger --epochs.")
 final class PretrainCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
@@ -20,7 +23,10 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--run-dir", required = true, description = "Run directory (created if missing).")
     Path runDir;
 
-    @Option(names = "--resume", description = "Continue the run in --run-dir from its checkpoint, with its stored config.")
+    @Option(names = "--resume", description = "Continue the run in --run-dir from its checkpoint, with its stored config "
+            + "(or start it if there is none). Options given with it must match the stored ones, except --epochs (more "
+            + "extends the run: the cosine schedule is redrawn over the new total), --workers, --monitor-bounds, "
+            + "--probe-size, --probe-views and --cache-dir. A finished run is left as it is.")
     boolean resume;
 
     @Option(names = "--no-progress", description = "No progress bar (metrics are still written).")
@@ -32,9 +38,15 @@ final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PretrainResult result = PretrainRun.pretrain(runDir, resume ? null : training.toConfig(), resume, !noProgress,
-                out);
-        out.println(PretrainRun.summary(result, runDir));
-        return result.diverged() ? Main.EXIT_DIVERGED : 0;
+        PretrainConfig config = training.toConfig(runDir, resume, spec.commandLine().getParseResult());
+        try {
+            PretrainResult completed = resume ? PretrainRun.completed(runDir, config) : null;
+            PretrainResult result = completed != null ? completed
+                    : PretrainRun.pretrain(runDir, config, resume, !noProgress, out);
+            out.println(completed != null ? PretrainRun.nothingToDo(result, runDir) : PretrainRun.summary(result, runDir));
+            return result.diverged() ? Main.EXIT_DIVERGED : 0;
+        } catch (Pretrainer.ResumeConflict conflict) {
+            throw TrainingOptions.describe(conflict, runDir);
+        }
     }
 }

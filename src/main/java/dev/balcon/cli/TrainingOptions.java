@@ -1,11 +1,31 @@
 package dev.balcon.cli;
 
+import dev.balcon.BalconException;
 import dev.balcon.train.PretrainConfig;
+import dev.balcon.train.Pretrainer;
+import dev.balcon.train.RunDirectory;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The options that define a pretraining run, shared by the verbs that train. */
 final class TrainingOptions {
+    /** The config.json fields of the options whose field is not the option's name in camelCase. */
+    private static final Map<String, List<String>> IRREGULAR_FIELDS = Map.of("--data", List.of("dataDir"),
+            "--lr", List.of("learningRate"), "--proj-hidden", List.of("projectorHidden"),
+            "--proj-out", List.of("projectorOut"), "--monitor-bounds", List.of("boundMonitor"),
+            "--no-cache", List.of("cacheDir"), "--crop-scale", List.of("cropScaleMin", "cropScaleMax"));
+
     @Mixin
     DataOptions data;
 
@@ -115,5 +135,68 @@ final class TrainingOptions {
                 workers, boundMonitor, probeSize, probeViews, data.imageSize, data.channels, data.strict, data.testFraction, data.dataSeed, data.cacheDirOrNull(),
                 data.trainList, data.testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
                 scaleByInvAlpha, data.maxImagePixels());
+    }
+
+    /**
+     * The configuration to run {@code runDir} with. With {@code resume} and a run stored there: its config.json, with
+     * the fields of the training options given on the command line ({@code parsed}) taken from them; an option left
+     * at its default keeps the stored value. Otherwise the options as given.
+     */
+    PretrainConfig toConfig(Path runDir, boolean resume, ParseResult parsed) {
+        RunDirectory run = new RunDirectory(runDir);
+        if (!resume || !Files.isRegularFile(run.config())) {
+            return toConfig();
+        }
+        Set<String> given = new LinkedHashSet<>();
+        for (OptionSpec option : parsed.matchedOptions()) {
+            if (optionNames().contains(option.longestName())) {
+                given.addAll(fieldsOf(option.longestName()));
+            }
+        }
+        return run.readConfig().withFieldsOf(toConfig(), given);
+    }
+
+    /** The long names of the training options. */
+    static Set<String> optionNames() {
+        return CommandSpec.forAnnotatedObject(new TrainingOptions()).options().stream().map(OptionSpec::longestName)
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    /** The config.json fields that training option {@code option} sets: {@code --batch-size} sets batchSize. */
+    static List<String> fieldsOf(String option) {
+        List<String> irregular = IRREGULAR_FIELDS.get(option);
+        if (irregular != null) {
+            return irregular;
+        }
+        String[] words = option.substring(2).split("-");
+        StringBuilder field = new StringBuilder(words[0]);
+        for (int i = 1; i < words.length; i++) {
+            field.append(Character.toUpperCase(words[i].charAt(0))).append(words[i].substring(1));
+        }
+        return List.of(field.toString());
+    }
+
+    /** The training option that sets config.json field {@code field}. */
+    static String optionOf(String field) {
+        return optionNames().stream().filter(option -> fieldsOf(option).contains(field)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no training option sets " + field));
+    }
+
+    /** The conflict, told in options: one line naming each option the resumed run may not change. */
+    static BalconException describe(Pretrainer.ResumeConflict conflict, Path runDir) {
+        Set<String> options = new LinkedHashSet<>();
+        conflict.fields().forEach(field -> options.add(optionOf(field)));
+        String changes = options.stream().map(option -> option + " (stored " + values(conflict.stored(), option)
+                + ", given " + values(conflict.requested(), option) + ")").collect(Collectors.joining(", "));
+        String changeable = PretrainConfig.RESUMABLE_FIELDS.stream().map(TrainingOptions::optionOf).sorted()
+                .collect(Collectors.joining(", "));
+        return new BalconException("--resume cannot change " + changes + " of the run in " + runDir + ": only "
+                + changeable + " may change (--epochs only to more, which extends the run); start a new --run-dir to "
+                + "change the others", conflict);
+    }
+
+    /** The value of an option in a configuration: "0.2,1.0" for --crop-scale. */
+    private static String values(PretrainConfig config, String option) {
+        return fieldsOf(option).stream().map(config::fieldText).collect(Collectors.joining(","));
     }
 }

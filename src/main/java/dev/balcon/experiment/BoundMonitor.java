@@ -17,13 +17,11 @@ import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.EpochMonitor;
 import dev.balcon.train.PretrainConfig;
+import dev.balcon.train.MetricsLog;
 import dev.balcon.train.RunDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -212,25 +210,14 @@ public final class BoundMonitor implements EpochMonitor {
 
     /** The gaps of every epoch row of a metrics.jsonl that has them; for an epoch logged twice, the last row. */
     public static List<Plots.EpochGaps> gapsFromMetrics(Path metrics) {
-        if (!Files.isRegularFile(metrics)) {
-            return List.of();
-        }
         Map<Integer, Plots.EpochGaps> byEpoch = new TreeMap<>();
-        try {
-            for (String line : Files.readAllLines(metrics)) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode row = RunDirectory.JSON.readTree(line);
-                if ("epoch".equals(row.path("type").asText()) && row.path("attract_gap").isNumber()
-                        && row.path("repel_gap").isNumber()) {
-                    int epoch = row.path("epoch").asInt();
-                    byEpoch.put(epoch, new Plots.EpochGaps(epoch, row.get("attract_gap").asDouble(),
-                            row.get("repel_gap").asDouble()));
-                }
+        for (JsonNode row : MetricsLog.rows(metrics)) {
+            if ("epoch".equals(row.path("type").asText()) && row.path("attract_gap").isNumber()
+                    && row.path("repel_gap").isNumber()) {
+                int epoch = row.path("epoch").asInt();
+                byEpoch.put(epoch, new Plots.EpochGaps(epoch, row.get("attract_gap").asDouble(),
+                        row.get("repel_gap").asDouble()));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + metrics, e);
         }
         return new ArrayList<>(byEpoch.values());
     }

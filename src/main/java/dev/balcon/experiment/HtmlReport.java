@@ -3,6 +3,7 @@ package dev.balcon.experiment;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
 import dev.balcon.analysis.Plots;
+import dev.balcon.train.MetricsLog;
 import dev.balcon.train.RunDirectory;
 
 import java.io.IOException;
@@ -239,35 +240,24 @@ public final class HtmlReport {
 
     /** Draws the loss curve of a run's metrics.jsonl; null if it logged no step. */
     private static Path lossCurve(RunDirectory run, Path png) {
-        if (!Files.isRegularFile(run.metrics())) {
-            return null;
-        }
         List<double[]> steps = new ArrayList<>();
         List<double[]> epochs = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(run.metrics())) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode row = RunDirectory.JSON.readTree(line);
-                JsonNode loss = row.path("loss");
-                if (!loss.isNumber() || !Double.isFinite(loss.asDouble())) {
-                    continue;
-                }
-                String type = row.path("type").asText();
-                if (type.equals("step")) {
-                    steps.add(new double[] {row.path("step").asDouble(), loss.asDouble()});
-                } else if (type.equals("epoch")) {
-                    epochs.add(new double[] {row.path("step").asDouble(), loss.asDouble()});
-                }
+        for (JsonNode row : MetricsLog.rows(run.metrics())) {
+            JsonNode loss = row.path("loss");
+            if (!loss.isNumber() || !Double.isFinite(loss.asDouble())) {
+                continue;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + run.metrics(), e);
+            String type = row.path("type").asText();
+            if (type.equals("step")) {
+                steps.add(new double[] {row.path("step").asDouble(), loss.asDouble()});
+            } else if (type.equals("epoch")) {
+                epochs.add(new double[] {row.path("step").asDouble(), loss.asDouble()});
+            }
         }
         if (steps.isEmpty()) {
             return null;
         }
-        // A resumed run logs again from its checkpoint: order by step.
+        // A run resumed by an older balcon logged again from its checkpoint, after the rows it replaced: order by step.
         steps.sort(Comparator.comparingDouble(point -> point[0]));
         epochs.sort(Comparator.comparingDouble(point -> point[0]));
         ExperimentPlots.lossCurve(column(steps, 0), column(steps, 1), column(epochs, 0), column(epochs, 1), png);

@@ -1,5 +1,6 @@
 package dev.balcon.experiment;
 
+import dev.balcon.BalconException;
 import dev.balcon.augment.Normalization;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
@@ -15,15 +16,27 @@ public final class PretrainRun {
     private PretrainRun() {}
 
     /**
-     * Trains the run in {@code runDir}. With {@code resume} and a stored config.json, the stored configuration
-     * is used and training continues from the checkpoint; otherwise {@code config} starts a new run. What was
-     * loaded (splits made, files skipped, the class counts) is printed on {@code out} and stored under "data"
-     * in results.json.
+     * Trains the run in {@code runDir}. Without {@code resume}, {@code config} starts a new run. With {@code resume},
+     * the run stored there continues (see {@link Pretrainer#run}): {@code config} is what to continue it with (it may
+     * change only {@link PretrainConfig#RESUMABLE_FIELDS}, and more epochs extend the run), or null for the stored
+     * configuration; where nothing is stored yet, {@code config} starts the run. A run that needs nothing more (see
+     * {@link #completed}) is left untouched: its dataset is not even loaded. What was loaded (splits made, files
+     * skipped, the class counts) is printed on {@code out} and stored under "data" in results.json.
+     *
+     * @throws Pretrainer.ResumeConflict if {@code config} changes a field a resumed run may not change
+     * @throws BalconException           with {@code resume}, no stored run and no {@code config}
      */
     public static PretrainResult pretrain(Path runDir, PretrainConfig config, boolean resume, boolean showProgress,
                                           PrintWriter out) {
         RunDirectory run = new RunDirectory(runDir);
-        PretrainConfig effective = resume && Files.isRegularFile(run.config()) ? run.readConfig() : config;
+        boolean stored = resume && Files.isRegularFile(run.config());
+        PretrainConfig effective = config != null ? config : run.readConfig();
+        if (stored) {
+            PretrainResult completed = completed(runDir, effective);
+            if (completed != null) {
+                return completed;
+            }
+        }
         effective.validate();
         Datasets.TrainingSet train = Datasets.trainingSet(effective);
         train.notes().forEach(out::println);
@@ -45,6 +58,34 @@ public final class PretrainRun {
             BoundMonitor.writeGapsPlot(run);
         }
         return result;
+    }
+
+    /**
+     * The stored result of the run in {@code runDir} if continuing it with {@code config} (null: the stored
+     * configuration) has nothing to do: it finished {@code config.epochs()} epochs, or diverged. Null if there is
+     * something to train, or no run.
+     *
+     * @throws Pretrainer.ResumeConflict if {@code config} changes a field a resumed run may not change
+     */
+    public static PretrainResult completed(Path runDir, PretrainConfig config) {
+        RunDirectory run = new RunDirectory(runDir);
+        if (!Files.isRegularFile(run.config())) {
+            return null;
+        }
+        PretrainConfig stored = run.readConfig();
+        PretrainConfig effective = config == null ? stored : config;
+        Pretrainer.checkResumable(stored, effective, runDir);
+        return Pretrainer.completed(run, effective);
+    }
+
+    /** The one line for a resumed run that had nothing to do. */
+    public static String nothingToDo(PretrainResult result, Path runDir) {
+        if (result.diverged()) {
+            return String.format("nothing to do: the run in %s diverged at step %d; left as it is", runDir,
+                    result.globalStep());
+        }
+        return String.format("nothing to do: the run in %s finished its %d epochs (final loss %.4f); left as it is",
+                runDir, result.epochsDone(), result.finalLoss());
     }
 
     public static String summary(PretrainResult result, Path runDir) {

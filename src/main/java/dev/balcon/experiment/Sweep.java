@@ -7,7 +7,6 @@ import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.Subsets;
 import dev.balcon.eval.FeatureCache;
 import dev.balcon.train.PretrainConfig;
-import dev.balcon.train.PretrainResult;
 import dev.balcon.train.RunDirectory;
 
 import java.io.PrintWriter;
@@ -16,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -287,16 +285,9 @@ public final class Sweep {
 
     /** "field: stored -> wanted" for each field that differs. */
     private static String differences(PretrainConfig stored, PretrainConfig wanted) {
-        JsonNode before = RunDirectory.JSON.valueToTree(stored);
-        JsonNode after = RunDirectory.JSON.valueToTree(wanted);
-        List<String> changes = new ArrayList<>();
-        for (Iterator<String> names = after.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!after.get(name).equals(before.get(name))) {
-                changes.add(name + ": " + before.get(name) + " -> " + after.get(name));
-            }
-        }
-        return String.join(", ", changes);
+        return stored.differingFields(wanted).stream()
+                .map(field -> field + ": " + stored.fieldText(field) + " -> " + wanted.fieldText(field))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** Pretrains and evaluates one run, resuming what an earlier sweep left; never throws for the run's own failure. */
@@ -351,11 +342,8 @@ public final class Sweep {
         ExperimentFile.Protocol protocol = experiment.protocol();
         switch (stage) {
             case PRETRAIN -> {
-                PretrainResult result = pretrainedAlready(directory, run.config());
-                if (result == null) {
-                    result = PretrainRun.pretrain(directory.root(), run.config(), true, showProgress, log);
-                }
-                return result.diverged();
+                // a pretraining that ran to its end (killed before the sweep recorded it) is left as it is
+                return PretrainRun.pretrain(directory.root(), run.config(), true, showProgress, log).diverged();
             }
             case ExperimentFile.KNN -> directory.putResult(ExperimentFile.KNN,
                     Evaluation.knnOfRun(directory, evaluationSplits(run.config()), protocol.knn()));
@@ -365,20 +353,6 @@ public final class Sweep {
             default -> throw new IllegalStateException("unknown stage " + stage);
         }
         return false;
-    }
-
-    /** The stored result of a pretraining that ran to its end (killed before the sweep recorded it), or null. */
-    private static PretrainResult pretrainedAlready(RunDirectory directory, PretrainConfig config) {
-        if (!Files.isRegularFile(directory.results())) {
-            return null;
-        }
-        JsonNode stored = directory.readResults().get(PRETRAIN);
-        if (stored == null) {
-            return null;
-        }
-        PretrainResult result = RunDirectory.JSON.convertValue(stored, PretrainResult.class);
-        boolean complete = result.status().equals(PretrainResult.FINISHED) && result.epochsDone() == config.epochs();
-        return complete || result.diverged() ? result : null;
     }
 
     private String describeStage(String stage, PretrainConfig config) {

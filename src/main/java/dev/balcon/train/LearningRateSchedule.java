@@ -4,7 +4,9 @@ import dev.balcon.BalconException;
 
 /**
  * Linear warm-up from lr/warmupSteps to the base rate, then cosine decay that would reach zero one step
- * after the last (SimCLR's schedule; no step is wasted at a zero rate). Steps are counted from 0 over the whole run, so a resumed run continues the curve.
+ * after the last (SimCLR's schedule; no step is wasted at a zero rate). Steps are counted from 0 over the whole run,
+ * so a resumed run continues the curve. A run extended to more epochs gets the schedule of its new total from then on
+ * (see {@link Pretrainer#run}): the rate jumps up at the join.
  */
 public record LearningRateSchedule(double baseLearningRate, long warmupSteps, long totalSteps) {
 

@@ -8,7 +8,15 @@ import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Everything that defines a pretraining run. Stored as config.json in the run directory, so that a run
@@ -82,6 +90,16 @@ public record PretrainConfig(
 
     /** The values of {@link #classProfile()}. */
     public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
+
+    /**
+     * The fields a resumed run may change, because they leave the training itself as it was: {@code epochs} (to a
+     * larger number only: the run is extended, see {@link Pretrainer#run}), {@code workers} (the views do not depend
+     * on the number of threads), the bound monitor's {@code boundMonitor}, {@code probeSize} and {@code probeViews}
+     * (it measures in inference mode, for the epochs still to come) and {@code cacheDir} (where decoded images are
+     * kept, not which). Every other field is fixed for the life of a run.
+     */
+    public static final Set<String> RESUMABLE_FIELDS = Set.of("epochs", "workers", "boundMonitor", "probeSize",
+            "probeViews", "cacheDir");
 
     public PretrainConfig {
         if (epochs < 1) {
@@ -181,6 +199,55 @@ public record PretrainConfig(
         modelConfig(1);
         lossConfig();
         augmentationRecipe();
+    }
+
+    /** The names of the fields (as in config.json) whose values differ between this configuration and {@code other}. */
+    public List<String> differingFields(PretrainConfig other) {
+        JsonNode mine = RunDirectory.JSON.valueToTree(this);
+        JsonNode theirs = RunDirectory.JSON.valueToTree(other);
+        List<String> fields = new ArrayList<>();
+        for (Iterator<String> names = mine.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!mine.get(name).equals(theirs.get(name))) {
+                fields.add(name);
+            }
+        }
+        return fields;
+    }
+
+    /** The value of field {@code field} (as in config.json) as config.json writes it: {@code 0.3}, {@code "nt_xent"}. */
+    public String fieldText(String field) {
+        JsonNode value = RunDirectory.JSON.<ObjectNode>valueToTree(this).get(field);
+        if (value == null) {
+            throw new IllegalArgumentException("no field '" + field + "' in " + PretrainConfig.class.getSimpleName());
+        }
+        return value.isTextual() ? value.asText() : value.toString();
+    }
+
+    /**
+     * This configuration with the fields {@code fields} (names as in config.json) taken from {@code other}.
+     *
+     * @throws BalconException          if the result is not a valid configuration (e.g. fewer epochs than warm-up)
+     * @throws IllegalArgumentException for a name that is not a field
+     */
+    public PretrainConfig withFieldsOf(PretrainConfig other, Collection<String> fields) {
+        ObjectNode mine = RunDirectory.JSON.valueToTree(this);
+        ObjectNode theirs = RunDirectory.JSON.valueToTree(other);
+        for (String field : fields) {
+            if (!theirs.has(field)) {
+                throw new IllegalArgumentException("no field '" + field + "' in " + PretrainConfig.class.getSimpleName());
+            }
+            mine.set(field, theirs.get(field));
+        }
+        try {
+            return RunDirectory.JSON.treeToValue(mine, PretrainConfig.class);
+        } catch (JsonProcessingException e) {
+            // the constructor's checks reach us wrapped by Jackson
+            if (e.getCause() instanceof BalconException invalid) {
+                throw invalid;
+            }
+            throw new IllegalStateException("a configuration did not survive its own JSON form", e);
+        }
     }
 
     /** A builder starting from the command line's defaults (see {@code balcon pretrain --help}). */

@@ -2,6 +2,10 @@ package dev.balcon.train;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.balcon.BalconException;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.Normalization;
 import dev.balcon.augment.TwoViewBatch;
@@ -16,11 +20,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The one training loop: two augmented views per image, encoder + projector, a contrastive loss, SGD with
@@ -30,6 +36,54 @@ import java.util.Map;
 public final class Pretrainer {
     private static final Logger LOG = LoggerFactory.getLogger(Pretrainer.class);
     private static final int STEP_METRICS_EVERY = 10;
+    /** Key of the run's {@link PretrainResult} in results.json. */
+    public static final String RESULT_KEY = "pretrain";
+    /** Key of the list of {@link Extension}s in results.json. */
+    public static final String EXTENSIONS_KEY = "extensions";
+
+    /**
+     * A resume that extended the run.
+     *
+     * @param afterEpoch   epochs done when it was extended
+     * @param step         optimizer steps done then
+     * @param epochsBefore the total number of epochs before
+     * @param epochs       the new total
+     */
+    public record Extension(int afterEpoch, long step, int epochsBefore, int epochs) {}
+
+    /** A resumed run asked to change fields that are fixed for the life of a run. */
+    public static final class ResumeConflict extends BalconException {
+        private static final long serialVersionUID = 1L;
+        private final transient PretrainConfig stored;
+        private final transient PretrainConfig requested;
+        private final transient List<String> fields;
+
+        ResumeConflict(Path runRoot, PretrainConfig stored, PretrainConfig requested, List<String> fields) {
+            super("cannot resume " + runRoot + " with another " + fields.stream()
+                    .map(field -> field + " (stored " + stored.fieldText(field) + ", asked " + requested.fieldText(field)
+                            + ")").collect(Collectors.joining(", ")) + ": only "
+                    + String.join(", ", PretrainConfig.RESUMABLE_FIELDS.stream().sorted().toList())
+                    + " may change, epochs only to more; start a new run directory to change the rest");
+            this.stored = stored;
+            this.requested = requested;
+            this.fields = List.copyOf(fields);
+        }
+
+        /** The configuration in config.json. */
+        public PretrainConfig stored() {
+            return stored;
+        }
+
+        /** The configuration the run was asked to continue with. */
+        public PretrainConfig requested() {
+            return requested;
+        }
+
+        /** The fields that may not change but differ, in config.json's order. */
+        public List<String> fields() {
+            return fields;
+        }
+    }
 
     private final PretrainConfig config;
     private final ImageDataset train;
@@ -57,24 +111,51 @@ public final class Pretrainer {
     }
 
     /**
-     * Trains until {@code config.epochs()} are done. With {@code resume}, continues from the run's
-     * checkpoint (if any); without it, an existing checkpoint is an error rather than silently replaced.
+     * Trains until {@code config.epochs()} are done. Without {@code resume}, an existing checkpoint is an error rather
+     * than silently replaced. With {@code resume}, continues from the run's checkpoint (if any):
+     * <ul>
+     *   <li>{@code config} may differ from the stored config.json only in {@link PretrainConfig#RESUMABLE_FIELDS};
+     *   anything else throws {@link ResumeConflict} naming every differing field.</li>
+     *   <li>A run that already finished {@code config.epochs()} epochs, or diverged, is left as it is: nothing is
+     *   trained or written, and its stored result is returned.</li>
+     *   <li>More epochs than stored extend the run: the schedule is defined again over the new total (the same
+     *   warm-up, then cosine decay to the new last step), as if the run had been planned for that many epochs from
+     *   the start, and training continues on it from the checkpoint. The learning rate therefore jumps up at the
+     *   join (from near zero at the end of the old schedule to where the new one stands), and the extended run is
+     *   not the run an uninterrupted start with the new total would have given (its earlier epochs followed the
+     *   shorter schedule). The extension is recorded as an "extended" row of metrics.jsonl and under
+     *   {@value #EXTENSIONS_KEY} in results.json; config.json holds the new total.</li>
+     *   <li>The rows the killed process logged after the checkpoint's last epoch are removed from metrics.jsonl
+     *   before training continues, so that no step is logged twice.</li>
+     * </ul>
+     * The result is stored under {@value #RESULT_KEY} in results.json together with the final checkpoint (before the
+     * last epoch's monitors run) and again at the end.
+     *
+     * @throws ResumeConflict  if a resumed run's configuration differs from the stored one in a field it may not
+     * @throws BalconException if a new run would replace a checkpoint, or the training set is smaller than a batch
      */
     public PretrainResult run(boolean resume) {
         run.create();
         if (!resume && Files.exists(run.checkpoint())) {
-            throw new dev.balcon.BalconException("run directory " + run.root() + " already holds a run: pass --resume "
+            throw new BalconException("run directory " + run.root() + " already holds a run: pass --resume "
                     + "to continue it, or choose another --run-dir");
         }
+        PretrainConfig stored = resume && Files.isRegularFile(run.config()) ? run.readConfig() : null;
+        if (stored != null) {
+            checkResumable(stored, config, run.root());
+        }
+        PretrainResult completed = resume ? completed(run, config) : null;
+        if (completed != null) {
+            LOG.info("nothing to do: {} is {} after {} epochs", run.root(), completed.status(), completed.epochsDone());
+            return completed;
+        }
         if (train.size() < config.batchSize()) {
-            throw new dev.balcon.BalconException("the training set has " + train.size() + " images, fewer than one batch of "
+            throw new BalconException("the training set has " + train.size() + " images, fewer than one batch of "
                     + config.batchSize() + ": lower --batch-size");
         }
-        run.writeConfig(config);
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
-                     train.height(), train.width(), manager, config.seed());
-             MetricsLog metrics = new MetricsLog(run.metrics())) {
+                     train.height(), train.width(), manager, config.seed())) {
             List<Parameter> parameters = model.trainableParameters();
             SgdMomentum optimizer = new SgdMomentum(parameters, config.momentum(), config.weightDecay());
             Checkpoint.Progress progress = new Checkpoint.Progress(0, 0);
@@ -82,14 +163,76 @@ public final class Pretrainer {
                 progress = Checkpoint.load(run.checkpoint(), model, optimizer).progress();
                 LOG.info("resuming {} after epoch {} (step {})", run.root(), progress.epochsDone(), progress.globalStep());
             }
-            ContrastiveLoss loss = new ContrastiveLoss(config.lossConfig());
-            AugmentationPipeline pipeline = config.augmentationRecipe()
-                    .build(train.channels(), train.height(), train.width(), normalization);
-            try (TwoViewLoader loader = new TwoViewLoader(train, pipeline, config.batchSize(), config.seed(),
-                    config.workers(), 2 * config.workers())) {
-                return train(model, optimizer, loss, loader, progress, metrics);
+            if (resume) {
+                MetricsLog.truncate(run.metrics(), progress.epochsDone());
+            }
+            try (MetricsLog metrics = new MetricsLog(run.metrics())) {
+                // before its first epoch is done, a run given more epochs is simply a run planned for more
+                if (stored != null && config.epochs() > stored.epochs() && progress.epochsDone() > 0) {
+                    recordExtension(metrics, progress, stored.epochs());
+                }
+                run.writeConfig(config);
+                ContrastiveLoss loss = new ContrastiveLoss(config.lossConfig());
+                AugmentationPipeline pipeline = config.augmentationRecipe()
+                        .build(train.channels(), train.height(), train.width(), normalization);
+                try (TwoViewLoader loader = new TwoViewLoader(train, pipeline, config.batchSize(), config.seed(),
+                        config.workers(), 2 * config.workers())) {
+                    return train(model, optimizer, loss, loader, progress, metrics);
+                }
             }
         }
+    }
+
+    /**
+     * Checks that a run stored with {@code stored} may continue with {@code requested}: they differ only in
+     * {@link PretrainConfig#RESUMABLE_FIELDS}, and {@code epochs} does not shrink.
+     *
+     * @throws ResumeConflict naming every field that may not change, with both values
+     */
+    public static void checkResumable(PretrainConfig stored, PretrainConfig requested, Path runRoot) {
+        List<String> fixed = stored.differingFields(requested).stream()
+                .filter(field -> !PretrainConfig.RESUMABLE_FIELDS.contains(field)
+                        || field.equals("epochs") && requested.epochs() < stored.epochs())
+                .toList();
+        if (!fixed.isEmpty()) {
+            throw new ResumeConflict(runRoot, stored, requested, fixed);
+        }
+    }
+
+    /**
+     * The stored result of a pretraining in {@code run} that needs nothing more for {@code config}: one that finished
+     * at least {@code config.epochs()} epochs, or diverged; null if there is none (not started, stopped, or to be
+     * extended).
+     */
+    public static PretrainResult completed(RunDirectory run, PretrainConfig config) {
+        if (!Files.isRegularFile(run.results())) {
+            return null;
+        }
+        JsonNode stored = run.readResults().get(RESULT_KEY);
+        if (stored == null) {
+            return null;
+        }
+        PretrainResult result;
+        try {
+            result = RunDirectory.JSON.treeToValue(stored, PretrainResult.class);
+        } catch (JsonProcessingException e) {
+            throw new BalconException("cannot read \"" + RESULT_KEY + "\" in " + run.results() + ": "
+                    + e.getOriginalMessage(), e);
+        }
+        boolean finished = PretrainResult.FINISHED.equals(result.status()) && result.epochsDone() >= config.epochs();
+        return finished || result.diverged() ? result : null;
+    }
+
+    private void recordExtension(MetricsLog metrics, Checkpoint.Progress progress, int epochsBefore) {
+        LOG.info("extending {} from {} to {} epochs after epoch {}: the learning-rate schedule now runs over {} epochs",
+                run.root(), epochsBefore, config.epochs(), progress.epochsDone(), config.epochs());
+        metrics.write("extended", row("epoch", progress.epochsDone(), "step", progress.globalStep(),
+                "epochs_before", epochsBefore, "epochs", config.epochs()));
+        JsonNode recorded = run.readResults().get(EXTENSIONS_KEY);
+        ArrayNode extensions = recorded instanceof ArrayNode list ? list : RunDirectory.JSON.createArrayNode();
+        extensions.add(RunDirectory.JSON.valueToTree(new Extension(progress.epochsDone(), progress.globalStep(),
+                epochsBefore, config.epochs())));
+        run.putResult(EXTENSIONS_KEY, extensions);
     }
 
     private PretrainResult train(ContrastiveModel model, SgdMomentum optimizer, ContrastiveLoss loss,
@@ -148,6 +291,11 @@ public final class Pretrainer {
                     return diverged(metrics, epoch, globalStep - 1, e.count() + " parameter values became NaN or "
                             + "infinite", trainStart, imagesSeen);
                 }
+                if (epoch + 1 == config.epochs()) {
+                    // With the final checkpoint goes the record, so that a kill in the monitors below cannot leave a
+                    // trained run without one (a resume would have nothing to train and no loss to report).
+                    finished(globalStep, lastEpochLoss, trainStart, imagesSeen);
+                }
                 for (EpochMonitor monitor : monitors) {
                     long monitorStart = System.nanoTime();
                     epochRow.putAll(monitor.measure(epoch + 1, model));
@@ -159,10 +307,14 @@ public final class Pretrainer {
                         String.format("%.0f", stepsPerEpoch * (double) config.batchSize() / epochSeconds));
             }
         }
+        return finished(globalStep, lastEpochLoss, trainStart, imagesSeen);
+    }
+
+    private PretrainResult finished(long globalStep, double lastEpochLoss, long trainStart, long imagesSeen) {
         double seconds = (System.nanoTime() - trainStart) / 1e9;
         PretrainResult result = new PretrainResult(PretrainResult.FINISHED, config.epochs(), globalStep, lastEpochLoss,
                 seconds, imagesSeen == 0 ? 0 : imagesSeen / seconds);
-        run.putResult("pretrain", result);
+        run.putResult(RESULT_KEY, result);
         return result;
     }
 
@@ -174,7 +326,7 @@ public final class Pretrainer {
         metrics.write("diverged", row("epoch", epoch + 1, "step", globalStep + 1, "cause", cause));
         PretrainResult result = new PretrainResult(PretrainResult.DIVERGED, epoch, globalStep + 1, Double.NaN,
                 seconds, imagesSeen == 0 ? 0 : imagesSeen / seconds);
-        run.putResult("pretrain", result);
+        run.putResult(RESULT_KEY, result);
         return result;
     }
 

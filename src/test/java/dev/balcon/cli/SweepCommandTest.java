@@ -206,8 +206,14 @@ class SweepCommandTest {
     @Order(4)
     void runningAgainSkipsFinishedRunsAndRetriesFailedOnes() throws IOException {
         Map<Path, FileTime> before = checkpointTimes();
+        RunDirectory finishedRun = new RunDirectory(out.resolve("alpha=2_lambda=1/seed-0"));
+        byte[] results = Files.readAllBytes(finishedRun.results());
+        byte[] metrics = Files.readAllBytes(finishedRun.metrics());
         LinearCommandTest.Outcome again = balcon("sweep", experiment.toString(), "--out", out.toString());
         assertThat(again.status()).isEqualTo(Main.EXIT_FAILURE);
+        // a finished run is left exactly as it is
+        assertThat(Files.readAllBytes(finishedRun.results())).isEqualTo(results);
+        assertThat(Files.readAllBytes(finishedRun.metrics())).isEqualTo(metrics);
         assertThat(again.out()).contains("6 runs, 2 to do").contains("[1/6] alpha=2_lambda=1, seed 0: already finished, skipped")
                 .contains("0 finished, 0 diverged, 2 failed, 4 skipped").doesNotContain("alpha=2_lambda=1, seed 0: pretraining");
         assertThat(checkpointTimes()).isEqualTo(before);

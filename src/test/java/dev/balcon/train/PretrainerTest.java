@@ -165,4 +165,132 @@ class PretrainerTest {
         assertThatThrownBy(() -> PretrainConfig.builder().learningRate(0).build())
                 .isInstanceOf(BalconException.class).hasMessageContaining("--lr");
     }
+
+    @Test
+    void aRunKilledInTheMiddleOfAnEpochLogsNoStepTwiceAfterItsResume(@TempDir Path dir) throws Exception {
+        RunDirectory straight = new RunDirectory(dir.resolve("straight"));
+        new Pretrainer(config(2, 0.1), IMAGES, NORMALIZATION, straight).showProgress(false).run(false);
+
+        // What a kill late in epoch 2 leaves: its step rows logged, the checkpoint still the one of epoch 1, no
+        // result, and a line torn in the middle.
+        RunDirectory killed = new RunDirectory(dir.resolve("killed"));
+        Path epochOne = dir.resolve("checkpoint-epoch-1.bin");
+        Pretrainer crashing = new Pretrainer(config(2, 0.1), IMAGES, NORMALIZATION, killed).showProgress(false)
+                .addMonitor((epoch, model) -> {
+                    if (epoch == 2) {
+                        throw new IllegalStateException("killed in epoch 2");
+                    }
+                    try {
+                        Files.copy(killed.checkpoint(), epochOne);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    return java.util.Map.of();
+                });
+        assertThatThrownBy(() -> crashing.run(false)).hasMessageContaining("killed in epoch 2");
+        Files.copy(epochOne, killed.checkpoint(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.delete(killed.results());
+        Files.writeString(killed.metrics(), "{\"type\":\"step\",\"epoch\":2,\"st", java.nio.file.StandardOpenOption.APPEND);
+
+        PretrainResult resumed = new Pretrainer(config(2, 0.1), IMAGES, NORMALIZATION, killed).showProgress(false)
+                .run(true);
+
+        assertThat(resumed.epochsDone()).isEqualTo(2);
+        List<JsonNode> steps = rows(killed, "step");
+        assertThat(steps.stream().map(row -> row.get("epoch").asInt() + "/" + row.get("step").asLong()))
+                .doesNotHaveDuplicates()
+                .containsExactlyElementsOf(rows(straight, "step").stream()
+                        .map(row -> row.get("epoch").asInt() + "/" + row.get("step").asLong()).toList());
+        assertThat(rows(killed, "epoch")).hasSize(2);
+    }
+
+    @Test
+    void resumingAFinishedRunLeavesEveryFileAsItIs(@TempDir Path dir) throws Exception {
+        RunDirectory run = new RunDirectory(dir);
+        PretrainResult finished = new Pretrainer(config(1, 0.1), IMAGES, NORMALIZATION, run).showProgress(false).run(false);
+        byte[] results = Files.readAllBytes(run.results());
+        byte[] metrics = Files.readAllBytes(run.metrics());
+        byte[] configJson = Files.readAllBytes(run.config());
+        byte[] checkpoint = Files.readAllBytes(run.checkpoint());
+
+        PretrainResult again = new Pretrainer(config(1, 0.1), IMAGES, NORMALIZATION, run).showProgress(false).run(true);
+
+        assertThat(again).isEqualTo(finished);
+        assertThat(Files.readAllBytes(run.results())).isEqualTo(results);
+        assertThat(Files.readAllBytes(run.metrics())).isEqualTo(metrics);
+        assertThat(Files.readAllBytes(run.config())).isEqualTo(configJson);
+        assertThat(Files.readAllBytes(run.checkpoint())).isEqualTo(checkpoint);
+    }
+
+    @Test
+    void moreEpochsExtendAFinishedRunOnTheScheduleOfTheNewTotal(@TempDir Path dir) throws Exception {
+        RunDirectory run = new RunDirectory(dir);
+        new Pretrainer(config(1, 0.1), IMAGES, NORMALIZATION, run).showProgress(false).run(false);
+        double lastRateOfEpochOne = rows(run, "step").get(rows(run, "step").size() - 1).get("lr").asDouble();
+
+        // workers changes too: the views do not depend on the number of threads
+        PretrainConfig extended = config(2, 0.1).toBuilder().workers(1).build();
+        PretrainResult result = new Pretrainer(extended, IMAGES, NORMALIZATION, run).showProgress(false).run(true);
+
+        int stepsPerEpoch = 96 / 16;
+        assertThat(result.epochsDone()).isEqualTo(2);
+        assertThat(result.globalStep()).isEqualTo(2L * stepsPerEpoch);
+        assertThat(run.readConfig()).isEqualTo(extended);
+        LearningRateSchedule schedule = new LearningRateSchedule(0.1, stepsPerEpoch / 2, 2L * stepsPerEpoch);
+        List<JsonNode> epochTwo = rows(run, "step").stream().filter(row -> row.get("epoch").asInt() == 2).toList();
+        assertThat(epochTwo).isNotEmpty().allSatisfy(row -> assertThat(row.get("lr").asDouble())
+                .isCloseTo(schedule.at(row.get("step").asLong() - 1), within(1e-12)));
+        // the schedule of the new total stands higher at the join than the old one ended
+        assertThat(schedule.at(stepsPerEpoch)).isGreaterThan(lastRateOfEpochOne);
+        assertThat(rows(run, "extended")).singleElement().satisfies(row -> {
+            assertThat(row.get("epoch").asInt()).isEqualTo(1);
+            assertThat(row.get("epochs_before").asInt()).isEqualTo(1);
+            assertThat(row.get("epochs").asInt()).isEqualTo(2);
+        });
+        JsonNode extensions = run.readResults().get("extensions");
+        assertThat(extensions).hasSize(1);
+        assertThat(extensions.get(0).get("afterEpoch").asInt()).isEqualTo(1);
+        assertThat(extensions.get(0).get("step").asLong()).isEqualTo(stepsPerEpoch);
+        assertThat(extensions.get(0).get("epochsBefore").asInt()).isEqualTo(1);
+        assertThat(extensions.get(0).get("epochs").asInt()).isEqualTo(2);
+        assertThat(run.readResults().get("pretrain").get("epochsDone").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void aResumeThatWouldChangeTheTrainingIsRefusedNamingEachField(@TempDir Path dir) throws Exception {
+        RunDirectory run = new RunDirectory(dir);
+        new Pretrainer(config(2, 0.1), IMAGES, NORMALIZATION, run).showProgress(false).run(false);
+        byte[] results = Files.readAllBytes(run.results());
+        byte[] metrics = Files.readAllBytes(run.metrics());
+
+        PretrainConfig changed = config(3, 0.01).toBuilder().batchSize(8).build();
+        assertThatThrownBy(() -> new Pretrainer(changed, IMAGES, NORMALIZATION, run).showProgress(false).run(true))
+                .isInstanceOfSatisfying(Pretrainer.ResumeConflict.class, conflict -> assertThat(conflict.fields())
+                        .containsExactly("batchSize", "learningRate"))
+                .hasMessageContaining("batchSize (stored 16, asked 8)").hasMessageContaining("learningRate (stored 0.1, asked 0.01)")
+                .hasMessageNotContaining("\n");
+        assertThatThrownBy(() -> new Pretrainer(config(1, 0.1), IMAGES, NORMALIZATION, run).showProgress(false).run(true))
+                .isInstanceOf(Pretrainer.ResumeConflict.class).hasMessageContaining("epochs (stored 2, asked 1)");
+        assertThat(Files.readAllBytes(run.results())).isEqualTo(results);
+        assertThat(Files.readAllBytes(run.metrics())).isEqualTo(metrics);
+        assertThat(run.readConfig()).isEqualTo(config(2, 0.1));
+    }
+
+    @Test
+    void aRunKilledWhileMeasuringItsLastEpochHasItsResultAndNothingToDoOnResume(@TempDir Path dir) throws Exception {
+        RunDirectory run = new RunDirectory(dir);
+        Pretrainer crashing = new Pretrainer(config(1, 0.1), IMAGES, NORMALIZATION, run).showProgress(false)
+                .addMonitor((epoch, model) -> {
+                    throw new IllegalStateException("killed while measuring epoch " + epoch);
+                });
+        assertThatThrownBy(() -> crashing.run(false)).hasMessageContaining("killed while measuring epoch 1");
+
+        PretrainResult resumed = new Pretrainer(config(1, 0.1), IMAGES, NORMALIZATION, run).showProgress(false).run(true);
+
+        assertThat(resumed.status()).isEqualTo(PretrainResult.FINISHED);
+        assertThat(resumed.epochsDone()).isEqualTo(1);
+        assertThat(resumed.finalLoss()).isFinite();
+        assertThat(resumed.imagesPerSecond()).isPositive();
+        assertThat(run.readResults().get("pretrain").get("finalLoss").asDouble()).isEqualTo(resumed.finalLoss());
+    }
 }
