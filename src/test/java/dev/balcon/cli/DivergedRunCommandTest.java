@@ -19,7 +19,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,6 +91,24 @@ class DivergedRunCommandTest {
                     .containsPattern("\\d+ of \\d+ images hold NaN or infinite values");
         }
         assertNothingWritten(run);
+    }
+
+    @Test
+    void scoringADivergedRunsLastFiniteCheckpointSaysSo() throws IOException {
+        RunDirectory run = copy("diverged-later");
+        run.putResult("pretrain", new PretrainResult(PretrainResult.DIVERGED, 1, 9, Double.NaN, 1.0, 10.0));
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream logged = new ByteArrayOutputStream();
+        LinearCommandTest.Outcome outcome;
+        System.setErr(new PrintStream(logged, true, StandardCharsets.UTF_8));
+        try {
+            outcome = balcon("knn", "--run-dir", run.root().toString());
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(outcome.status()).as(outcome.err()).isZero();
+        assertThat(logged.toString(StandardCharsets.UTF_8))
+                .contains(run.root() + " diverged at step 9: evaluating its last finite checkpoint (epoch 1, step 4)");
     }
 
     @Test
