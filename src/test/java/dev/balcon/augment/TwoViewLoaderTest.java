@@ -136,8 +136,14 @@ class TwoViewLoaderTest {
         Iterator<TwoViewBatch> batches = loader.epoch(0, 0);
         batches.next();
         String prefix = loader.threadNamePrefix();
-        assertThat(workerThreads(prefix)).isNotEmpty();
+        List<Thread> workers = workerThreads(prefix);
+        assertThat(workers).isNotEmpty();
         loader.close();
+        // The pool has terminated when close returns; a worker thread may still be unwinding for a moment on a
+        // loaded machine, so wait for it (bounded) rather than sample isAlive once.
+        for (Thread worker : workers) {
+            worker.join(10_000);
+        }
         assertThat(workerThreads(prefix)).isEmpty();
         assertThatThrownBy(batches::next).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThatThrownBy(() -> loader.epoch(1, 0)).isInstanceOf(IllegalStateException.class);
