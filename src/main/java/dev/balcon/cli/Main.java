@@ -1,6 +1,7 @@
 package dev.balcon.cli;
 
 import dev.balcon.BalconException;
+import dev.balcon.Progress;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -52,7 +53,25 @@ public final class Main {
             cmd.getErr().println("balcon: failed: " + exception + " (set BALCON_DEBUG=1 for the stack trace)");
             return EXIT_FAILURE;
         });
+        commandLine.setExecutionStrategy(Main::executeWithProgressChoice);
         return commandLine.execute(args);
+    }
+
+    /** Runs the command with every long job's progress silenced under --no-progress, restored afterwards. */
+    private static int executeWithProgressChoice(CommandLine.ParseResult parseResult) {
+        CommandLine.ParseResult command = parseResult;
+        while (command.hasSubcommand()) {
+            command = command.subcommand();
+        }
+        Progress previous = Progress.current();
+        if (command.hasMatchedOption(ProgressOptions.NO_PROGRESS)) {
+            Progress.setCurrent(Progress.none());
+        }
+        try {
+            return new CommandLine.RunLast().execute(parseResult);
+        } finally {
+            Progress.setCurrent(previous);
+        }
     }
 
     private static BalconException findUserError(Throwable exception) {

@@ -23,8 +23,8 @@ final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --run-dir from its checkpoint, with its stored config.")
     boolean resume;
 
-    @Option(names = "--no-progress", description = "No progress bar (metrics are still written).")
-    boolean noProgress;
+    @Mixin
+    ProgressOptions progress;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -32,7 +32,7 @@ final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PretrainResult result = PretrainRun.pretrain(runDir, resume ? null : training.toConfig(), resume, !noProgress,
+        PretrainResult result = PretrainRun.pretrain(runDir, resume ? null : training.toConfig(), resume, !progress.noProgress,
                 out);
         out.println(PretrainRun.summary(result, runDir));
         return result.diverged() ? Main.EXIT_DIVERGED : 0;
