@@ -339,7 +339,7 @@ class SweepCommandTest {
         assertThat(page).contains("<td class=\"num\">" + percent(results.get("knn").get("top1").asDouble()) + "</td>")
                 .contains("<td class=\"num\">" + percent(results.get("linear").get("top5").asDouble()) + "</td>")
                 .contains("Training loss").contains("Bound gaps").contains("<td>alpha</td><td class=\"num\">2.0</td>")
-                .contains("<td>scaleByInvAlpha</td><td>default</td>");
+                .contains("<td>scaleByInvAlpha</td><td>true (balanced default)</td>");
         assertThat(page.split("data:image/png;base64,", -1)).hasSize(1 + 2);
         assertThat(dom(html)).contains("Linear probe").contains(percent(results.get("knn").get("top1").asDouble()));
         Path screenshot = dir.resolve("run.png");
