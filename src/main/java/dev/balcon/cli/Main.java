@@ -6,6 +6,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 
 /** The balcon command line: a few verbs over one library. */
 @Command(name = "balcon", mixinStandardHelpOptions = true, version = "balcon 0.1.0",
@@ -47,6 +52,11 @@ public final class Main {
                 cmd.getErr().println("balcon: " + userError.getMessage());
                 return EXIT_USER_ERROR;
             }
+            FileSystemException fileProblem = find(exception, FileSystemException.class);
+            if (fileProblem != null) {
+                cmd.getErr().println("balcon: " + describe(exception, fileProblem));
+                return EXIT_USER_ERROR;
+            }
             if (System.getenv("BALCON_DEBUG") != null) {
                 exception.printStackTrace(cmd.getErr());
             }
@@ -75,11 +85,38 @@ public final class Main {
     }
 
     private static BalconException findUserError(Throwable exception) {
+        return find(exception, BalconException.class);
+    }
+
+    private static <T extends Throwable> T find(Throwable exception, Class<T> type) {
         for (Throwable t = exception; t != null; t = t.getCause()) {
-            if (t instanceof BalconException userError) {
-                return userError;
+            if (type.isInstance(t)) {
+                return type.cast(t);
             }
         }
         return null;
+    }
+
+    /**
+     * A file the user named that cannot be written or read (a run directory that is a file, a missing or
+     * read-only folder) as one line: what balcon was doing, then which file and why.
+     */
+    private static String describe(Throwable exception, FileSystemException problem) {
+        String file = problem.getFile();
+        String why;
+        if (problem instanceof NoSuchFileException) {
+            why = file + " does not exist";
+        } else if (problem instanceof NotDirectoryException) {
+            why = file + " is not a directory";
+        } else if (problem instanceof FileAlreadyExistsException) {
+            why = file + " is in the way (a file where a directory is needed, or the reverse)";
+        } else if (problem instanceof AccessDeniedException) {
+            why = "permission denied on " + file;
+        } else {
+            why = problem.getMessage();
+        }
+        String doing = exception != problem && exception.getMessage() != null
+                && !exception.getMessage().equals(problem.toString()) ? exception.getMessage() : null;
+        return (doing == null ? why : doing + ": " + why).replaceAll("\\R", " ");
     }
 }
