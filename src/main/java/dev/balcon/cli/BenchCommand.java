@@ -18,6 +18,9 @@ import java.util.concurrent.Callable;
                 + "batch, loss and recipe, side by side in one run: compute step alone and end to end. Medians over steps.")
 final class BenchCommand implements Callable<Integer> {
     @Mixin
+    ProgressOptions progress;
+
+    @Mixin
     TrainingOptions training;
 
     @Option(names = "--steps", defaultValue = "20", description = "Timed steps per measurement (default: ${DEFAULT-VALUE}).")

@@ -3,6 +3,7 @@ package dev.balcon.cli;
 import dev.balcon.experiment.BiasMeasurement;
 import dev.balcon.train.RunDirectory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -15,6 +16,9 @@ import java.util.concurrent.Callable;
                 + "paper's scale), L2-normalised backbone features and L2-normalised projector outputs (both 0 to 2). "
                 + "Stored under \"bias\" / recipe in the run's results.json.")
 final class BiasCommand implements Callable<Integer> {
+    @Mixin
+    ProgressOptions progress;
+
     @Option(names = "--run-dir", required = true, description = "Run directory written by 'balcon pretrain'.")
     Path runDir;
 

@@ -4,6 +4,7 @@ import dev.balcon.analysis.BoundGapResult;
 import dev.balcon.experiment.BoundMonitor;
 import dev.balcon.train.RunDirectory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -16,6 +17,9 @@ import java.util.concurrent.Callable;
                 + "bound holds), violations, supervised objective and its self-supervised bound, and the prototype bias. "
                 + "Stored under \"bounds\" in the run's results.json.")
 final class BoundsCommand implements Callable<Integer> {
+    @Mixin
+    ProgressOptions progress;
+
     @Option(names = "--run-dir", required = true, description = "Run directory written by 'balcon pretrain'.")
     Path runDir;
 

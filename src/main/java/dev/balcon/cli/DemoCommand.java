@@ -14,6 +14,9 @@ import java.util.concurrent.Callable;
                 + "to the raw-pixel and random-init floors. Accepts every pretrain option; the default is a short run.")
 final class DemoCommand implements Callable<Integer> {
     @Mixin
+    ProgressOptions progress;
+
+    @Mixin
     TrainingOptions training;
 
     @Option(names = "--run-dir", defaultValue = "runs/demo", description = "Run directory (default: ${DEFAULT-VALUE}).")

@@ -5,6 +5,7 @@ import dev.balcon.eval.KnnResult;
 import dev.balcon.experiment.Evaluation;
 import dev.balcon.train.RunDirectory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -15,6 +16,9 @@ import java.util.concurrent.Callable;
                 + "queries. Features are cached in the run directory, shared with 'balcon linear', until the checkpoint "
                 + "changes. The result is stored under \"knn\" in the run's results.json.")
 final class KnnCommand implements Callable<Integer> {
+    @Mixin
+    ProgressOptions progress;
+
     @Option(names = "--run-dir", required = true, description = "Run directory written by 'balcon pretrain'.")
     Path runDir;
 

@@ -5,6 +5,7 @@ import dev.balcon.eval.LinearProbeResult;
 import dev.balcon.experiment.Evaluation;
 import dev.balcon.train.RunDirectory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -17,6 +18,9 @@ import java.util.concurrent.Callable;
                 + "Features are cached in the run directory until the checkpoint changes. The result is stored "
                 + "under \"linear\" in the run's results.json.")
 final class LinearCommand implements Callable<Integer> {
+    @Mixin
+    ProgressOptions progress;
+
     @Option(names = "--run-dir", required = true, description = "Run directory written by 'balcon pretrain'.")
     Path runDir;
 

@@ -1,10 +1,16 @@
 package dev.balcon.cli;
 
 import dev.balcon.BalconException;
+import dev.balcon.Progress;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 
 /** The balcon command line: a few verbs over one library. */
 @Command(name = "balcon", mixinStandardHelpOptions = true, version = "balcon 0.1.0",
@@ -46,21 +52,71 @@ public final class Main {
                 cmd.getErr().println("balcon: " + userError.getMessage());
                 return EXIT_USER_ERROR;
             }
+            FileSystemException fileProblem = find(exception, FileSystemException.class);
+            if (fileProblem != null) {
+                cmd.getErr().println("balcon: " + describe(exception, fileProblem));
+                return EXIT_USER_ERROR;
+            }
             if (System.getenv("BALCON_DEBUG") != null) {
                 exception.printStackTrace(cmd.getErr());
             }
             cmd.getErr().println("balcon: failed: " + exception + " (set BALCON_DEBUG=1 for the stack trace)");
             return EXIT_FAILURE;
         });
+        commandLine.setExecutionStrategy(Main::executeWithProgressChoice);
         return commandLine.execute(args);
     }
 
+    /** Runs the command with every long job's progress silenced under --no-progress, restored afterwards. */
+    private static int executeWithProgressChoice(CommandLine.ParseResult parseResult) {
+        CommandLine.ParseResult command = parseResult;
+        while (command.hasSubcommand()) {
+            command = command.subcommand();
+        }
+        Progress previous = Progress.current();
+        if (command.hasMatchedOption(ProgressOptions.NO_PROGRESS)) {
+            Progress.setCurrent(Progress.none());
+        }
+        try {
+            return new CommandLine.RunLast().execute(parseResult);
+        } finally {
+            Progress.setCurrent(previous);
+        }
+    }
+
     private static BalconException findUserError(Throwable exception) {
+        return find(exception, BalconException.class);
+    }
+
+    private static <T extends Throwable> T find(Throwable exception, Class<T> type) {
         for (Throwable t = exception; t != null; t = t.getCause()) {
-            if (t instanceof BalconException userError) {
-                return userError;
+            if (type.isInstance(t)) {
+                return type.cast(t);
             }
         }
         return null;
+    }
+
+    /**
+     * A file the user named that cannot be written or read (a run directory that is a file, a missing or
+     * read-only folder) as one line: what balcon was doing, then which file and why.
+     */
+    private static String describe(Throwable exception, FileSystemException problem) {
+        String file = problem.getFile();
+        String why;
+        if (problem instanceof NoSuchFileException) {
+            why = file + " does not exist";
+        } else if (problem instanceof NotDirectoryException) {
+            why = file + " is not a directory";
+        } else if (problem instanceof FileAlreadyExistsException) {
+            why = file + " is in the way (a file where a directory is needed, or the reverse)";
+        } else if (problem instanceof AccessDeniedException) {
+            why = "permission denied on " + file;
+        } else {
+            why = problem.getMessage();
+        }
+        String doing = exception != problem && exception.getMessage() != null
+                && !exception.getMessage().equals(problem.toString()) ? exception.getMessage() : null;
+        return (doing == null ? why : doing + ": " + why).replaceAll("\\R", " ");
     }
 }

@@ -29,8 +29,8 @@ final class PretrainCommand implements Callable<Integer> {
             + "--probe-size, --probe-views and --cache-dir. A finished run is left as it is.")
     boolean resume;
 
-    @Option(names = "--no-progress", description = "No progress bar (metrics are still written).")
-    boolean noProgress;
+    @Mixin
+    ProgressOptions progress;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -42,7 +42,7 @@ final class PretrainCommand implements Callable<Integer> {
         try {
             PretrainResult completed = resume ? PretrainRun.completed(runDir, config) : null;
             PretrainResult result = completed != null ? completed
-                    : PretrainRun.pretrain(runDir, config, resume, !noProgress, out);
+                    : PretrainRun.pretrain(runDir, config, resume, !progress.noProgress, out);
             out.println(completed != null ? PretrainRun.nothingToDo(result, runDir) : PretrainRun.summary(result, runDir));
             return result.diverged() ? Main.EXIT_DIVERGED : 0;
         } catch (Pretrainer.ResumeConflict conflict) {

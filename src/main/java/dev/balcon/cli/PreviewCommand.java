@@ -19,6 +19,9 @@ import java.util.concurrent.Callable;
                 + "with nearest-neighbour scaling.")
 final class PreviewCommand implements Callable<Integer> {
     @Mixin
+    ProgressOptions progress;
+
+    @Mixin
     DataOptions data;
 
     @Mixin

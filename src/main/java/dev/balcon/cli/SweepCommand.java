@@ -1,5 +1,6 @@
 package dev.balcon.cli;
 
+import dev.balcon.Progress;
 import dev.balcon.experiment.ExperimentFile;
 import dev.balcon.experiment.Sweep;
 import picocli.CommandLine.Command;
@@ -38,7 +39,8 @@ final class SweepCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     double assumedImagesPerSecond;
 
-    @Option(names = "--progress", description = "Show each pretraining's progress bar.")
+    @Option(names = "--progress", description = "Show the progress of each long job (image decoding, each pretraining) "
+            + "on standard error; without it a sweep reports only its own one line per run.")
     boolean progress;
 
     @picocli.CommandLine.Spec
@@ -53,6 +55,9 @@ final class SweepCommand implements Callable<Integer> {
         ExperimentFile experiment = ExperimentFile.read(file, new TrainingOptionsConfigs(), overrides);
         Path directory = out != null ? out : Path.of("runs", experiment.name());
         PrintWriter writer = spec.commandLine().getOut();
+        if (!progress) {
+            Progress.setCurrent(Progress.none()); // Main restores it when the command ends
+        }
         Sweep sweep = new Sweep(experiment, directory, writer).showProgress(progress);
         if (dryRun) {
             writer.print(sweep.plan(assumedImagesPerSecond));

@@ -8,6 +8,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,8 +118,16 @@ final class TrainingOptionsConfigs implements RunConfigFactory {
             throw new InvalidSetting(key, "expected a single value, got " + describe(value));
         }
         String text = value.asText();
-        if (requireExistingPaths && EXISTING_PATH_OPTIONS.contains(option.longestName()) && !Files.exists(Path.of(text))) {
-            throw new InvalidSetting(key, "the path " + text + " does not exist");
+        if (requireExistingPaths && EXISTING_PATH_OPTIONS.contains(option.longestName())) {
+            Path path;
+            try {
+                path = Path.of(text);
+            } catch (InvalidPathException e) {
+                throw new InvalidSetting(key, "not a valid path (" + e.getReason() + ")");
+            }
+            if (!Files.exists(path)) {
+                throw new InvalidSetting(key, "the path " + text + " does not exist");
+            }
         }
         return text;
     }

@@ -1,6 +1,7 @@
 package dev.balcon.data;
 
 import dev.balcon.BalconException;
+import dev.balcon.Progress;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import me.tongfei.progressbar.ProgressBar;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * palettes expanded, gray repeated to RGB, RGB to luma for gray) and resized to exactly height x width:
  * scaled so that it covers the target (the short side for a square target) with antialiased bilinear
  * resampling, then centre-cropped (see {@link Resize}). Files are decoded in parallel on all cores, with
- * a progress bar on stderr when there are more than {@value #PROGRESS_BAR_THRESHOLD}.
+ * progress reported to {@link Progress#current()} when there are more than {@value #PROGRESS_BAR_THRESHOLD}.
  *
  * <p>Hidden files and folders (name starting with '.') and {@code __MACOSX} folders are ignored at every
  * depth. A file that cannot be decoded (corrupt, truncated, not an image, missing from a list, more pixels
@@ -393,8 +393,8 @@ public final class ImageFolder {
         }
         String[] failures = new String[files.size()];
         boolean[] missingEnd = new boolean[files.size()];
-        try (ProgressBar progress = files.size() > PROGRESS_BAR_THRESHOLD
-                ? ProgressBar.builder().setTaskName("Decoding " + name).setInitialMax(files.size()).build()
+        try (Progress.Task progress = files.size() > PROGRESS_BAR_THRESHOLD
+                ? Progress.current().start("Decoding " + name, files.size())
                 : null) {
             IntStream.range(0, files.size()).parallel().forEach(i -> {
                 ImageFile file = files.get(i);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.balcon.Progress;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.model.ContrastiveModel;
@@ -39,18 +40,25 @@ public final class FeatureExtractor {
         int imageSize = dataset.imageSize();
         NDList chunks = new NDList();
         float[] buffer = new float[BATCH * imageSize];
-        for (int start = 0; start < dataset.size(); start += BATCH) {
-            int count = Math.min(BATCH, dataset.size() - start);
-            for (int i = 0; i < count; i++) {
-                normalization.toTensor(dataset, start + i, buffer, i * imageSize);
-            }
-            try (NDManager batchManager = manager.newSubManager()) {
-                float[] input = count == BATCH ? buffer : java.util.Arrays.copyOf(buffer, count * imageSize);
-                NDArray images = batchManager.create(input,
-                        new Shape(count, dataset.channels(), dataset.height(), dataset.width()));
-                NDArray features = encoder.apply(images);
-                features.attach(manager);
-                chunks.add(features);
+        long batches = (dataset.size() + BATCH - 1) / BATCH;
+        try (Progress.Task progress = batches > 1 ? Progress.current().start("Features of " + dataset.name(), batches)
+                : null) {
+            for (int start = 0; start < dataset.size(); start += BATCH) {
+                int count = Math.min(BATCH, dataset.size() - start);
+                for (int i = 0; i < count; i++) {
+                    normalization.toTensor(dataset, start + i, buffer, i * imageSize);
+                }
+                try (NDManager batchManager = manager.newSubManager()) {
+                    float[] input = count == BATCH ? buffer : java.util.Arrays.copyOf(buffer, count * imageSize);
+                    NDArray images = batchManager.create(input,
+                            new Shape(count, dataset.channels(), dataset.height(), dataset.width()));
+                    NDArray features = encoder.apply(images);
+                    features.attach(manager);
+                    chunks.add(features);
+                }
+                if (progress != null) {
+                    progress.step();
+                }
             }
         }
         NDArray all = NDArrays.concat(chunks);

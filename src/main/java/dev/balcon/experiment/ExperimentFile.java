@@ -13,6 +13,9 @@ import dev.balcon.eval.LinearProbe;
 import dev.balcon.train.PretrainConfig;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +65,8 @@ public final class ExperimentFile {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** Most cells a grid may make (the product of its list lengths), checked before they are built. */
+    public static final int MAX_GRID_CELLS = 10_000;
     private static final Pattern CELL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._=,+-]*");
     private static final Pattern UNSAFE_NAME_CHARACTERS = Pattern.compile("[^A-Za-z0-9._=,+-]");
 
@@ -165,13 +170,29 @@ public final class ExperimentFile {
         if (!Files.isRegularFile(file)) {
             throw new BalconException("experiment file " + file + " does not exist");
         }
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new BalconException("cannot read experiment file " + file + ": " + e.getMessage(), e);
+            throw new BalconException(file + ": cannot read the experiment file: " + e.getMessage(), e);
         }
-        return parse(file, text, configs);
+        return parse(file, utf8(file, bytes), configs);
+    }
+
+    /** The bytes as UTF-8 text; the first byte that is not UTF-8 is reported with its line. */
+    private static String utf8(Path file, byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = StandardCharsets.UTF_8.newDecoder().decode(in, out, true);
+        if (result.isError()) {
+            int line = 1;
+            for (int i = 0; i < in.position(); i++) {
+                line += bytes[i] == '\n' ? 1 : 0;
+            }
+            throw new BalconException(file + ":" + line + ": not UTF-8 text (byte " + in.position()
+                    + " cannot be decoded): save the experiment file as UTF-8");
+        }
+        return out.flip().toString();
     }
 
     /**
@@ -435,6 +456,14 @@ public final class ExperimentFile {
                 throw error("/grid", "expected a non-empty mapping of keys to lists of values, got "
                         + describe(grid));
             }
+            long cellCount = 1;
+            for (JsonNode values : grid) {
+                cellCount *= values.isArray() ? Math.max(1, values.size()) : 1;
+                if (cellCount > MAX_GRID_CELLS) {
+                    throw error("/grid", "the lists make " + gridSize(grid) + " cells, more than "
+                            + MAX_GRID_CELLS + "; shorten them or split the experiment");
+                }
+            }
             // Each combination: key -> index of its value in the key's list.
             List<Map<String, Integer>> combinations = new ArrayList<>();
             combinations.add(new LinkedHashMap<>());
@@ -482,6 +511,15 @@ public final class ExperimentFile {
                 cells.add(new CellSource(new Cell(name, settings, own), pointers));
             }
             return cells;
+        }
+
+        /** The number of cells of the grid, as exact text (it may exceed a long). */
+        private static String gridSize(JsonNode grid) {
+            java.math.BigInteger size = java.math.BigInteger.ONE;
+            for (JsonNode values : grid) {
+                size = size.multiply(java.math.BigInteger.valueOf(Math.max(1, values.size())));
+            }
+            return size.toString();
         }
 
         private List<CellSource> explicitCells(JsonNode list, Map<String, JsonNode> base) {

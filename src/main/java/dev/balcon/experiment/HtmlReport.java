@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
 import dev.balcon.analysis.Plots;
 import dev.balcon.train.MetricsLog;
+import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 
 import java.io.IOException;
@@ -143,7 +144,7 @@ public final class HtmlReport {
     /** The page of a single run directory. */
     static String runPage(Path dir) {
         RunDirectory run = new RunDirectory(dir);
-        JsonNode config = RunDirectory.JSON.valueToTree(run.readConfig());
+        PretrainConfig runConfig = run.readConfig();
         JsonNode results = run.readResults();
         Path absolute = dir.toAbsolutePath().normalize();
         Page page = new Page("Run " + (absolute.getParent() == null ? "" : absolute.getParent().getFileName() + "/")
@@ -232,8 +233,7 @@ public final class HtmlReport {
 
         page.heading("Configuration");
         List<List<String>> configRows = new ArrayList<>();
-        config.fields().forEachRemaining(field -> configRows.add(List.of(field.getKey(),
-                field.getValue().isNull() ? "default" : field.getValue().asText())));
+        ConfigSettings.shown(runConfig).forEach((setting, value) -> configRows.add(List.of(setting, value)));
         page.table(List.of("setting", "value"), configRows);
         return page.html();
     }

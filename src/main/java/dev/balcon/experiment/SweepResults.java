@@ -288,26 +288,23 @@ public final class SweepResults {
 
     /** Splits the fields of the runs' configurations (seed aside) into those equal in every run and the others. */
     private static void sharedSettings(ExperimentFile experiment, Map<String, String> shared, List<String> varying) {
-        Map<String, List<JsonNode>> values = new TreeMap<>();
+        Map<String, List<String>> values = new TreeMap<>();
         List<String> order = new ArrayList<>();
         for (ExperimentFile.Run run : experiment.runs()) {
-            JsonNode config = RunDirectory.JSON.valueToTree(run.config());
-            for (Iterator<String> names = config.fieldNames(); names.hasNext(); ) {
-                String name = names.next();
+            ConfigSettings.shown(run.config()).forEach((name, value) -> {
                 if (!values.containsKey(name)) {
                     order.add(name);
                 }
-                values.computeIfAbsent(name, key -> new ArrayList<>()).add(config.get(name));
-            }
+                values.computeIfAbsent(name, key -> new ArrayList<>()).add(value);
+            });
         }
         for (String name : order) {
             if (name.equals(ExperimentFile.SEED_KEY)) {
                 continue;
             }
-            List<JsonNode> all = values.get(name);
+            List<String> all = values.get(name);
             if (all.stream().distinct().count() == 1) {
-                JsonNode value = all.get(0);
-                shared.put(name, value.isNull() ? "default" : value.asText());
+                shared.put(name, all.get(0));
             } else {
                 varying.add(name);
             }

@@ -276,7 +276,7 @@ public final class ContrastiveModel implements AutoCloseable {
             values.add(parameterValues);
         }
         for (int i = 0; i < count; i++) {
-            namedParameters.get(i).getValue().getArray().set(values.get(i));
+            ArrayValues.overwrite(namedParameters.get(i).getValue().getArray(), values.get(i));
         }
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.balcon.BalconException;
+import dev.balcon.Progress;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.Normalization;
 import dev.balcon.augment.TwoViewBatch;
@@ -13,9 +14,6 @@ import dev.balcon.augment.TwoViewLoader;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.loss.ContrastiveLoss;
 import dev.balcon.model.ContrastiveModel;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -246,7 +244,7 @@ public final class Pretrainer {
         double lastEpochLoss = Double.NaN;
         long trainStart = System.nanoTime();
         long imagesSeen = 0;
-        try (ProgressBar bar = progressBar(totalSteps, globalStep)) {
+        try (Progress.Task bar = progressBar(totalSteps, globalStep)) {
             for (int epoch = start.epochsDone(); epoch < config.epochs(); epoch++) {
                 long epochStart = System.nanoTime();
                 double lossSum = 0;
@@ -271,7 +269,7 @@ public final class Pretrainer {
                         windowStart = System.nanoTime();
                         windowImages = 0;
                         if (bar != null) {
-                            bar.setExtraMessage(String.format(" epoch %d/%d loss %.4f %.0f img/s",
+                            bar.message(String.format(" epoch %d/%d loss %.4f %.0f img/s",
                                     epoch + 1, config.epochs(), value, imagesPerSecond));
                         }
                     }
@@ -330,21 +328,8 @@ public final class Pretrainer {
         return result;
     }
 
-    private ProgressBar progressBar(long totalSteps, long done) {
-        if (!showProgress) {
-            return null;
-        }
-        ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(totalSteps)
-                .setStyle(ProgressBarStyle.ASCII).startsFrom(done, java.time.Duration.ZERO);
-        if (System.console() != null) {
-            builder.setUpdateIntervalMillis(1000).continuousUpdate()
-                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err));
-        } else {
-            // Redirected to a file or a CI log: a plain line every half minute instead of carriage-return redraws.
-            builder.setUpdateIntervalMillis(30_000).setMaxRenderedLength(160)
-                    .setConsumer(new me.tongfei.progressbar.DelegatingProgressBarConsumer(System.err::println));
-        }
-        return builder.build();
+    private Progress.Task progressBar(long totalSteps, long done) {
+        return showProgress ? Progress.current().start("pretrain", totalSteps, done) : null;
     }
 
     private static Map<String, Object> row(Object... keysAndValues) {

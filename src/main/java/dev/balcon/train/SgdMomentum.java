@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.balcon.BalconException;
+import dev.balcon.model.ArrayValues;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -111,7 +112,7 @@ public final class SgdMomentum {
             for (int j = 0; j < values.length; j++) {
                 values[j] = in.readFloat();
             }
-            velocity.set(values);
+            ArrayValues.overwrite(velocity, values);
         }
     }
 }

@@ -222,4 +222,30 @@ class ExperimentFileTest {
                 .isInstanceOf(BalconException.class).hasMessageContaining("missing.yaml does not exist");
         assertThat(error("seeds: [0\n")).contains("not valid YAML");
     }
+
+    @Test
+    void theProtocolShowsTheLossValuesEachRunUsedNotDefault() throws Exception {
+        ExperimentFile sameLoss = read("""
+                base: {loss: nt_xent, width: 8, epochs: 1}
+                grid:
+                  batch_size: [16, 32]
+                seeds: [0]
+                """);
+        String shared = dev.balcon.experiment.SweepResults.protocol(sameLoss).get(1);
+        assertThat(shared).doesNotContain("tau=default", "alpha=default", "lambda=default", "nu=default",
+                        "scaleByInvAlpha=default")
+                .contains("tau=0.5 (nt_xent default)", "alpha=2 (1/tau)", "lambda=1 (nt_xent default)");
+
+        // both leave tau unset, but the two presets use different values: tau is set per cell, not shared
+        ExperimentFile twoLosses = read("""
+                base: {width: 8, epochs: 1}
+                cells:
+                  - {name: simclr, loss: nt_xent}
+                  - {name: balanced, loss: balanced}
+                seeds: [0]
+                """);
+        List<String> protocol = dev.balcon.experiment.SweepResults.protocol(twoLosses);
+        assertThat(protocol.get(1)).doesNotContain("tau=", "alpha=", "lambda=");
+        assertThat(protocol.get(2)).contains("tau", "alpha", "lambda", "scaleByInvAlpha");
+    }
 }

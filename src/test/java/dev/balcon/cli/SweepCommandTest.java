@@ -182,7 +182,7 @@ class SweepCommandTest {
                 "k-NN: weighted vote, cosine similarity, k=5, T=0.1", "memory bank: the whole training split",
                 "at most 20 iterations", "K=2 augmented views of 2 test images per class",
                 "pretraining, the same in every run: dataset=fashion-mnist", "width=4", "epochs=1",
-                "pretraining, set per cell: alpha, lambda, batchSize",
+                "pretraining, set per cell: tau, alpha, lambda, batchSize", // tau = 1/alpha differs with alpha
                 "| cell | settings | n | k-NN top-1 (%) | linear top-1 (%) | linear top-5 (%) | bias, backbone |");
         List<Double> knn = csvColumn("alpha=2_lambda=1", 6);
         double mean = (knn.get(0) + knn.get(1)) / 2;
@@ -345,7 +345,7 @@ class SweepCommandTest {
         assertThat(page).contains("<td class=\"num\">" + percent(results.get("knn").get("top1").asDouble()) + "</td>")
                 .contains("<td class=\"num\">" + percent(results.get("linear").get("top5").asDouble()) + "</td>")
                 .contains("Training loss").contains("Bound gaps").contains("<td>alpha</td><td class=\"num\">2.0</td>")
-                .contains("<td>scaleByInvAlpha</td><td>default</td>");
+                .contains("<td>scaleByInvAlpha</td><td>true (balanced default)</td>");
         assertThat(page.split("data:image/png;base64,", -1)).hasSize(1 + 2);
         assertThat(dom(html)).contains("Linear probe").contains(percent(results.get("knn").get("top1").asDouble()));
         Path screenshot = dir.resolve("run.png");
