@@ -46,7 +46,11 @@ final class ImageDecoder {
      * @throws IOException if the file cannot be read, no decoder recognises it, or it is corrupt or truncated
      */
     static void decode(Path file, int channels, int height, int width, byte[] out, int offset) throws IOException {
-        BufferedImage image = read(file);
+        decode(read(file), channels, height, width, out, offset);
+    }
+
+    /** Converts and resizes a decoded image into {@code out[offset .. offset + channels*height*width)}. */
+    static void decode(BufferedImage image, int channels, int height, int width, byte[] out, int offset) {
         int srcWidth = image.getWidth();
         int srcHeight = image.getHeight();
         float[] planes = toPlanes(image, channels);

@@ -10,8 +10,6 @@ import dev.balcon.data.ImageDataset;
 import dev.balcon.loss.ContrastiveLoss;
 import dev.balcon.model.ContrastiveModel;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,20 +170,7 @@ public final class Pretrainer {
     }
 
     private ProgressBar progressBar(long totalSteps, long done) {
-        if (!showProgress) {
-            return null;
-        }
-        ProgressBarBuilder builder = new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(totalSteps)
-                .setStyle(ProgressBarStyle.ASCII).startsFrom(done, java.time.Duration.ZERO);
-        if (System.console() != null) {
-            builder.setUpdateIntervalMillis(1000).continuousUpdate()
-                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err));
-        } else {
-            // Redirected to a file or a CI log: a plain line every half minute instead of carriage-return redraws.
-            builder.setUpdateIntervalMillis(30_000).setMaxRenderedLength(160)
-                    .setConsumer(new me.tongfei.progressbar.DelegatingProgressBarConsumer(System.err::println));
-        }
-        return builder.build();
+        return showProgress ? ProgressBars.start("pretrain", totalSteps, done) : null;
     }
 
     private static Map<String, Object> row(Object... keysAndValues) {
