@@ -75,7 +75,7 @@ public final class ModelExport {
                 throw new UnfinishedRunException("run " + runDir + " is unfinished: " + run.checkpoint().getFileName()
                         + " holds " + progress.epochsDone() + " of " + config.epochs() + " epochs");
             }
-            Path temporary = Files.createTempDirectory(out.toAbsolutePath().getParent(), "." + out.getFileName() + ".tmp");
+            Path temporary = Files.createDirectories(sibling(out, "tmp"));
             try {
                 String sha256 = writeWeights(temporary.resolve(WEIGHTS_FILE),
                         TorchStateDict.of(encoder.model(), progress.globalStep(), manager));
@@ -173,12 +173,27 @@ public final class ModelExport {
     private static void replace(Path temporary, Path out) throws IOException {
         Path previous = null;
         if (Files.exists(out)) {
-            previous = Files.createTempDirectory(out.toAbsolutePath().getParent(), "." + out.getFileName() + ".old");
+            previous = Files.createDirectories(sibling(out, "old"));
             Files.move(out, previous.resolve("export"), StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(temporary, out, StandardCopyOption.ATOMIC_MOVE);
         if (previous != null) {
             deleteRecursively(previous);
+        }
+    }
+
+    /**
+     * A new hidden sibling of {@code out} for the export being written or the one being replaced; unlike
+     * {@link Files#createTempDirectory} it gets the usual permissions, which the export keeps after the rename.
+     */
+    private static Path sibling(Path out, String purpose) {
+        Path parent = out.toAbsolutePath().getParent();
+        for (int attempt = 0; ; attempt++) {
+            Path candidate = parent.resolve("." + out.getFileName() + "." + purpose + "-" + ProcessHandle.current().pid()
+                    + "-" + attempt);
+            if (!Files.exists(candidate)) {
+                return candidate;
+            }
         }
     }
 
