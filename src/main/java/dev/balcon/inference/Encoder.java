@@ -44,7 +44,8 @@ import java.util.stream.IntStream;
  * which then take turns (PyTorch itself uses all cores for one batch). For concurrent calls, open one encoder per
  * thread, or one DJL {@link Predictor} per thread from {@link #newPredictor()}.
  *
- * <p>The weights live in native memory until {@link #close()}.
+ * <p>The weights live in native memory until {@link #close()}. Opening an encoder builds the network with
+ * {@link ContrastiveModel#create}, which reseeds DJL's global random generator.
  */
 public final class Encoder implements AutoCloseable {
     private final NDManager manager;

@@ -148,6 +148,9 @@ public record ModelManifest(String format, int formatVersion, String balconVersi
     private static float[] toFloats(List<Float> values) {
         float[] result = new float[values.size()];
         for (int i = 0; i < result.length; i++) {
+            if (values.get(i) == null) {
+                throw new BalconException("input.mean and input.std must be numbers, got " + values);
+            }
             result[i] = values.get(i);
         }
         return result;
