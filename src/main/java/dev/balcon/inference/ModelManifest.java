@@ -11,7 +11,6 @@ import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

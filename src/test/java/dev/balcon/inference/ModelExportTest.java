@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.balcon.BalconException;
-import dev.balcon.train.Checkpoint;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
 import dev.balcon.train.RunDirectory;
