@@ -13,12 +13,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 
 /** The balcon command line: a few verbs over one library. */
-@Command(name = "balcon", mixinStandardHelpOptions = true, version = "balcon 0.1.0",
+@Command(name = "balcon", mixinStandardHelpOptions = true, version = "balcon " + dev.balcon.Version.NUMBER,
         description = "Self-supervised contrastive representation learning on the JVM "
                 + "(SimCLR, the balanced contrastive loss, prototype bias).",
         subcommands = {DemoCommand.class, PretrainCommand.class, KnnCommand.class, LinearCommand.class,
                 BiasCommand.class, BoundsCommand.class, BiasPlotCommand.class, PreviewCommand.class,
-                ProfileCommand.class, SweepCommand.class, ReportCommand.class, BenchCommand.class,
+                ProfileCommand.class, SweepCommand.class, ReportCommand.class, BenchCommand.class, ExportCommand.class,
+                EmbedCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit status of a run stopped by a non-finite loss: a result, not a crash. */

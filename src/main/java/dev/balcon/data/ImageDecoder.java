@@ -62,6 +62,12 @@ final class ImageDecoder {
     private ImageDecoder() {
     }
 
+    /** Converts and resizes a decoded image into {@code out[offset .. offset + channels*height*width)}. */
+    static void decode(BufferedImage image, int channels, int height, int width, byte[] out, int offset) {
+        float[] planes = toPlanes(image, channels);
+        Resize.coverAndCenterCrop(planes, channels, image.getHeight(), image.getWidth(), out, offset, height, width);
+    }
+
     /**
      * Decodes {@code file} into {@code out[offset .. offset + channels*height*width)}. The image's size is
      * read from its header first: an image of more than {@code maxImagePixels} pixels is not decoded.

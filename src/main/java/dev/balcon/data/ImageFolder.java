@@ -244,6 +244,29 @@ public final class ImageFolder {
                 cacheDirOrNull);
     }
 
+    /**
+     * Converts images already in memory exactly as files are decoded by the loaders above (channel conversion,
+     * cover-resize and centre crop), as one class named {@value #UNLABELLED_CLASS}.
+     *
+     * @param images   at least one image, any size and colour model javax.imageio produces
+     * @param channels 1 (grayscale) or 3 (RGB)
+     * @return the images as a dataset of {@code images.size()} images of {@code channels x height x width}
+     * @throws BalconException if {@code images} is empty or the shape is invalid
+     */
+    public static ImageDataset fromImages(String name, List<java.awt.image.BufferedImage> images, int channels,
+                                          int height, int width) {
+        requireShape(channels, height, width, DEFAULT_MAX_IMAGE_PIXELS);
+        if (images.isEmpty()) {
+            throw new BalconException("images of " + name + ": expected at least one image, got none");
+        }
+        int imageSize = channels * height * width;
+        byte[] pixels = new byte[Math.multiplyExact(images.size(), imageSize)];
+        for (int i = 0; i < images.size(); i++) {
+            ImageDecoder.decode(images.get(i), channels, height, width, pixels, i * imageSize);
+        }
+        return new ImageDataset(name, pixels, new int[images.size()], channels, height, width, List.of(UNLABELLED_CLASS));
+    }
+
     private static void requireShape(int channels, int height, int width, long maxImagePixels) {
         if (channels != 1 && channels != 3) {
             throw new BalconException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);

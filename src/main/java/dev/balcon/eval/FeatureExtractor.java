@@ -39,17 +39,18 @@ public final class FeatureExtractor {
                                    Function<NDArray, NDArray> encoder) {
         int imageSize = dataset.imageSize();
         NDList chunks = new NDList();
-        float[] buffer = new float[BATCH * imageSize];
-        long batches = (dataset.size() + BATCH - 1) / BATCH;
+        int batch = Math.min(BATCH, dataset.size()); // a few images need no buffer of a full batch
+        float[] buffer = new float[batch * imageSize];
+        long batches = (dataset.size() + batch - 1) / batch;
         try (Progress.Task progress = batches > 1 ? Progress.current().start("Features of " + dataset.name(), batches)
                 : null) {
-            for (int start = 0; start < dataset.size(); start += BATCH) {
-                int count = Math.min(BATCH, dataset.size() - start);
+            for (int start = 0; start < dataset.size(); start += batch) {
+                int count = Math.min(batch, dataset.size() - start);
                 for (int i = 0; i < count; i++) {
                     normalization.toTensor(dataset, start + i, buffer, i * imageSize);
                 }
                 try (NDManager batchManager = manager.newSubManager()) {
-                    float[] input = count == BATCH ? buffer : java.util.Arrays.copyOf(buffer, count * imageSize);
+                    float[] input = count == batch ? buffer : java.util.Arrays.copyOf(buffer, count * imageSize);
                     NDArray images = batchManager.create(input,
                             new Shape(count, dataset.channels(), dataset.height(), dataset.width()));
                     NDArray features = encoder.apply(images);

@@ -1,6 +1,7 @@
 package dev.balcon.experiment;
 
 import ai.djl.ndarray.NDManager;
+import dev.balcon.BalconException;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.model.ContrastiveModel;
@@ -11,11 +12,16 @@ import dev.balcon.train.RunDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.Supplier;
+
 /**
  * A run's trained encoder together with the input normalisation it was trained with (stored in the
  * checkpoint), so that every evaluation feeds it images exactly as training did, whatever split it reads.
+ *
+ * @param progress where the run stood when the checkpoint was written (epochs done, optimizer steps)
  */
-public record TrainedEncoder(ContrastiveModel model, Normalization normalization) implements AutoCloseable {
+public record TrainedEncoder(ContrastiveModel model, Normalization normalization, Checkpoint.Progress progress)
+        implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainedEncoder.class);
 
@@ -24,12 +30,34 @@ public record TrainedEncoder(ContrastiveModel model, Normalization normalization
      * written before normalisations were stored falls back to the statistics of {@code like}.
      */
     public static TrainedEncoder open(RunDirectory run, PretrainConfig config, ImageDataset like, NDManager manager) {
-        ContrastiveModel model = ContrastiveModel.create(config.modelConfig(like.channels()), like.height(),
-                like.width(), manager, config.seed());
+        return open(run, config, like.channels(), like.height(), like.width(), () -> Normalization.of(like), manager);
+    }
+
+    /**
+     * Builds the run's architecture for its training images' shape (channels x height x width, known from the
+     * configuration without loading them) and loads its checkpoint.
+     *
+     * @throws BalconException if config.json or checkpoint.bin is missing or unreadable, or the checkpoint was
+     *     written before normalisations were stored (format version 1), so the input statistics are unknown
+     */
+    public static TrainedEncoder open(RunDirectory run, NDManager manager) {
+        PretrainConfig config = run.readConfig();
+        int[] shape = Datasets.imageShape(DataSelection.of(config));
+        return open(run, config, shape[0], shape[1], shape[2], () -> {
+            throw new BalconException(run.checkpoint() + " was written before checkpoints stored the input "
+                    + "normalisation: its mean and std are unknown");
+        }, manager);
+    }
+
+    private static TrainedEncoder open(RunDirectory run, PretrainConfig config, int channels, int height, int width,
+                                       Supplier<Normalization> fallback, NDManager manager) {
+        ContrastiveModel model = ContrastiveModel.create(config.modelConfig(channels), height, width, manager,
+                config.seed());
         try {
             Checkpoint.Restored restored = Checkpoint.loadModel(run.checkpoint(), model);
             warnIfDiverged(run, restored.progress());
-            return new TrainedEncoder(model, restored.normalizationOr(Normalization.of(like)));
+            Normalization normalization = restored.normalization() != null ? restored.normalization() : fallback.get();
+            return new TrainedEncoder(model, normalization, restored.progress());
         } catch (RuntimeException e) {
             model.close();
             throw e;

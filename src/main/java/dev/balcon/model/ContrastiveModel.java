@@ -178,6 +178,14 @@ public final class ContrastiveModel implements AutoCloseable {
         return namedParameters.stream().map(Pair::getValue).filter(Parameter::requiresGradient).toList();
     }
 
+    /**
+     * Every parameter, batch-norm running statistics included, in a stable order, named {@code "backbone."} or
+     * {@code "projector."} followed by DJL's parameter name (e.g. {@code backbone.02BatchNorm_runningMean}).
+     */
+    public List<Pair<String, Parameter>> namedParameters() {
+        return namedParameters;
+    }
+
     /** Number of trainable scalars in backbone and projector. */
     public long parameterCount() {
         return countTrainable(namedParameters.stream().map(Pair::getValue).toList());

@@ -1,0 +1,80 @@
+package dev.balcon.inference;
+
+import dev.balcon.BalconException;
+import dev.balcon.Progress;
+import dev.balcon.data.ImageDataset;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/** Embeds whole datasets into an {@link EmbeddingWriter}, a batch at a time. */
+public final class Embeddings {
+    /** Images encoded per batch: the features of one batch are all that is held besides the images themselves. */
+    static final int BATCH = 512;
+
+    private Embeddings() {}
+
+    /**
+     * One split of a dataset to embed.
+     *
+     * @param name     written to the CSV's split column (e.g. {@code train}, {@code test})
+     * @param images   the images, at the encoder's input shape
+     * @param labelled whether the class names are labels (false for an unlabelled folder)
+     */
+    public record Split(String name, ImageDataset images, boolean labelled) {}
+
+    /**
+     * What was written.
+     *
+     * @param images  vectors written
+     * @param dim     length of each vector
+     * @param seconds wall time of encoding and writing
+     */
+    public record Summary(long images, int dim, double seconds, Path npyFile, Path csvFile) {
+        /** Images embedded per second. */
+        public double imagesPerSecond() {
+            return images / seconds;
+        }
+    }
+
+    /**
+     * Embeds every image of {@code splits}, in order, to {@code base.npy} and {@code base.csv}; the id of an image
+     * is its index in its split. Nothing is left at {@code base} if it fails.
+     *
+     * @param showProgress draw a progress bar with the images/s on stderr
+     * @throws BalconException if the splits hold no image or have another shape than the encoder's input
+     */
+    public static Summary write(Encoder encoder, List<Split> splits, Path base, boolean showProgress) {
+        long total = splits.stream().mapToLong(split -> split.images().size()).sum();
+        if (total == 0) {
+            throw new BalconException("no image to embed in " + splits.stream().map(s -> s.images().name()).toList());
+        }
+        long start = System.nanoTime();
+        long done = 0;
+        try (EmbeddingWriter writer = new EmbeddingWriter(base, total, encoder.featureDim());
+             Progress.Task bar = (showProgress ? Progress.current() : Progress.none()).start("embed", total)) {
+            for (Split split : splits) {
+                ImageDataset images = split.images();
+                List<String> classNames = images.classNames();
+                for (int from = 0; from < images.size(); from += BATCH) {
+                    int to = Math.min(images.size(), from + BATCH);
+                    ImageDataset batch = images.subset(IntStream.range(from, to).toArray(), images.name());
+                    float[][] vectors = encoder.embed(batch);
+                    for (int i = from; i < to; i++) {
+                        writer.append(vectors[i - from], Integer.toString(i), split.name(),
+                                split.labelled() ? classNames.get(images.label(i)) : null);
+                    }
+                    done += to - from;
+                    for (int i = from; i < to; i++) {
+                        bar.step();
+                    }
+                    bar.message(String.format(" %.0f img/s", done / ((System.nanoTime() - start) / 1e9)));
+                }
+            }
+            writer.commit();
+            return new Summary(total, encoder.featureDim(), (System.nanoTime() - start) / 1e9, writer.npyFile(),
+                    writer.csvFile());
+        }
+    }
+}
