@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** The options that define a pretraining run, shared by the verbs that train. */
 final class TrainingOptions {
@@ -188,8 +189,8 @@ final class TrainingOptions {
         conflict.fields().forEach(field -> options.add(optionOf(field)));
         String changes = options.stream().map(option -> option + " (stored " + values(conflict.stored(), option)
                 + ", given " + values(conflict.requested(), option) + ")").collect(Collectors.joining(", "));
-        String changeable = PretrainConfig.RESUMABLE_FIELDS.stream().map(TrainingOptions::optionOf).sorted()
-                .collect(Collectors.joining(", "));
+        String changeable = Stream.concat(PretrainConfig.RESUMABLE_FIELDS.stream().map(TrainingOptions::optionOf),
+                Stream.of("--no-cache", ProgressOptions.NO_PROGRESS)).sorted().collect(Collectors.joining(", "));
         return new BalconException("--resume cannot change " + changes + " of the run in " + runDir + ": only "
                 + changeable + " may change (--epochs only to more, which extends the run); start a new --run-dir to "
                 + "change the others", conflict);

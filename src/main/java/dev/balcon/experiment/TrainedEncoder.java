@@ -1,6 +1,7 @@
 package dev.balcon.experiment;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.ImageDataset;
@@ -12,6 +13,7 @@ import dev.balcon.train.RunDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
 import java.util.function.Supplier;
 
 /**
@@ -51,11 +53,21 @@ public record TrainedEncoder(ContrastiveModel model, Normalization normalization
 
     private static TrainedEncoder open(RunDirectory run, PretrainConfig config, int channels, int height, int width,
                                        Supplier<Normalization> fallback, NDManager manager) {
+        JsonNode diverged = divergence(run);
+        if (diverged != null && !Files.isRegularFile(run.checkpoint())) {
+            throw new BalconException(run.root() + " diverged at step " + diverged.path("globalStep").asLong()
+                    + " before it finished an epoch: it has no checkpoint to evaluate");
+        }
         ContrastiveModel model = ContrastiveModel.create(config.modelConfig(channels), height, width, manager,
                 config.seed());
         try {
             Checkpoint.Restored restored = Checkpoint.loadModel(run.checkpoint(), model);
-            warnIfDiverged(run, restored.progress());
+            if (diverged != null) {
+                // A diverged run keeps its last finite checkpoint; whoever scores it must know it is not the run's end.
+                LOG.warn("{} diverged at step {}: evaluating its last finite checkpoint (epoch {}, step {}), not the "
+                        + "model it ended with", run.root(), diverged.path("globalStep").asLong(),
+                        restored.progress().epochsDone(), restored.progress().globalStep());
+            }
             Normalization normalization = restored.normalization() != null ? restored.normalization() : fallback.get();
             return new TrainedEncoder(model, normalization, restored.progress());
         } catch (RuntimeException e) {
@@ -64,14 +76,10 @@ public record TrainedEncoder(ContrastiveModel model, Normalization normalization
         }
     }
 
-    /** A diverged run keeps its last finite checkpoint; whoever scores it must know it is not the run's end. */
-    private static void warnIfDiverged(RunDirectory run, Checkpoint.Progress progress) {
-        var pretrain = run.readResults().get("pretrain");
-        if (pretrain != null && PretrainResult.DIVERGED.equals(pretrain.path("status").asText())) {
-            LOG.warn("{} diverged at step {}: evaluating its last finite checkpoint (epoch {}, step {}), not the "
-                    + "model it ended with", run.root(), pretrain.path("globalStep").asLong(), progress.epochsDone(),
-                    progress.globalStep());
-        }
+    /** The run's pretrain record if it says the run diverged, else null. */
+    private static JsonNode divergence(RunDirectory run) {
+        JsonNode pretrain = run.readResults().get("pretrain");
+        return pretrain != null && PretrainResult.DIVERGED.equals(pretrain.path("status").asText()) ? pretrain : null;
     }
 
     @Override

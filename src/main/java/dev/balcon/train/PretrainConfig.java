@@ -101,6 +101,10 @@ public record PretrainConfig(
     public static final Set<String> RESUMABLE_FIELDS = Set.of("epochs", "workers", "boundMonitor", "probeSize",
             "probeViews", "cacheDir");
 
+    /** The fields that together define {@link #lossConfig()}. */
+    private static final Set<String> LOSS_FIELDS = Set.of("loss", "tau", "alpha", "lambda", "nu", "similarity",
+            "scaleByInvAlpha");
+
     public PretrainConfig {
         if (epochs < 1) {
             throw new BalconException("--epochs must be >= 1, got " + epochs);
@@ -201,14 +205,19 @@ public record PretrainConfig(
         augmentationRecipe();
     }
 
-    /** The names of the fields (as in config.json) whose values differ between this configuration and {@code other}. */
+    /**
+     * The names of the fields (as in config.json) whose values differ between this configuration and {@code other}.
+     * The loss settings are compared by the loss they define: tau 0.5 given and tau left to the nt_xent preset's
+     * default (null) are the same loss.
+     */
     public List<String> differingFields(PretrainConfig other) {
         JsonNode mine = RunDirectory.JSON.valueToTree(this);
         JsonNode theirs = RunDirectory.JSON.valueToTree(other);
+        boolean sameLoss = lossConfig().equals(other.lossConfig());
         List<String> fields = new ArrayList<>();
         for (Iterator<String> names = mine.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (!mine.get(name).equals(theirs.get(name))) {
+            if (!mine.get(name).equals(theirs.get(name)) && !(sameLoss && LOSS_FIELDS.contains(name))) {
                 fields.add(name);
             }
         }

@@ -112,6 +112,19 @@ class DivergedRunCommandTest {
     }
 
     @Test
+    void aRunThatDivergedBeforeItsFirstCheckpointSaysSo() throws IOException {
+        RunDirectory run = copy("diverged-early");
+        Files.delete(run.checkpoint());
+        run.putResult("pretrain", new PretrainResult(PretrainResult.DIVERGED, 0, 2, Double.NaN, 1.0, 10.0));
+        for (String verb : EVALUATIONS) {
+            LinearCommandTest.Outcome outcome = balcon(verb, "--run-dir", run.root().toString());
+            assertOneLine(outcome, verb);
+            assertThat(outcome.err()).as(verb)
+                    .contains(run.root() + " diverged at step 2 before it finished an epoch: it has no checkpoint");
+        }
+    }
+
+    @Test
     void knnWithKAboveTheMemoryBankPrintsAndRecordsTheKItUsed() throws IOException {
         RunDirectory run = copy("large-k");
         LinearCommandTest.Outcome outcome = balcon("knn", "--run-dir", run.root().toString(), "--knn-k", "500");

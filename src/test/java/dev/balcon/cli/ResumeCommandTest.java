@@ -73,8 +73,23 @@ class ResumeCommandTest {
         assertThat(refused.err().strip()).startsWith("balcon: ").doesNotContain("\n").doesNotContain("Exception")
                 .contains("--lr (stored 0.1, given 0.01)", "--batch-size (stored 16, given 8)",
                         "--crop-scale (stored 0.2,1.0, given 0.5,1.0)")
-                .doesNotContain("--epochs (stored");
+                .doesNotContain("--epochs (stored")
+                .contains("--no-cache", "--no-progress");
         assertThat(Files.readAllBytes(new RunDirectory(run).results())).isEqualTo(results);
+    }
+
+    @Test
+    void restatingTheLossAsItsPresetDefaultsIsNoChange(@TempDir Path dir) throws Exception {
+        Path run = finishedRun(dir); // nt_xent with tau left to the preset (stored as null)
+        LinearCommandTest.Outcome same = balcon("pretrain", "--run-dir", run.toString(), "--resume", "--tau", "0.5",
+                "--loss", "nt_xent", "--no-progress");
+        assertThat(same.status()).as(same.err()).isZero();
+        assertThat(same.out()).startsWith("nothing to do");
+
+        LinearCommandTest.Outcome other = balcon("pretrain", "--run-dir", run.toString(), "--resume", "--tau", "0.2",
+                "--no-progress");
+        assertThat(other.status()).isEqualTo(Main.EXIT_USER_ERROR);
+        assertThat(other.err()).contains("--tau (stored null, given 0.2)");
     }
 
     @Test
