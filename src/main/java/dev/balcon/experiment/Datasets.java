@@ -124,6 +124,9 @@ public final class Datasets {
             notes.add(String.format("train limit %d: a stratified draw (data seed %d), per-class counts %s%s",
                     config.trainLimit(), config.dataSeed(), counts(drawn), emptied == 0 ? ""
                             : "; " + emptied + " class(es) get no image at this limit"));
+        } else if (config.trainLimit() > 0) {
+            notes.add(String.format("train limit %d: the train split has only %d images, all are used",
+                    config.trainLimit(), train.size()));
         }
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("dataset", config.dataset());

@@ -72,7 +72,12 @@ public final class MetricsLog implements AutoCloseable {
             }
         }
         if (dropped > 0) {
-            LOG.info("{}: dropped {} rows logged after epoch {}, the last in the checkpoint", file, dropped, epochsDone);
+            if (epochsDone == 0) {
+                LOG.info("{}: dropped {} rows of the first epoch, which no checkpoint holds", file, dropped);
+            } else {
+                LOG.info("{}: dropped {} rows logged after epoch {}, the last in the checkpoint", file, dropped,
+                        epochsDone);
+            }
             StringBuilder text = new StringBuilder();
             kept.forEach(line -> text.append(line).append('\n'));
             RunDirectory.writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8));

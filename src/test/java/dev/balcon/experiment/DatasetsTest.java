@@ -212,6 +212,10 @@ class DatasetsTest {
         // fewer images than classes: the note says which share is missing
         assertThat(Datasets.trainingSet(limited.toBuilder().trainLimit(2).build()).notes()).anySatisfy(note ->
                 assertThat(note).contains("per-class counts [1, 1, 0] (total 2); 1 class(es) get no image at this limit"));
+        // more than there are: all of them, and the note says so
+        Datasets.TrainingSet all = Datasets.trainingSet(limited.toBuilder().trainLimit(1000).build());
+        assertThat(all.images().size()).isEqualTo(18);
+        assertThat(all.notes()).contains("train limit 1000: the train split has only 18 images, all are used");
     }
 
     @Test
