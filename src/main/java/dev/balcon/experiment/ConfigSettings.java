@@ -1,6 +1,7 @@
 package dev.balcon.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.balcon.data.ImageFolder;
 import dev.balcon.loss.LossConfig;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
@@ -10,10 +11,22 @@ import java.math.MathContext;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /** A run's configuration as the reports show it: every setting with the value the run used. */
 final class ConfigSettings {
     private ConfigSettings() {}
+
+    /** The class-profile parameters, shown only when a profile is set. */
+    private static final Set<String> PROFILE_FIELDS = Set.of("rho", "paretoShape", "profileMax", "balancedTwin");
+
+    /** Fields whose 0 stands for something else (see {@link PretrainConfig}'s parameters). */
+    private static final Map<String, String> ZERO_MEANS = Map.of(
+            "trainLimit", "all",
+            "imageSize", "dataset default",
+            "channels", "dataset default",
+            "profileMax", "smallest class size",
+            "maxImagePixels", ImageFolder.DEFAULT_MAX_IMAGE_PIXELS + " (default)");
 
     /**
      * Each field of config.json, in its order, as text. A loss setting the run left unset (null) shows the
@@ -33,15 +46,23 @@ final class ConfigSettings {
                 "scaleByInvAlpha", loss.scaleByInvAlpha() + preset);
         Map<String, String> shown = new LinkedHashMap<>();
         JsonNode fields = RunDirectory.JSON.valueToTree(config);
+        boolean profiled = !config.classProfile().equals("none");
         for (Iterator<Map.Entry<String, JsonNode>> it = fields.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
-            shown.put(field.getKey(), field.getValue().isNull() ? resolved.getOrDefault(field.getKey(), "default")
-                    : field.getValue().asText());
+            String name = field.getKey();
+            if (!profiled && PROFILE_FIELDS.contains(name)) {
+                continue; // a profile's parameters mean nothing without a profile
+            }
+            JsonNode value = field.getValue();
+            String zeroMeaning = ZERO_MEANS.get(name);
+            shown.put(name, value.isNull() ? resolved.getOrDefault(name, "default")
+                    : zeroMeaning != null && value.asDouble() == 0 ? zeroMeaning : value.asText());
         }
         return shown;
     }
 
+    /** Six significant digits, in scientific notation only where plain digits would run long (1E+30). */
     private static String significant(double value) {
-        return new BigDecimal(value).round(new MathContext(6)).stripTrailingZeros().toPlainString();
+        return new BigDecimal(value).round(new MathContext(6)).stripTrailingZeros().toString();
     }
 }

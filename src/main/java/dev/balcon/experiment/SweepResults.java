@@ -303,7 +303,8 @@ public final class SweepResults {
                 continue;
             }
             List<String> all = values.get(name);
-            if (all.stream().distinct().count() == 1) {
+            // a setting some runs do not show (a class profile's rho) is not shared
+            if (all.size() == experiment.runs().size() && all.stream().distinct().count() == 1) {
                 shared.put(name, all.get(0));
             } else {
                 varying.add(name);

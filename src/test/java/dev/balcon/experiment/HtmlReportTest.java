@@ -47,4 +47,21 @@ class HtmlReportTest {
         assertThat(page).contains(row("tau", "0.2"), row("alpha", "5 (1/tau)"), row("lambda", "1 (dcl default)"),
                 row("scaleByInvAlpha", "true"));
     }
+
+    @Test
+    void zeroesThatMeanADefaultAreSaidAndAProfilesParametersShowOnlyWithAProfile(@TempDir Path dir) {
+        String page = pageOf(dir, PretrainConfig.builder().build());
+        assertThat(page).contains(row("trainLimit", "all"), row("imageSize", "dataset default"),
+                row("channels", "dataset default"), row("maxImagePixels", "89478485 (default)"))
+                .doesNotContain("<td>rho</td>", "<td>profileMax</td>");
+
+        String profiled = pageOf(dir.resolve("profiled"), PretrainConfig.builder().classProfile("exp").rho(10).build());
+        assertThat(profiled).contains(row("rho", "10.0"), row("profileMax", "smallest class size"));
+    }
+
+    @Test
+    void aVeryLargeDerivedAlphaIsWrittenShort(@TempDir Path dir) {
+        String page = pageOf(dir, PretrainConfig.builder().loss("nt_xent").tau(1e-30).build());
+        assertThat(page).contains(row("alpha", "1E+30 (1/tau)"));
+    }
 }
