@@ -31,27 +31,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from peer_simclr import DEPTHS, ContrastiveModel  # noqa: E402
-
-SAFETENSORS_TYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32}
-
-
-def read_safetensors(path):
-    """name -> numpy array, from the file's JSON header and raw little-endian data."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    header_length = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + header_length])
-    data = raw[8 + header_length:]
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = entry["data_offsets"]
-        dtype = np.dtype(SAFETENSORS_TYPES[entry["dtype"]]).newbyteorder("<")
-        tensors[name] = np.frombuffer(data[begin:end], dtype).reshape(entry["shape"])
-    return tensors
-
+from peer_simclr import DEPTHS, ContrastiveModel, read_safetensors  # noqa: E402
 
 def read_idx_images(path):
     opener = gzip.open if path.endswith(".gz") else open
