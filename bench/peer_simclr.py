@@ -15,7 +15,11 @@ Modes:
         random tensors: warm-up steps, then the median of --steps steps.
   e2e   trains on Fashion-MNIST (IDX files read with numpy) with torchvision's SimCLR-style augmentations
         in a DataLoader with 2 workers, for --steps steps after the warm-up ones.
-Both print one JSON line.
+  embed inference, as `balcon embed` does it: a fixed batch of random uint8 images is normalised
+        ((pixel / 255 - mean) / std) and goes through the backbone in eval mode under torch.inference_mode(),
+        features back as a numpy array; --weights loads an export's model.safetensors. The median over --steps
+        batches after the warm-up ones. --threads 0 keeps torch's default thread count.
+All print one JSON line.
 
 Run with Debian's interpreter (python3-torch 1.13, python3-torchvision 0.14):
   /usr/bin/python3 bench/peer_simclr.py --mode step --arch resnet-small --width 32 --batch 256
@@ -26,6 +30,7 @@ import json
 import os
 import resource
 import statistics
+import struct
 import time
 
 import numpy as np
@@ -100,6 +105,69 @@ def train_step(model, optimizer, view1, view2, tau):
     loss.backward()
     optimizer.step()
     return loss.item()
+
+
+def read_safetensors(path):
+    """name -> numpy array, from a safetensors file: 8-byte little-endian header length, JSON header, raw data."""
+    types = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32}
+    with open(path, "rb") as f:
+        raw = f.read()
+    header_length = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + header_length])
+    data = raw[8 + header_length:]
+    tensors = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        dtype = np.dtype(types[entry["dtype"]]).newbyteorder("<")
+        tensors[name] = np.frombuffer(data[begin:end], dtype).reshape(entry["shape"])
+    return tensors
+
+
+def blas_library():
+    """The BLAS this process loaded: Debian's torch always says BLAS_INFO=generic and uses whatever libblas.so.3
+    the alternatives system points to, so the mapped files are what tell OpenBLAS from the reference BLAS."""
+    libraries = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            if "blas" in path.lower() or "mkl" in path.lower():
+                libraries.add(os.path.realpath(path))
+    optimised = [path for path in libraries if any(name in path.lower() for name in ("openblas", "mkl", "blis"))]
+    blas_info = [part.split("=", 1)[1] for part in torch.__config__.show().replace(",", " ").split()
+                 if part.startswith("BLAS_INFO=")]
+    return {"blas": "optimised" if optimised else "reference", "blas_files": sorted(libraries),
+            "blas_info": blas_info[0] if blas_info else "unknown"}
+
+
+def run_embed_mode(args):
+    model = ContrastiveModel(args.arch, args.width, args.in_channels, args.proj_hidden, args.proj_out)
+    if args.weights:
+        model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in read_safetensors(args.weights).items()},
+                              strict=True)
+    backbone = model.eval().backbone
+    mean = torch.tensor([float(v) for v in args.mean.split(",")]).view(1, -1, 1, 1)
+    std = torch.tensor([float(v) for v in args.std.split(",")]).view(1, -1, 1, 1)
+    pixels = torch.from_numpy(np.random.default_rng(args.seed).integers(
+        0, 256, (args.batch, args.in_channels, args.size, args.size), dtype=np.uint8))
+
+    def embed():
+        with torch.inference_mode():
+            return backbone((pixels.float() / 255 - mean) / std).numpy()
+
+    for _ in range(args.warmup):
+        embed()
+    times = []
+    for _ in range(args.steps):
+        start = time.perf_counter()
+        embed()
+        times.append(time.perf_counter() - start)
+    median = statistics.median(times)
+    result = {"mode": "embed", "images_per_s": args.batch / median, "ms_per_batch_median": 1000 * median,
+              "ms_per_batch_min": 1000 * min(times), "peak_rss_mb": peak_rss_mb(), "torch_threads": torch.get_num_threads()}
+    result.update(blas_library())
+    return result
 
 
 def read_idx_images(path):
@@ -202,7 +270,7 @@ def run_e2e_mode(args, model, optimizer):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=["step", "e2e"], default="step")
+    parser.add_argument("--mode", choices=["step", "e2e", "embed"], default="step")
     parser.add_argument("--arch", choices=sorted(DEPTHS), default="resnet-small")
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--in-channels", type=int, default=1)
@@ -219,10 +287,19 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--crop-min", type=float, default=0.2, help="RandomResizedCrop lower scale bound")
     parser.add_argument("--jitter", type=float, default=0.8, help="brightness and contrast jitter strength")
+    parser.add_argument("--weights", help="--mode embed: model.safetensors of a balcon export")
+    parser.add_argument("--mean", default="0.2860", help="--mode embed: per-channel input mean, comma-separated")
+    parser.add_argument("--std", default="0.3530", help="--mode embed: per-channel input std, comma-separated")
     args = parser.parse_args()
 
-    torch.set_num_threads(args.threads)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    if args.mode == "embed":
+        result = run_embed_mode(args)
+        result.update({"arch": args.arch, "width": args.width, "batch": args.batch, "torch": torch.__version__})
+        print(json.dumps(result))
+        return
     model = ContrastiveModel(args.arch, args.width, args.in_channels, args.proj_hidden, args.proj_out).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay=5e-4)
     result = run_step_mode(args, model, optimizer) if args.mode == "step" else run_e2e_mode(args, model, optimizer)

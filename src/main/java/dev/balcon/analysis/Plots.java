@@ -1,13 +1,16 @@
 package dev.balcon.analysis;
 
 import dev.balcon.BalconException;
+import java.awt.Color;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
@@ -18,7 +21,10 @@ import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** PNG plots of the instruments (XChart): the bound gaps over training, and bias against accuracy across runs. */
+/**
+ * PNG plots (XChart): the bound gaps over training, bias against accuracy across runs, and labelled 2-D scatter
+ * plots such as the embedding map. Every PNG is written atomically (temporary sibling, then renamed).
+ */
 public final class Plots {
 
     /** Width of every plot, in pixels. */
@@ -104,6 +110,58 @@ public final class Plots {
         write(chart, png);
     }
 
+    /** Width of a labelled scatter plot (the embedding map), in pixels. */
+    public static final int SCATTER_WIDTH = 1000;
+    /** Height of a labelled scatter plot, in pixels. */
+    public static final int SCATTER_HEIGHT = 800;
+
+    /**
+     * Twenty distinguishable colours (Tableau 20, dark and light alternating) for the groups of a labelled
+     * scatter plot; a plot with more groups must merge them first.
+     */
+    public static final List<Color> GROUP_COLOURS = List.of(
+            new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
+            new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf),
+            new Color(0xaec7e8), new Color(0xffbb78), new Color(0x98df8a), new Color(0xff9896), new Color(0xc5b0d5),
+            new Color(0xc49c94), new Color(0xf7b6d2), new Color(0xc7c7c7), new Color(0xdbdb8d), new Color(0x9edae5));
+
+    /**
+     * A scatter plot of 2-D points in groups, one colour and legend entry per group, in the map's order
+     * ({@value #SCATTER_WIDTH} x {@value #SCATTER_HEIGHT} pixels, small markers, legend to the right).
+     *
+     * @param groups legend name -> {@code [2][n]} (x coordinates, y coordinates); at most
+     *               {@code GROUP_COLOURS.size()} groups, none empty
+     * @throws BalconException if there is no group, too many, an empty one, or a non-finite coordinate
+     */
+    public static void labelledScatter(String title, String xAxisTitle, String yAxisTitle,
+                                       Map<String, double[][]> groups, Path png) {
+        if (groups == null || groups.isEmpty() || groups.size() > GROUP_COLOURS.size()) {
+            throw new BalconException("a labelled scatter plot needs 1 to " + GROUP_COLOURS.size() + " groups, got "
+                    + (groups == null ? 0 : groups.size()) + " for " + png);
+        }
+        XYChart chart = new XYChartBuilder().width(SCATTER_WIDTH).height(SCATTER_HEIGHT).title(title)
+                .xAxisTitle(xAxisTitle).yAxisTitle(yAxisTitle).build();
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setChartTitleFont(chart.getStyler().getChartTitleFont().deriveFont(14f));
+        int colour = 0;
+        for (Map.Entry<String, double[][]> group : groups.entrySet()) {
+            double[] x = group.getValue()[0];
+            double[] y = group.getValue()[1];
+            if (x.length == 0 || x.length != y.length) {
+                throw new BalconException("group '" + group.getKey() + "' needs as many x as y coordinates, at least one; got "
+                        + x.length + " and " + y.length);
+            }
+            if (!Arrays.stream(x).allMatch(Double::isFinite) || !Arrays.stream(y).allMatch(Double::isFinite)) {
+                throw new BalconException("group '" + group.getKey() + "' holds a non-finite coordinate");
+            }
+            chart.addSeries(group.getKey(), x, y).setMarker(SeriesMarkers.CIRCLE)
+                    .setMarkerColor(GROUP_COLOURS.get(colour++));
+        }
+        write(chart, png);
+    }
+
     /** [min, max] of the values widened by 10% of their span on each side (or of their size, if all are equal). */
     private static double[] paddedRange(double[] values) {
         double low = Arrays.stream(values).min().orElseThrow();
@@ -118,8 +176,15 @@ public final class Plots {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            try (OutputStream out = Files.newOutputStream(png)) {
-                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+            // written beside the target and renamed, so that a failure leaves no half-written PNG
+            Path temporary = png.resolveSibling(png.getFileName() + ".tmp");
+            try {
+                try (OutputStream out = Files.newOutputStream(temporary)) {
+                    BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+                }
+                Files.move(temporary, png, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(temporary);
             }
         } catch (IOException e) {
             throw new BalconException("cannot write plot " + png + ": " + e.getMessage(), e);

@@ -4,6 +4,8 @@ import dev.balcon.data.ImageDataset;
 import dev.balcon.data.Subsets;
 import dev.balcon.experiment.Benchmark;
 import dev.balcon.experiment.Benchmark.Measurement;
+import dev.balcon.inference.EmbedBenchmark;
+import dev.balcon.inference.Encoder;
 import dev.balcon.train.PretrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -11,11 +13,13 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Training throughput of balcon and of the PyTorch peer (bench/peer_simclr.py) on the same model, "
-                + "batch, loss and recipe, side by side in one run: compute step alone and end to end. Medians over steps.")
+                + "batch, loss and recipe, side by side in one run: compute step alone and end to end. Medians over steps. "
+                + "With --embed --model DIR: inference throughput of an export, balcon embed's path against the peer's.")
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     ProgressOptions progress;
@@ -54,12 +58,31 @@ final class BenchCommand implements Callable<Integer> {
             description = "Distinct images for --augment-only, a stratified draw from the training set (--data-seed; default: ${DEFAULT-VALUE}).")
     int augmentImages;
 
+    @Option(names = "--embed", description = "Measure inference instead: the images/s of embedding one batch of "
+            + "--embed-batch images with the export --model, balcon (embed's code path) against the peer "
+            + "(eval mode, inference_mode, same weights, same intra-op thread count); --warmup and --steps count batches.")
+    boolean embed;
+
+    @Option(names = "--model", paramLabel = "DIR", description = "Exported model directory ('balcon export') for --embed.")
+    Path model;
+
+    @Option(names = "--embed-batch", defaultValue = "512",
+            description = "Images per batch for --embed (default: ${DEFAULT-VALUE}, the batch of 'balcon embed').")
+    int embedBatch;
+
+    @Option(names = "--threads", defaultValue = "0", description = "Intra-op threads of both sides for --embed; "
+            + "0: libtorch's default in balcon, and as many in the peer (default: ${DEFAULT-VALUE}).")
+    int threads;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (embed || model != null) {
+            return embedding(out);
+        }
         PretrainConfig config = training.toConfig();
         config.validate();
         ImageDataset train = Benchmark.dataset(config);
@@ -79,6 +102,45 @@ final class BenchCommand implements Callable<Integer> {
         row(out, "end to end", e2e, peerE2e);
         out.printf("peak RSS: balcon %.0f MiB (JVM + native), pytorch %s%n", e2e.peakRssMb(),
                 peerE2e == null ? "n/a" : String.format("%.0f MiB", peerE2e.peakRssMb()));
+        return 0;
+    }
+
+    private int embedding(PrintWriter out) {
+        picocli.CommandLine commandLine = spec.commandLine();
+        if (!embed) {
+            throw new picocli.CommandLine.ParameterException(commandLine, "--model is for --embed; add --embed or drop --model");
+        }
+        if (model == null) {
+            throw new picocli.CommandLine.ParameterException(commandLine, "--embed needs --model DIR, an export written by 'balcon export'");
+        }
+        if (augmentOnly) {
+            throw new picocli.CommandLine.ParameterException(commandLine, "--embed and --augment-only measure different things; give one");
+        }
+        if (threads < 0) {
+            throw new picocli.CommandLine.ParameterException(commandLine, "--threads must be >= 0 (0: libtorch's default), got " + threads);
+        }
+        try {
+            EmbedBenchmark.validate(embedBatch, warmup, steps);
+        } catch (dev.balcon.BalconException e) {
+            throw new picocli.CommandLine.ParameterException(commandLine, e.getMessage());
+        }
+        try (Encoder encoder = Encoder.loadExport(model, false)) {
+            out.printf("inference of %s (%dx%dx%d input, %d features), batch %d of random 8-bit images, %d timed "
+                            + "batches after %d; normalisation and features out included%n", model, encoder.channels(),
+                    encoder.height(), encoder.width(), encoder.featureDim(), embedBatch, steps, warmup);
+            out.flush();
+            EmbedBenchmark.Throughput ours = EmbedBenchmark.balcon(encoder, embedBatch, warmup, steps, threads, training.seed);
+            EmbedBenchmark.Throughput peer = noPeer ? null : EmbedBenchmark.peer(peerScript, python, model, embedBatch,
+                    warmup, steps, ours.threads(), training.seed, out);
+            out.println("| side                 | images/s | ms/batch (median) | threads | BLAS |");
+            out.println("|----------------------|----------|-------------------|---------|------|");
+            for (EmbedBenchmark.Throughput side : peer == null ? List.of(ours) : List.of(ours, peer)) {
+                out.printf("| %-20s | %8.0f | %17.1f | %7d | %s |%n", side.who(), side.imagesPerSecond(),
+                        side.msPerBatchMedian(), side.threads(), side.blas());
+            }
+            out.println(peer == null ? "ratio balcon / pytorch: n/a (no peer)"
+                    : String.format("ratio balcon / pytorch: %.2f", ours.imagesPerSecond() / peer.imagesPerSecond()));
+        }
         return 0;
     }
 

@@ -30,6 +30,11 @@ import java.util.stream.Stream;
 public final class HtmlReport {
     /** Default file name of the report, in the directory it describes. */
     public static final String FILE = "report.html";
+    /**
+     * A run directory's embedding map, shown in its report when present: drawn by
+     * {@code balcon map --embeddings E --out RUN/embedding-map.png} (a report does not compute embeddings itself).
+     */
+    public static final String EMBEDDING_MAP = "embedding-map.png";
 
     private static final String STYLE = """
             body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;max-width:1200px;
@@ -229,6 +234,12 @@ public final class HtmlReport {
             }
         } finally {
             deleteTree(plots);
+        }
+        Path map = dir.resolve(EMBEDDING_MAP);
+        if (Files.isRegularFile(map)) {
+            page.heading("Embedding map");
+            page.image(map, "Embeddings projected on their first two principal components, coloured by label ("
+                    + EMBEDDING_MAP + ", drawn by balcon map)");
         }
 
         page.heading("Configuration");

@@ -5,11 +5,14 @@ import dev.balcon.train.RunDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The configuration table of a run's report shows the values the run used, not "default". */
+/** The configuration table of a run's report shows the values the run used, not "default"; a run's embedding map is shown. */
 class HtmlReportTest {
     private static String pageOf(Path dir, PretrainConfig config) {
         RunDirectory run = new RunDirectory(dir);
@@ -63,5 +66,17 @@ class HtmlReportTest {
     void aVeryLargeDerivedAlphaIsWrittenShort(@TempDir Path dir) {
         String page = pageOf(dir, PretrainConfig.builder().loss("nt_xent").tau(1e-30).build());
         assertThat(page).contains(row("alpha", "1E+30 (1/tau)"));
+    }
+
+    @Test
+    void aRunsEmbeddingMapIsEmbeddedWhenPresentAndOnlyThen(@TempDir Path dir) throws IOException {
+        String without = pageOf(dir, PretrainConfig.builder().build());
+        assertThat(without).doesNotContain("Embedding map");
+
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
+        Files.write(dir.resolve(HtmlReport.EMBEDDING_MAP), png);
+        String with = HtmlReport.runPage(dir);
+        assertThat(with).contains("<h2>Embedding map</h2>")
+                .contains("data:image/png;base64," + Base64.getEncoder().encodeToString(png));
     }
 }
