@@ -66,7 +66,12 @@ public final class FeatureCache {
             requireFinite(cached, split);
             return cached;
         }
-        NDArray features = compute.get();
+        NDArray features;
+        try {
+            features = compute.get();
+        } catch (NonFinite.Found found) {
+            throw found.naming("the " + split + " features of " + source);
+        }
         long[] shape = features.getShape().getShape();
         if (shape.length != 2 || shape[0] != datasetSize) {
             throw new IllegalStateException("expected [" + datasetSize + ", D] features, got " + features.getShape());

@@ -12,7 +12,11 @@ import dev.balcon.model.ContrastiveModel;
 
 import java.util.function.Function;
 
-/** Turns a dataset into a feature matrix [N, D]: backbone features of a model, or normalised raw pixels. */
+/**
+ * Turns a dataset into a feature matrix [N, D]: backbone features of a model, or normalised raw pixels. Every method
+ * throws {@link NonFinite.Found} at the first batch (of {@value #BATCH} images) whose features hold a NaN or infinite
+ * value: a diverged model is refused after one batch, not after the whole split.
+ */
 public final class FeatureExtractor {
     private static final int BATCH = 512;
 
@@ -42,8 +46,9 @@ public final class FeatureExtractor {
         int batch = Math.min(BATCH, dataset.size()); // a few images need no buffer of a full batch
         float[] buffer = new float[batch * imageSize];
         long batches = (dataset.size() + batch - 1) / batch;
-        try (Progress.Task progress = batches > 1 ? Progress.current().start("Features of " + dataset.name(), batches)
-                : null) {
+        // chunks are closed whatever happens: on success once concatenated, on failure (a non-finite batch) at once
+        try (chunks; Progress.Task progress = batches > 1
+                ? Progress.current().start("Features of " + dataset.name(), batches) : null) {
             for (int start = 0; start < dataset.size(); start += batch) {
                 int count = Math.min(batch, dataset.size() - start);
                 for (int i = 0; i < count; i++) {
@@ -54,6 +59,10 @@ public final class FeatureExtractor {
                     NDArray images = batchManager.create(input,
                             new Shape(count, dataset.channels(), dataset.height(), dataset.width()));
                     NDArray features = encoder.apply(images);
+                    long bad = NonFinite.rows(features);
+                    if (bad > 0) {
+                        throw new NonFinite.Found(bad, start + count, dataset.size());
+                    }
                     features.attach(manager);
                     chunks.add(features);
                 }
@@ -61,9 +70,7 @@ public final class FeatureExtractor {
                     progress.step();
                 }
             }
+            return NDArrays.concat(chunks);
         }
-        NDArray all = NDArrays.concat(chunks);
-        chunks.close();
-        return all;
     }
 }

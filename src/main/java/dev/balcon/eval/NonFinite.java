@@ -34,8 +34,35 @@ public final class NonFinite {
     public static void requireFiniteRows(NDArray features, String what) {
         long bad = rows(features);
         if (bad > 0) {
-            throw new BalconException(what + ": " + bad + " of " + features.getShape().get(0) + " rows hold NaN or"
-                    + " infinite values, as a diverged model's do; refusing to score them");
+            throw new BalconException(what + ": " + describe(bad, features.getShape().get(0), false));
+        }
+    }
+
+    private static String describe(long bad, long rows, boolean firstRowsOnly) {
+        return bad + " of " + (firstRowsOnly ? "the first " : "") + rows + " rows hold NaN or infinite values, as a "
+                + "diverged model's do; refusing to score them";
+    }
+
+    /**
+     * Thrown by {@link FeatureExtractor} at the first batch whose features hold a NaN or infinite value, so that a
+     * diverged model is refused after one batch rather than after the whole split.
+     */
+    public static final class Found extends BalconException {
+        private final String detail;
+
+        /** {@code bad} rows of the first {@code rowsSoFar} of {@code rows} were found not finite. */
+        Found(long bad, long rowsSoFar, long rows) {
+            this(describe(bad, rowsSoFar, rowsSoFar < rows));
+        }
+
+        private Found(String detail) {
+            super(detail);
+            this.detail = detail;
+        }
+
+        /** The same finding, naming the features ({@code what}) as {@link #requireFiniteRows} does. */
+        public BalconException naming(String what) {
+            return new BalconException(what + ": " + detail, this);
         }
     }
 }
