@@ -111,10 +111,12 @@ final class NeighborsCommand implements Callable<Integer> {
             rows[neighbors.size()] = exclude;
             Map<Long, EmbeddingFile.Record> records = file.records(rows);
             log.println(queryImage != null ? "query " + query : "query row " + queryRow + ": " + describe(records.get(queryRow)));
-            log.printf("%4s  %10s  %s  %s%n", "rank", "similarity", "id", "label");
+            int idWidth = neighbors.stream().mapToInt(n -> records.get(n.row()).id().length()).max().orElse(2);
+            String row = "%4s  %10s  %-" + Math.max(2, idWidth) + "s  %s%n";
+            log.printf(row, "rank", "similarity", "id", "label");
             for (int i = 0; i < neighbors.size(); i++) {
                 EmbeddingFile.Record record = records.get(neighbors.get(i).row());
-                log.printf("%4d  %10.6f  %s  %s%n", i + 1, neighbors.get(i).similarity(), record.id(), record.label());
+                log.printf(row, i + 1, String.format("%.6f", neighbors.get(i).similarity()), record.id(), record.label());
             }
             if (out != null) {
                 List<ContactSheet.Tile> tiles = new ArrayList<>();

@@ -55,14 +55,17 @@ class NeighborsCommandTest {
         assertThat(outcome.status()).as(outcome.err()).isZero();
         List<String> lines = outcome.out().lines().toList();
         assertThat(lines.get(0)).isEqualTo("query row 24: test/blue/img-000.png (blue)");
-        assertThat(lines.get(1)).matches("rank\\s+similarity\\s+id\\s+label");
+        assertThat(lines.get(1)).matches("rank  similarity  id\\s+label");
         List<Neighbor> expected;
         try (EmbeddingFile file = EmbeddingFile.open(features)) {
             expected = ExactSearch.search(file, file.vector(24), 7, 24, 5);
+            List<EmbeddingFile.Record> records = expected.stream()
+                    .map(n -> file.records(n.row()).get(n.row())).toList();
+            int idWidth = records.stream().mapToInt(record -> record.id().length()).max().orElseThrow();
             for (int i = 0; i < 7; i++) {
-                EmbeddingFile.Record record = file.records(expected.get(i).row()).get(expected.get(i).row());
-                assertThat(lines.get(2 + i)).isEqualTo(String.format("%4d  %10.6f  %s  %s", i + 1,
-                        expected.get(i).similarity(), record.id(), record.label()));
+                // the id column is as wide as the longest id
+                assertThat(lines.get(2 + i)).isEqualTo(String.format("%4d  %10.6f  %-" + idWidth + "s  %s", i + 1,
+                        expected.get(i).similarity(), records.get(i).id(), records.get(i).label()));
             }
         }
         assertThat(lines.get(9)).isEqualTo("contact sheet: " + sheet);
@@ -85,7 +88,7 @@ class NeighborsCommandTest {
         assertThat(exact.status()).as(exact.err()).isZero();
         List<String> lines = exact.out().lines().toList();
         assertThat(lines.get(0)).isEqualTo("query " + query);
-        assertThat(lines.get(2)).matches("\\s+1\\s+1\\.0000\\d\\d  test/green/img-001\\.png  green");
+        assertThat(lines.get(2)).matches("\\s+1\\s+1\\.0000\\d\\d  test/green/img-001\\.png\\s+green");
 
         Path index = dir.resolve("index");
         CommandLineErrorsTest.Outcome built = balcon("index", "--embeddings", features.toString(), "--out",
@@ -113,7 +116,7 @@ class NeighborsCommandTest {
         CommandLineErrorsTest.Outcome outcome = balcon("neighbors", "--embeddings", base.toString(), "--query-row", "0",
                 "--k", "3", "--run-dir", runDir.toString(), "--out", sheet.toString());
         assertThat(outcome.status()).as(outcome.err()).isZero();
-        assertThat(outcome.out()).contains("   1    0.707107  1  blue");
+        assertThat(outcome.out()).contains("   1    0.707107  1   blue");
         BufferedImage picture = ImageIO.read(sheet.toFile());
         for (int tile = 0; tile < 4; tile++) {
             assertThat(hasColourNear(picture, tile, 40, 60, 210)).as("tile " + tile).isTrue();
