@@ -76,8 +76,8 @@ public final class ExactSearch {
         long candidates = file.rows() - (excludeRow >= 0 && excludeRow < file.rows() ? 1 : 0);
         if (k < 1 || k > candidates) {
             throw new BalconException("--k must be in [1, " + candidates + "]: " + file.npyFile() + " holds "
-                    + file.rows() + " vectors" + (candidates < file.rows() ? " besides the query's own" : "")
-                    + ", got " + k);
+                    + file.rows() + " vectors" + (candidates < file.rows() ? " (" + candidates
+                    + " besides the query's own row)" : "") + ", got " + k);
         }
     }
 

@@ -131,7 +131,7 @@ class NeighborsCommandTest {
     @Test
     void badInputIsOneLineAndExitStatusTwo() throws IOException {
         assertOneLineError(balcon("neighbors", "--embeddings", features.toString(), "--query-row", "0", "--k", "36"),
-                "--k must be in [1, 35]", "holds 36 vectors besides the query's own, got 36");
+                "--k must be in [1, 35]", "holds 36 vectors (35 besides the query's own row), got 36");
         Path garbage = Files.writeString(dir.resolve("broken.png"), "not an image");
         assertOneLineError(balcon("neighbors", "--embeddings", features.toString(), "--query", garbage.toString(),
                 "--model", exportDir.toString()), "query image " + garbage + " cannot be decoded");
