@@ -98,7 +98,8 @@ public final class HnswIndex implements AutoCloseable {
                             return format;
                         }
                     })
-                    .setRAMBufferSizeMB(1024)
+                    // few large segments (fewer graphs to merge), within a quarter of the heap
+                    .setRAMBufferSizeMB(Math.max(64, Math.min(1024, Runtime.getRuntime().maxMemory() / 4 / (1 << 20))))
                     .setUseCompoundFile(false);
             long rows = embeddings.rows();
             int dim = embeddings.dim();
