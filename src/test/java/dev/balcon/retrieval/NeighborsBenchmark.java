@@ -11,7 +11,8 @@ import java.util.Set;
  * both, and recall@k of the index against exact search (the fraction of the exact k nearest that the index
  * returns, averaged over the queries). Queries are rows of the set (their own row left out). Run with
  * {@code java -cp target/classes:target/test-classes:<deps> dev.balcon.retrieval.NeighborsBenchmark
- * [vectors] [dim] [queries] [work dir]} (defaults 100000, 128, 200, a temporary directory).
+ * [vectors | FILE.npy] [dim] [queries] [work dir]} (defaults 100000, 128, 200, a temporary directory); given a
+ * {@code .npy} written by {@code balcon embed}, it measures that file instead of synthetic vectors.
  */
 public final class NeighborsBenchmark {
     private static final int K = 10;
@@ -19,16 +20,20 @@ public final class NeighborsBenchmark {
     private NeighborsBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-        int dim = args.length > 1 ? Integer.parseInt(args[1]) : 128;
+        boolean given = args.length > 0 && args[0].endsWith(".npy");
         int queries = args.length > 2 ? Integer.parseInt(args[2]) : 200;
         Path dir = args.length > 3 ? Path.of(args[3]) : Files.createTempDirectory("balcon-neighbors-bench");
         int threads = Runtime.getRuntime().availableProcessors();
-        Path base = dir.resolve("vectors");
+        Path base = given ? Path.of(args[0]) : dir.resolve("vectors");
         long start = System.nanoTime();
-        ClusteredVectors.write(base, n, dim, Math.max(10, n / 1000), 0.35f, 42);
-        System.out.printf("%d clustered vectors of %d float32 written in %.1f s (%s)%n", n, dim, seconds(start), dir);
+        if (!given) {
+            int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+            int dim = args.length > 1 ? Integer.parseInt(args[1]) : 128;
+            ClusteredVectors.write(base, n, dim, Math.max(10, n / 1000), 0.35f, 42);
+            System.out.printf("%d clustered vectors of %d float32 written in %.1f s (%s)%n", n, dim, seconds(start), dir);
+        }
         try (EmbeddingFile file = EmbeddingFile.open(base)) {
+            int n = (int) file.rows();
             long[] queryRows = new long[queries];
             for (int q = 0; q < queries; q++) {
                 queryRows[q] = (long) q * (n / queries);
