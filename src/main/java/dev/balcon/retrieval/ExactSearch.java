@@ -7,16 +7,21 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 
 /**
  * Exact nearest neighbours by cosine similarity: every vector is compared with the query, {@code blockRows} rows
- * at a time from the memory-mapped file, and a bounded heap keeps the best {@code k}. Memory is one block's mapping
- * and k results, whatever the number of vectors. Ties in similarity are broken by the lower row first, so results
+ * at a time from the memory-mapped file, blocks in parallel on the common fork-join pool, and a bounded heap per
+ * block keeps its best {@code k}. Memory is a block's mapping, a chunk of {@value #CHUNK_ROWS} rows and k results
+ * per thread, whatever the number of vectors. Ties in similarity are broken by the lower row first, so results
  * are deterministic.
  */
 public final class ExactSearch {
     /** Rows compared per memory-mapped block by default. */
     public static final int DEFAULT_BLOCK_ROWS = 65_536;
+    /** Rows copied from the mapping at once. */
+    private static final int CHUNK_ROWS = 1024;
 
     /** Best first: higher similarity, then lower row. */
     static final Comparator<Neighbor> BEST_FIRST = Comparator.comparingDouble((Neighbor n) -> -n.similarity())
@@ -40,19 +45,36 @@ public final class ExactSearch {
             throw new IllegalArgumentException("blockRows must be >= 1, got " + blockRows);
         }
         float[] unit = normalized(query);
-        int dim = file.dim();
+        long blocks = (file.rows() + blockRows - 1) / blockRows;
+        // blocks in parallel, each with its own heap; the merge orders by similarity, then row, so the result does
+        // not depend on which thread saw what
+        List<Neighbor> result = LongStream.range(0, blocks).parallel()
+                .mapToObj(block -> searchBlock(file, unit, k, excludeRow, block * blockRows,
+                        (int) Math.min(blockRows, file.rows() - block * blockRows)))
+                .flatMap(List::stream)
+                .sorted(BEST_FIRST)
+                .limit(k)
+                .collect(Collectors.toCollection(ArrayList::new));
+        return result;
+    }
+
+    /** The best {@code k} of rows {@code [from, from + count)}, in no particular order. */
+    private static List<Neighbor> searchBlock(EmbeddingFile file, float[] unit, int k, long excludeRow, long from,
+                                              int count) {
+        int dim = unit.length;
         PriorityQueue<Neighbor> worstFirst = new PriorityQueue<>(k + 1, BEST_FIRST.reversed());
-        float[] block = new float[(int) Math.min(file.rows(), blockRows) * dim];
-        for (long from = 0; from < file.rows(); from += blockRows) {
-            int count = (int) Math.min(blockRows, file.rows() - from);
-            FloatBuffer mapped = file.block(from, count);
-            mapped.get(block, 0, count * dim);
-            for (int r = 0; r < count; r++) {
-                long row = from + r;
+        FloatBuffer mapped = file.block(from, count);
+        // copied from the mapping a chunk at a time: array reads are faster than buffer reads
+        float[] chunk = new float[Math.min(count, CHUNK_ROWS) * dim];
+        for (int start = 0; start < count; start += CHUNK_ROWS) {
+            int rows = Math.min(CHUNK_ROWS, count - start);
+            mapped.get(start * dim, chunk, 0, rows * dim);
+            for (int r = 0; r < rows; r++) {
+                long row = from + start + r;
                 if (row == excludeRow) {
                     continue;
                 }
-                float similarity = cosine(unit, block, r * dim);
+                float similarity = cosine(unit, chunk, r * dim);
                 if (worstFirst.size() < k) {
                     worstFirst.add(new Neighbor(row, similarity));
                 } else if (similarity > worstFirst.peek().similarity()) {
@@ -62,9 +84,7 @@ public final class ExactSearch {
                 }
             }
         }
-        List<Neighbor> result = new ArrayList<>(worstFirst);
-        result.sort(BEST_FIRST);
-        return result;
+        return new ArrayList<>(worstFirst);
     }
 
     /** Checks the query length and {@code k} against the file; see {@link #search}. */

@@ -67,12 +67,12 @@ class ExactSearchTest {
 
     @Test
     void findsTheBruteForceNeighboursWhateverTheBlockSize() {
-        float[][] vectors = random(500, 17, 1);
+        float[][] vectors = random(2600, 17, 1);
         try (EmbeddingFile file = write(vectors)) {
             for (int q = 0; q < 5; q++) {
                 float[] query = random(1, 17, 100 + q)[0];
                 List<Neighbor> expected = bruteForce(vectors, query, 12, -1);
-                for (int blockRows : new int[] {1, 7, 64, 499, 500, 65_536}) {
+                for (int blockRows : new int[] {1, 7, 64, 1023, 1025, 2599, 2600, 65_536}) {
                     List<Neighbor> found = ExactSearch.search(file, query, 12, -1, blockRows);
                     assertThat(found).extracting(Neighbor::row).as("block " + blockRows)
                             .containsExactlyElementsOf(expected.stream().map(Neighbor::row).toList());

@@ -44,8 +44,8 @@ public final class NeighborsBenchmark {
                 exact.add(ExactSearch.search(file, file.vector(row), K, row, ExactSearch.DEFAULT_BLOCK_ROWS));
             }
             double exactSeconds = seconds(start);
-            System.out.printf("exact: %.2f queries/s (one thread, blocks of %d rows)%n", queries / exactSeconds,
-                    ExactSearch.DEFAULT_BLOCK_ROWS);
+            System.out.printf("exact: %.2f queries/s (blocks of %d rows in parallel on %d cores)%n", queries / exactSeconds,
+                    ExactSearch.DEFAULT_BLOCK_ROWS, threads);
             Path indexDir = dir.resolve("index");
             start = System.nanoTime();
             HnswIndex.build(file, indexDir, HnswIndex.DEFAULT_MAX_CONNECTIONS, HnswIndex.DEFAULT_BEAM_WIDTH, threads);
