@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "embed", mixinStandardHelpOptions = true,
         description = "Backbone features of every image of a dataset, in batches: FILE.npy (float32 [N, d], NumPy "
-                + "format) and FILE.csv (row, id = index in its split, split, label). Images are resized and "
+                + "format) and FILE.csv (row, id = file path relative to --data, or index in its split for IDX/CIFAR, split, label). Images are resized and "
                 + "normalised as the encoder was trained. See docs/inference.md.")
 final class EmbedCommand implements Callable<Integer> {
     private static final List<String> DATA_OPTIONS = List.of("--dataset", "--data", "--train-list", "--test-list",

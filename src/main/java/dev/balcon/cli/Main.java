@@ -19,7 +19,7 @@ import java.nio.file.NotDirectoryException;
         subcommands = {DemoCommand.class, PretrainCommand.class, KnnCommand.class, LinearCommand.class,
                 BiasCommand.class, BoundsCommand.class, BiasPlotCommand.class, PreviewCommand.class,
                 ProfileCommand.class, SweepCommand.class, ReportCommand.class, BenchCommand.class, ExportCommand.class,
-                EmbedCommand.class, MapCommand.class,
+                EmbedCommand.class, MapCommand.class, NeighborsCommand.class, IndexCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit status of a run stopped by a non-finite loss: a result, not a crash. */

@@ -1,6 +1,7 @@
 package dev.balcon.data;
 
 import dev.balcon.BalconException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -22,6 +23,7 @@ public final class ImageDataset {
     private final int height;
     private final int width;
     private final List<String> classNames;
+    private final List<String> sourceIds;
 
     /**
      * Creates a dataset. The pixel array is taken over, not copied: the caller must not modify it
@@ -38,6 +40,19 @@ public final class ImageDataset {
      */
     public ImageDataset(String name, byte[] pixels, int[] labels, int channels, int height, int width,
                         List<String> classNames) {
+        this(name, pixels, labels, channels, height, width, classNames, null);
+    }
+
+    /**
+     * Creates a dataset whose images came from files, as {@link #ImageDataset(String, byte[], int[], int, int, int,
+     * List)} does.
+     *
+     * @param sourceIds one id per image (its file path relative to the data root, '/'-separated), or null for
+     *                  images that have no file of their own (IDX, CIFAR)
+     * @throws BalconException if any size or label is inconsistent, or there are not as many ids as images
+     */
+    public ImageDataset(String name, byte[] pixels, int[] labels, int channels, int height, int width,
+                        List<String> classNames, List<String> sourceIds) {
         this.name = Objects.requireNonNull(name, "name");
         Objects.requireNonNull(pixels, "pixels");
         Objects.requireNonNull(labels, "labels");
@@ -72,6 +87,11 @@ public final class ImageDataset {
                         + numClasses + "), got " + labels[i]);
             }
         }
+        if (sourceIds != null && sourceIds.size() != labels.length) {
+            throw new BalconException("dataset '" + name + "': expected one source id per image (" + labels.length
+                    + "), got " + sourceIds.size());
+        }
+        this.sourceIds = sourceIds == null ? null : List.copyOf(sourceIds);
         this.pixels = pixels;
         this.labels = labels.clone();
         this.channels = channels;
@@ -120,6 +140,24 @@ public final class ImageDataset {
         return classNames;
     }
 
+    /**
+     * The images' file paths relative to the data root ('/'-separated), in image order (unmodifiable), or null when
+     * the images do not come from files of their own (IDX, CIFAR).
+     */
+    public List<String> sourceIds() {
+        return sourceIds;
+    }
+
+    /** The id of image {@code index}: its {@linkplain #sourceIds() source id}, or else the index in decimal. */
+    public String id(int index) {
+        return sourceIds == null ? Integer.toString(index) : sourceIds.get(index);
+    }
+
+    /** The same images and labels with other source ids (the pixels are shared, not copied); see {@link #sourceIds()}. */
+    public ImageDataset withSourceIds(List<String> ids) {
+        return new ImageDataset(name, pixels, labels, channels, height, width, classNames, ids);
+    }
+
     /** Class id of image {@code index}. */
     public int label(int index) {
         return labels[index];
@@ -154,7 +192,7 @@ public final class ImageDataset {
 
     /**
      * A new dataset holding copies of the given images, in the given order (repeats allowed), with
-     * the same classes.
+     * the same classes and their source ids.
      *
      * @throws BalconException if an index is outside {@code [0, size())} or the subset needs more bytes than
      *                         one Java array holds
@@ -169,6 +207,7 @@ public final class ImageDataset {
         }
         byte[] subsetPixels = new byte[(int) subsetBytes];
         int[] subsetLabels = new int[indices.length];
+        List<String> subsetIds = sourceIds == null ? null : new ArrayList<>(indices.length);
         for (int i = 0; i < indices.length; i++) {
             int index = indices[i];
             if (index < 0 || index >= size()) {
@@ -177,8 +216,11 @@ public final class ImageDataset {
             }
             System.arraycopy(pixels, index * imageSize, subsetPixels, i * imageSize, imageSize);
             subsetLabels[i] = labels[index];
+            if (subsetIds != null) {
+                subsetIds.add(sourceIds.get(index));
+            }
         }
-        return new ImageDataset(name, subsetPixels, subsetLabels, channels, height, width, classNames);
+        return new ImageDataset(name, subsetPixels, subsetLabels, channels, height, width, classNames, subsetIds);
     }
 
     @Override

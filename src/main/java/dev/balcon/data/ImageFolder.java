@@ -19,8 +19,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -42,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * {@link LoadResult#skipped()}, or, with {@code strict}, fails the load. A JPEG that lacks only its
  * end-of-image marker holds every scanline and is loaded; it is reported in {@link LoadResult#missingEndMarker()}.
  * The optional cache directory keeps the decoded result (see {@link DatasetCache}) so later loads of
- * unchanged files skip decoding.
+ * unchanged files skip decoding. Loaded datasets carry each image's path relative to the root as its
+ * {@linkplain ImageDataset#sourceIds() source id}.
  */
 public final class ImageFolder {
     private static final Logger LOG = LoggerFactory.getLogger(ImageFolder.class);
@@ -396,8 +399,18 @@ public final class ImageFolder {
                 if (strict && !cached.skipped().isEmpty()) {
                     throw undecodable(cached.skipped().get(0));
                 }
-                LOG.info("loaded {} images of {} from cache {}", cached.dataset().size(), root, cacheFile);
-                return new LoadResult(cached.dataset(), cached.skipped(), cached.missingEndMarker(), true);
+                // the key covers the file list, so the kept files are the listed ones less the skipped ones
+                Set<Path> skippedFiles = new HashSet<>();
+                cached.skipped().forEach(skipped -> skippedFiles.add(skipped.file()));
+                List<String> ids = files.stream().filter(file -> !skippedFiles.contains(root.resolve(file.relativePath())))
+                        .map(ImageFolder::sourceId).toList();
+                if (ids.size() == cached.dataset().size()) {
+                    LOG.info("loaded {} images of {} from cache {}", cached.dataset().size(), root, cacheFile);
+                    return new LoadResult(cached.dataset().withSourceIds(ids), cached.skipped(),
+                            cached.missingEndMarker(), true);
+                }
+                LOG.warn("ignoring cache {}: it holds {} images, the file list less its skipped files {}", cacheFile,
+                        cached.dataset().size(), ids.size());
             }
         }
         int imageSize = channels * height * width; // checked by requireShape
@@ -440,6 +453,7 @@ public final class ImageFolder {
         List<SkippedFile> skipped = new ArrayList<>();
         List<Path> missingEndMarker = new ArrayList<>();
         int[] labels = new int[files.size()];
+        List<String> ids = new ArrayList<>(files.size());
         int kept = 0;
         for (int i = 0; i < files.size(); i++) {
             if (missingEnd[i]) {
@@ -459,6 +473,7 @@ public final class ImageFolder {
                 System.arraycopy(pixels, i * imageSize, pixels, kept * imageSize, imageSize);
             }
             labels[kept++] = files.get(i).label();
+            ids.add(sourceId(files.get(i)));
         }
         if (kept == 0) {
             throw new BalconException("no image under " + root + " could be decoded (" + skipped.size()
@@ -473,11 +488,16 @@ public final class ImageFolder {
         }
         byte[] keptPixels = kept == files.size() ? pixels : Arrays.copyOf(pixels, kept * imageSize);
         ImageDataset dataset = new ImageDataset(name, keptPixels, Arrays.copyOf(labels, kept), channels,
-                height, width, classNames);
+                height, width, classNames, ids);
         if (cacheFile != null) {
             DatasetCache.write(cacheFile, key, new DatasetCache.Entry(dataset, skipped, missingEndMarker));
         }
         return new LoadResult(dataset, skipped, missingEndMarker, false);
+    }
+
+    /** The file's path relative to the loader's root, '/'-separated on every platform. */
+    private static String sourceId(ImageFile file) {
+        return file.relativePath().toString().replace(java.io.File.separatorChar, '/');
     }
 
     /**

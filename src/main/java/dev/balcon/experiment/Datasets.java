@@ -253,8 +253,8 @@ public final class Datasets {
         Path testRoot = root.resolve("test");
         List<String> notes = new ArrayList<>();
         if (Files.isDirectory(trainRoot) && Files.isDirectory(testRoot)) {
-            ImageDataset train = folder(selection, trainRoot, notes);
-            ImageDataset test = folder(selection, testRoot, notes);
+            ImageDataset train = folder(selection, root, trainRoot, notes);
+            ImageDataset test = folder(selection, root, testRoot, notes);
             DatasetSplits splits = new DatasetSplits(train, test);
             return new Loaded(splits.train(), splits.test(), notes);
         }
@@ -263,7 +263,7 @@ public final class Datasets {
                     + "or class folders directly under it");
         }
         Path classRoot = Files.isDirectory(trainRoot) ? trainRoot : root;
-        return heldOut(selection, folder(selection, classRoot, notes), root + " has no test/ sub-folder", notes);
+        return heldOut(selection, folder(selection, root, classRoot, notes), root + " has no test/ sub-folder", notes);
     }
 
     private static Loaded imageList(DataSelection selection) {
@@ -307,9 +307,15 @@ public final class Datasets {
         return new Loaded(splits.train(), splits.test(), notes);
     }
 
-    private static ImageDataset folder(DataSelection selection, Path classRoot, List<String> notes) {
-        return report(ImageFolder.loadWithReport(classRoot, channelsOf(selection), sizeOf(selection),
+    /** A class-folder tree below {@code root}; its images' ids are their paths relative to {@code root}. */
+    private static ImageDataset folder(DataSelection selection, Path root, Path classRoot, List<String> notes) {
+        ImageDataset images = report(ImageFolder.loadWithReport(classRoot, channelsOf(selection), sizeOf(selection),
                 sizeOf(selection), selection.strict(), maxImagePixels(selection), cacheDir(selection)), classRoot, notes);
+        if (classRoot.equals(root)) {
+            return images;
+        }
+        String prefix = root.relativize(classRoot).toString().replace(java.io.File.separatorChar, '/') + "/";
+        return images.withSourceIds(images.sourceIds().stream().map(id -> prefix + id).toList());
     }
 
     private static ImageDataset report(ImageFolder.LoadResult result, Path source, List<String> notes) {
@@ -333,7 +339,7 @@ public final class Datasets {
             return images;
         }
         return new ImageDataset(images.name(), images.pixels(), images.labels(), images.channels(), images.height(),
-                images.width(), names);
+                images.width(), names, images.sourceIds());
     }
 
     private static int sizeOf(DataSelection selection) {

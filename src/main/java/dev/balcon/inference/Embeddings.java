@@ -40,7 +40,8 @@ public final class Embeddings {
 
     /**
      * Embeds every image of {@code splits}, in order, to {@code base.npy} and {@code base.csv}; the id of an image
-     * is its index in its split. Nothing is left at {@code base} if it fails.
+     * is its {@linkplain ImageDataset#id(int) id}: its file path relative to the data root for images loaded from
+     * files, else its index in its split. Nothing is left at {@code base} if it fails.
      *
      * @param showProgress draw a progress bar with the images/s on stderr
      * @throws BalconException if the splits hold no image or have another shape than the encoder's input
@@ -62,7 +63,7 @@ public final class Embeddings {
                     ImageDataset batch = images.subset(IntStream.range(from, to).toArray(), images.name());
                     float[][] vectors = encoder.embed(batch);
                     for (int i = from; i < to; i++) {
-                        writer.append(vectors[i - from], Integer.toString(i), split.name(),
+                        writer.append(vectors[i - from], images.id(i), split.name(),
                                 split.labelled() ? classNames.get(images.label(i)) : null);
                     }
                     done += to - from;

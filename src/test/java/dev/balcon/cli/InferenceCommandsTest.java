@@ -53,9 +53,10 @@ class InferenceCommandsTest {
         List<String> rows = Files.readAllLines(dir.resolve("features.csv"));
         assertThat(rows).hasSize(37);
         assertThat(rows.get(0)).isEqualTo("row,id,split,label");
-        assertThat(rows.get(1)).isEqualTo("0,0,train,blue");
-        assertThat(rows.get(24)).isEqualTo("23,23,train,red");
-        assertThat(rows.get(25)).isEqualTo("24,0,test,blue");
+        // ids are the files' paths relative to --data
+        assertThat(rows.get(1)).isEqualTo("0,train/blue/img-000.png,train,blue");
+        assertThat(rows.get(24)).isEqualTo("23,train/red/img-007.png,train,red");
+        assertThat(rows.get(25)).isEqualTo("24,test/blue/img-000.png,test,blue");
         // row 24 is the first test image: test/blue/img-000.png
         try (Encoder encoder = Encoder.load(exportDir)) {
             float[] expected = encoder.embed(ImageIO.read(images.resolve("test/blue/img-000.png").toFile()));
@@ -78,7 +79,7 @@ class InferenceCommandsTest {
             norm += value * value;
         }
         assertThat(norm).isCloseTo(1, within(1e-5));
-        assertThat(Files.readAllLines(dir.resolve("test-features.csv")).get(12)).isEqualTo("11,11,test,red");
+        assertThat(Files.readAllLines(dir.resolve("test-features.csv")).get(12)).isEqualTo("11,test/red/img-003.png,test,red");
     }
 
     @Test

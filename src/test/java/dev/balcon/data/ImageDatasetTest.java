@@ -41,6 +41,21 @@ class ImageDatasetTest {
     }
 
     @Test
+    void sourceIdsFollowTheImagesThroughSubsetsAndDefaultToTheIndex() {
+        ImageDataset plain = threeImages();
+        assertThat(plain.sourceIds()).isNull();
+        assertThat(plain.id(2)).isEqualTo("2");
+        ImageDataset files = plain.withSourceIds(List.of("a/x.png", "b/y.png", "a/z.png"));
+        assertThat(files.pixels()).isSameAs(plain.pixels());
+        ImageDataset subset = files.subset(new int[] {2, 0}, "sub");
+        assertThat(subset.sourceIds()).containsExactly("a/z.png", "a/x.png");
+        assertThat(subset.id(1)).isEqualTo("a/x.png");
+        assertThat(plain.subset(new int[] {1}, "sub").sourceIds()).isNull();
+        assertThatThrownBy(() -> plain.withSourceIds(List.of("one")))
+                .isInstanceOf(BalconException.class).hasMessageContaining("one source id per image (3), got 1");
+    }
+
+    @Test
     void subsetCopiesChosenImagesInOrderWithRepeats() {
         ImageDataset subset = threeImages().subset(new int[] {2, 0, 2}, "sub");
         assertThat(subset.name()).isEqualTo("sub");

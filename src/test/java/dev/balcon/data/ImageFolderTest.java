@@ -288,6 +288,9 @@ class ImageFolderTest {
         ImageFolder.LoadResult second = ImageFolder.loadWithReport(root, 3, 8, 8, false, DEFAULT_MAX_IMAGE_PIXELS, cacheDir);
         assertThat(first.fromCache()).isFalse();
         assertThat(second.fromCache()).isTrue();
+        // ids are the paths below the root; the skipped file has none, from the cache as from decoding
+        assertThat(first.dataset().sourceIds())
+                .containsExactly("bird/rgb.png", "cat/gray.png", "dog/rgba.png", "eel/photo.JPG");
         assertSameContent(second, first);
         try (var files = Files.list(cacheDir)) {
             assertThat(files.map(p -> p.getFileName().toString()).toList())
@@ -334,6 +337,7 @@ class ImageFolderTest {
         assertThat(List.of(a.channels(), a.height(), a.width()))
                 .isEqualTo(List.of(e.channels(), e.height(), e.width()));
         assertThat(a.pixels()).isEqualTo(e.pixels());
+        assertThat(a.sourceIds()).isEqualTo(e.sourceIds());
         assertThat(actual.skipped()).isEqualTo(expected.skipped());
     }
 }
