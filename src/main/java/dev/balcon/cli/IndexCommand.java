@@ -1,6 +1,6 @@
 package dev.balcon.cli;
 
-import dev.balcon.retrieval.EmbeddingFile;
+import dev.balcon.inference.EmbeddingFile;
 import dev.balcon.retrieval.HnswIndex;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -6,7 +6,7 @@ import dev.balcon.experiment.DataSelection;
 import dev.balcon.experiment.Datasets;
 import dev.balcon.inference.Encoder;
 import dev.balcon.retrieval.ContactSheet;
-import dev.balcon.retrieval.EmbeddingFile;
+import dev.balcon.inference.EmbeddingFile;
 import dev.balcon.retrieval.ExactSearch;
 import dev.balcon.retrieval.HnswIndex;
 import dev.balcon.retrieval.Neighbor;

@@ -57,42 +57,43 @@ public final class EmbeddingMap {
         if (maxPoints < 1) {
             throw new BalconException("--max-points must be >= 1, got " + maxPoints);
         }
-        EmbeddingFiles files = EmbeddingFiles.open(embeddings);
-        if (files.dim < 2) {
-            throw new BalconException(files.npy + " has " + files.dim + " feature per row: a 2-D map needs at least 2");
-        }
-        if (files.rows < 2) {
-            throw new BalconException(files.npy + " holds " + files.rows + " rows: a map needs at least 2");
-        }
-        String[] labels = files.labels();
-        Pca.Accumulator accumulator = new Pca.Accumulator(files.dim);
-        files.forEachRow((row, values) -> {
-            try {
-                accumulator.add(values);
-            } catch (BalconException e) {
-                throw new BalconException(files.npy + ": " + e.getMessage());
+        try (EmbeddingFile files = EmbeddingFile.open(embeddings)) {
+            if (files.dim() < 2) {
+                throw new BalconException(files.npyFile() + " has " + files.dim() + " feature per row: a 2-D map needs at least 2");
             }
-        });
-        Pca.Result pca = accumulator.fit();
-
-        int drawn = (int) Math.min(files.rows, maxPoints);
-        long[] sample = sample(files.rows, drawn, seed);
-        double[][] points = new double[drawn][];
-        int[] next = {0};
-        files.forEachRow((row, values) -> {
-            if (next[0] < drawn && sample[next[0]] == row) {
-                points[next[0]++] = pca.project(values, 2);
+            if (files.rows() < 2) {
+                throw new BalconException(files.npyFile() + " holds " + files.rows() + " rows: a map needs at least 2");
             }
-        });
+            String[] labels = files.labels();
+            Pca.Accumulator accumulator = new Pca.Accumulator(files.dim());
+            files.forEachRow((row, values) -> {
+                try {
+                    accumulator.add(values);
+                } catch (BalconException e) {
+                    throw new BalconException(files.npyFile() + ": " + e.getMessage());
+                }
+            });
+            Pca.Result pca = accumulator.fit();
 
-        Map<String, double[][]> groups = groups(sample, points, labels);
-        double[] explained = {pca.explainedRatio(0), pca.explainedRatio(1)};
-        String title = String.format("PCA of %s: %d vectors of %d features", files.npy.getFileName(), files.rows, files.dim)
-                + (drawn < files.rows ? String.format("; drawn: a random sample of %d (seed %d)", drawn, seed) : "");
-        Plots.labelledScatter(title, String.format("PC1 (%.1f%% of the variance)", 100 * explained[0]),
-                String.format("PC2 (%.1f%% of the variance)", 100 * explained[1]), groups, png);
-        return new Summary(files.rows, files.dim, drawn, explained,
-                (int) Arrays.stream(labels).distinct().count(), png);
+            int drawn = (int) Math.min(files.rows(), maxPoints);
+            long[] sample = sample(files.rows(), drawn, seed);
+            double[][] points = new double[drawn][];
+            int[] next = {0};
+            files.forEachRow((row, values) -> {
+                if (next[0] < drawn && sample[next[0]] == row) {
+                    points[next[0]++] = pca.project(values, 2);
+                }
+            });
+
+            Map<String, double[][]> groups = groups(sample, points, labels);
+            double[] explained = {pca.explainedRatio(0), pca.explainedRatio(1)};
+            String title = String.format("PCA of %s: %d vectors of %d features", files.npyFile().getFileName(), files.rows(), files.dim())
+                    + (drawn < files.rows() ? String.format("; drawn: a random sample of %d (seed %d)", drawn, seed) : "");
+            Plots.labelledScatter(title, String.format("PC1 (%.1f%% of the variance)", 100 * explained[0]),
+                    String.format("PC2 (%.1f%% of the variance)", 100 * explained[1]), groups, png);
+            return new Summary(files.rows(), files.dim(), drawn, explained,
+                    (int) Arrays.stream(labels).distinct().count(), png);
+        }
     }
 
     /** {@code count} distinct row numbers of {@code [0, rows)}, ascending: all of them, or a seeded random draw. */

@@ -1,5 +1,6 @@
 package dev.balcon.retrieval;
 
+import dev.balcon.inference.EmbeddingFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -43,7 +43,7 @@ class MapCommandTest {
         Path png = dir.resolve("map.png");
         String base = embeddings().toString();
         assertOneLine(balcon("map", "--embeddings", dir.resolve("none").toString(), "--out", png.toString()),
-                "none.npy does not exist");
+                "none.npy not found");
         assertOneLine(balcon("map", "--embeddings", base, "--out", png.toString(), "--method", "umap"),
                 "--method must be one of pca, got 'umap'");
         assertOneLine(balcon("map", "--embeddings", base, "--out", png.toString(), "--max-points", "0"),

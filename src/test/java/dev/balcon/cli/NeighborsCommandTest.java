@@ -2,7 +2,7 @@ package dev.balcon.cli;
 
 import dev.balcon.inference.EmbeddingWriter;
 import dev.balcon.inference.InferenceRuns;
-import dev.balcon.retrieval.EmbeddingFile;
+import dev.balcon.inference.EmbeddingFile;
 import dev.balcon.retrieval.ExactSearch;
 import dev.balcon.retrieval.Neighbor;
 import org.junit.jupiter.api.BeforeAll;

@@ -102,21 +102,21 @@ class EmbeddingMapTest {
         Path png = dir.resolve("map.png");
         Path good = clusters(dir, "good", List.of("a", "b"), 5, 3, 3);
 
-        assertRefused(dir.resolve("absent"), png, "absent.npy does not exist");
+        assertRefused(dir.resolve("absent"), png, "absent.npy not found");
 
         Path noCsv = copy(good, "no-csv");
         Files.delete(dir.resolve("no-csv.csv"));
-        assertRefused(noCsv, png, "no-csv.csv does not exist");
+        assertRefused(noCsv, png, "no-csv.csv not found");
 
         Path shortCsv = copy(good, "short-csv");
         List<String> lines = Files.readAllLines(dir.resolve("short-csv.csv"));
         Files.write(dir.resolve("short-csv.csv"), lines.subList(0, lines.size() - 1));
-        assertRefused(shortCsv, png, "short-csv.csv has 9 rows, short-csv.npy has 10");
+        assertRefused(shortCsv, png, "embeddings and ids differ in length");
 
         Path otherRow = copy(good, "other-row");
         Files.writeString(dir.resolve("other-row.csv"),
                 Files.readString(dir.resolve("other-row.csv")).replace("\n3,", "\n7,"));
-        assertRefused(otherRow, png, "line 5 should be row 3");
+        assertRefused(otherRow, png, "line 5: expected row 3");
 
         Path doubles = copy(good, "doubles");
         byte[] bytes = Files.readAllBytes(dir.resolve("doubles.npy"));
@@ -128,7 +128,7 @@ class EmbeddingMapTest {
         Path truncated = copy(good, "truncated");
         byte[] whole = Files.readAllBytes(dir.resolve("truncated.npy"));
         Files.write(dir.resolve("truncated.npy"), Arrays.copyOf(whole, whole.length - 4));
-        assertRefused(truncated, png, "truncated or damaged");
+        assertRefused(truncated, png, "truncated.npy is ");
 
         Files.writeString(dir.resolve("text.npy"), "row,id\n");
         Files.writeString(dir.resolve("text.csv"), "row,id,split,label\n");

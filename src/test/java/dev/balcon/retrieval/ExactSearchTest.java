@@ -1,5 +1,6 @@
 package dev.balcon.retrieval;
 
+import dev.balcon.inference.EmbeddingFile;
 import dev.balcon.BalconException;
 import dev.balcon.inference.EmbeddingWriter;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.balcon.retrieval;
 
+import dev.balcon.inference.EmbeddingFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;

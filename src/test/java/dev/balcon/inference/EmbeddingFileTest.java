@@ -1,7 +1,6 @@
-package dev.balcon.retrieval;
+package dev.balcon.inference;
 
 import dev.balcon.BalconException;
-import dev.balcon.inference.EmbeddingWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

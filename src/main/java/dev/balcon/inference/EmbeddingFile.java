@@ -1,7 +1,6 @@
-package dev.balcon.retrieval;
+package dev.balcon.inference;
 
 import dev.balcon.BalconException;
-import dev.balcon.inference.EmbeddingWriter;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -184,6 +183,39 @@ public final class EmbeddingFile implements AutoCloseable {
             throw new BalconException("ids file " + csv + " cannot be read: " + e.getMessage(), e);
         }
         return found;
+    }
+
+    /** Receives the rows of the .npy in order: {@code values} is reused between calls. */
+    public interface RowConsumer {
+        void accept(long row, float[] values);
+    }
+
+    /** Streams every vector, in row order, through {@code consumer}, a mapped block of rows at a time. */
+    public void forEachRow(RowConsumer consumer) {
+        float[] values = new float[dim];
+        int blockRows = Math.max(1, (1 << 24) / (dim * Float.BYTES)); // 16 MiB mappings
+        for (long from = 0; from < rows; from += blockRows) {
+            int count = (int) Math.min(blockRows, rows - from);
+            FloatBuffer block = block(from, count);
+            for (int i = 0; i < count; i++) {
+                block.get(values);
+                consumer.accept(from + i, values);
+            }
+        }
+    }
+
+    /** The label of every row, in row order ({@code ""} for an unlabelled image); one pass over the CSV. */
+    public String[] labels() {
+        String[] labels = new String[Math.toIntExact(rows)];
+        try (BufferedReader reader = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+            reader.readLine();
+            for (int row = 0; row < labels.length; row++) {
+                labels[row] = readRecord(reader).get(3);
+            }
+        } catch (IOException e) {
+            throw new BalconException("ids file " + csv + " cannot be read: " + e.getMessage(), e);
+        }
+        return labels;
     }
 
     @Override
