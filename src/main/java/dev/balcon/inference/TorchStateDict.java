@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import dev.balcon.BalconException;
+import dev.balcon.model.ArrayValues;
 import dev.balcon.model.ContrastiveModel;
 
 import java.nio.file.Path;
@@ -128,7 +129,7 @@ final class TorchStateDict {
             }
         }
         for (Pair<String, Parameter> named : parameters) {
-            named.getValue().getArray().set(byName.get(torchName(named.getKey())).toFloatArray());
+            ArrayValues.overwrite(named.getValue().getArray(), byName.get(torchName(named.getKey())).toFloatArray());
         }
     }
 }

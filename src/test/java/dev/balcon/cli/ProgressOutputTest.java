@@ -50,11 +50,19 @@ class ProgressOutputTest {
         assertThat(knn.status()).as(knn.err()).isZero();
         assertThat(knn.out()).contains("k-NN top-1");
         assertThat(knn.err()).doesNotContain("\u001b[", "\r", "Decoding", "Warning", "AutoNonVariableTypeMode");
+
+        // and so did loading an export's safetensors weights
+        CommandLineErrorsTest.Outcome export = BalconProcess.run(dir, "export", "--run-dir", "run", "--out", "model");
+        assertThat(export.status()).as(export.err()).isZero();
+        CommandLineErrorsTest.Outcome embed = BalconProcess.run(dir, "embed", "--model", "model", "--dataset",
+                "imagefolder", "--data", tree.toString(), "--out", "emb");
+        assertThat(embed.status()).as(embed.err()).isZero();
+        assertThat(embed.err()).doesNotContain("\u001b[", "\r", "Warning", "AutoNonVariableTypeMode");
     }
 
     @Test
     void everyVerbThatRunsALongJobTakesNoProgress() {
-        for (String verb : List.of("pretrain", "demo", "knn", "linear", "bias", "bounds", "preview", "bench")) {
+        for (String verb : List.of("pretrain", "demo", "knn", "linear", "bias", "bounds", "preview", "bench", "embed")) {
             CommandLineErrorsTest.Outcome help = CommandLineErrorsTest.balcon(verb, "--help");
             assertThat(help.out()).as(verb).contains("--no-progress");
         }
