@@ -104,6 +104,16 @@ public final class Benchmark {
                 "--in-channels", String.valueOf(train.channels()), "--size", String.valueOf(train.height()),
                 "--tau", String.valueOf(config.tau() == null ? 0.5 : config.tau()),
                 "--workers", String.valueOf(config.workers())));
+        JsonNode result = runPeer(command, log);
+        return result == null ? null : new Measurement("pytorch", mode, result.get("views_per_s").asDouble(),
+                result.get("ms_per_step_median").asDouble(), result.get("peak_rss_mb").asDouble());
+    }
+
+    /**
+     * Runs a peer script's {@code command} in a child process (at most 30 minutes) and parses the JSON object it
+     * prints on its last line. Returns null, saying why on {@code log}, when it cannot run or fails.
+     */
+    public static JsonNode runPeer(List<String> command, java.io.PrintWriter log) {
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -111,9 +121,7 @@ public final class Benchmark {
                 log.println("peer failed (" + String.join(" ", command) + "): " + lastLine(output));
                 return null;
             }
-            JsonNode result = JSON.readTree(lastLine(output));
-            return new Measurement("pytorch", mode, result.get("views_per_s").asDouble(),
-                    result.get("ms_per_step_median").asDouble(), result.get("peak_rss_mb").asDouble());
+            return JSON.readTree(lastLine(output));
         } catch (IOException e) {
             log.println("peer not run: " + e.getMessage());
             return null;
@@ -260,7 +268,8 @@ public final class Benchmark {
         return new TwoViewBatch(view1, view2, indices, config.batchSize(), train.channels(), train.height(), train.width());
     }
 
-    private static double median(double[] values) {
+    /** The median of {@code values} (the mean of the two middle ones for an even count). */
+    public static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int n = sorted.length;

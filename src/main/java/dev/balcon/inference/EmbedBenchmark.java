@@ -1,19 +1,15 @@
 package dev.balcon.inference;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.balcon.BalconException;
 import dev.balcon.data.ImageDataset;
+import dev.balcon.experiment.Benchmark;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Inference throughput of an exported encoder: balcon's {@link Encoder#embed(ImageDataset)} (the path of
@@ -22,7 +18,6 @@ import java.util.concurrent.TimeUnit;
  * features out included, {@code warmup} times untimed and then {@code batches} times; the median batch time counts.
  */
 public final class EmbedBenchmark {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private EmbedBenchmark() {}
 
@@ -70,7 +65,7 @@ public final class EmbedBenchmark {
                 millis[i - warmup] = (System.nanoTime() - start) / 1e6;
             }
         }
-        double median = median(millis);
+        double median = Benchmark.median(millis);
         return new Throughput("balcon", batch * 1000 / median, median, ai.djl.pytorch.jni.JniUtils.getNumThreads(),
                 "DJL's libtorch build (its own)");
     }
@@ -102,32 +97,21 @@ public final class EmbedBenchmark {
                 "--mean", join(input.mean()), "--std", join(input.std()),
                 "--batch", String.valueOf(batch), "--warmup", String.valueOf(warmup), "--steps", String.valueOf(batches),
                 "--threads", String.valueOf(threads), "--seed", String.valueOf(seed)));
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(30, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                log.println("peer failed (" + String.join(" ", command) + "): " + lastLine(output));
-                return null;
-            }
-            JsonNode result = JSON.readTree(lastLine(output));
-            String blas = result.path("blas").asText("unknown");
-            if (blas.equals("reference")) {
-                log.println("WARNING: the PyTorch peer runs on the REFERENCE BLAS (" + result.path("blas_files")
-                        + "): its numbers are far too slow to compare with. Install an optimised one: "
-                        + "apt-get install libopenblas0-pthread");
-            }
-            List<String> files = new ArrayList<>();
-            result.path("blas_files").forEach(file -> files.add(Path.of(file.asText()).getFileName().toString()));
-            return new Throughput("pytorch " + result.path("torch").asText(), result.get("images_per_s").asDouble(),
-                    result.get("ms_per_batch_median").asDouble(), result.path("torch_threads").asInt(),
-                    blas + " (" + String.join(", ", files) + ")");
-        } catch (IOException e) {
-            log.println("peer not run: " + e.getMessage());
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        JsonNode result = Benchmark.runPeer(command, log);
+        if (result == null) {
             return null;
         }
+        String blas = result.path("blas").asText("unknown");
+        if (blas.equals("reference")) {
+            log.println("WARNING: the PyTorch peer runs on the REFERENCE BLAS (" + result.path("blas_files")
+                    + "): its numbers are far too slow to compare with. Install an optimised one: "
+                    + "apt-get install libopenblas0-pthread");
+        }
+        List<String> files = new ArrayList<>();
+        result.path("blas_files").forEach(file -> files.add(Path.of(file.asText()).getFileName().toString()));
+        return new Throughput("pytorch " + result.path("torch").asText(), result.get("images_per_s").asDouble(),
+                result.get("ms_per_batch_median").asDouble(), result.path("torch_threads").asInt(),
+                blas + " (" + String.join(", ", files) + ")");
     }
 
     /** {@code count} images of uniformly random bytes at the encoder's input shape (pixel values do not change the work). */
@@ -140,17 +124,5 @@ public final class EmbedBenchmark {
 
     private static String join(List<Float> values) {
         return String.join(",", values.stream().map(String::valueOf).toList());
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static String lastLine(String output) {
-        String[] lines = output.strip().split("\n");
-        return lines[lines.length - 1];
     }
 }
