@@ -3,7 +3,10 @@ package dev.balcon.cli;
 import dev.balcon.eval.KnnClassifier;
 import dev.balcon.eval.KnnResult;
 import dev.balcon.experiment.Evaluation;
+import dev.balcon.inference.EmbeddingFile;
+import dev.balcon.inference.Embeddings;
 import dev.balcon.train.RunDirectory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,13 +17,19 @@ import java.util.concurrent.Callable;
 @Command(name = "knn", mixinStandardHelpOptions = true,
         description = "Weighted k-NN top-1 of a run's backbone features: train split as memory bank, test split as "
                 + "queries. Features are cached in the run directory, shared with 'balcon linear', until the checkpoint "
-                + "changes. The result is stored under \"knn\" in the run's results.json.")
+                + "changes. The result is stored under \"knn\" in the run's results.json. With --embeddings, the same "
+                + "protocol on the output of 'balcon embed --split all' (train rows as memory bank, test rows as "
+                + "queries); nothing is stored.")
 final class KnnCommand implements Callable<Integer> {
     @Mixin
     ProgressOptions progress;
 
-    @Option(names = "--run-dir", required = true, description = "Run directory written by 'balcon pretrain'.")
+    @Option(names = "--run-dir", description = "Run directory written by 'balcon pretrain'.")
     Path runDir;
+
+    @Option(names = "--embeddings", description = "FILE.npy + FILE.csv written by 'balcon embed --split all', "
+            + "instead of --run-dir.")
+    Path embeddings;
 
     @Option(names = "--knn-k", defaultValue = "200", description = "Neighbours (default: ${DEFAULT-VALUE}); every "
             + "memory image when the memory bank is smaller, and the k used is printed and stored.")
@@ -34,7 +43,18 @@ final class KnnCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if ((runDir == null) == (embeddings == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --run-dir DIR and --embeddings FILE");
+        }
         KnnClassifier knn = new KnnClassifier(k, temperature);
+        if (embeddings != null) {
+            try (EmbeddingFile file = EmbeddingFile.open(embeddings)) {
+                KnnResult result = Embeddings.knn(file, knn);
+                spec.commandLine().getOut().printf("k-NN top-1 %.2f%%  (%s; %s)%n", 100 * result.top1(),
+                        result.protocol(), file.npyFile());
+            }
+            return 0;
+        }
         RunDirectory run = new RunDirectory(runDir);
         KnnResult result = Evaluation.knnOfRun(run, knn);
         run.putResult("knn", result);

@@ -206,16 +206,25 @@ public final class EmbeddingFile implements AutoCloseable {
 
     /** The label of every row, in row order ({@code ""} for an unlabelled image); one pass over the CSV. */
     public String[] labels() {
-        String[] labels = new String[Math.toIntExact(rows)];
+        return column(3);
+    }
+
+    /** The split of every row ({@code train}, {@code test}), in row order; one pass over the CSV. */
+    public String[] splits() {
+        return column(2);
+    }
+
+    private String[] column(int index) {
+        String[] values = new String[Math.toIntExact(rows)];
         try (BufferedReader reader = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
             reader.readLine();
-            for (int row = 0; row < labels.length; row++) {
-                labels[row] = readRecord(reader).get(3);
+            for (int row = 0; row < values.length; row++) {
+                values[row] = readRecord(reader).get(index);
             }
         } catch (IOException e) {
             throw new BalconException("ids file " + csv + " cannot be read: " + e.getMessage(), e);
         }
-        return labels;
+        return values;
     }
 
     @Override

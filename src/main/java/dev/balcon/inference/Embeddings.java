@@ -1,11 +1,18 @@
 package dev.balcon.inference;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.balcon.BalconException;
 import dev.balcon.Progress;
 import dev.balcon.data.ImageDataset;
+import dev.balcon.eval.KnnClassifier;
+import dev.balcon.eval.KnnResult;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.IntStream;
 
 /** Embeds whole datasets into an {@link EmbeddingWriter}, a batch at a time. */
@@ -35,6 +42,57 @@ public final class Embeddings {
         /** Images embedded per second. */
         public double imagesPerSecond() {
             return images / seconds;
+        }
+    }
+
+    /**
+     * Weighted k-NN top-1 on embed's output, the protocol of {@code balcon knn} on a run: the rows of split
+     * {@code train} are the memory bank, those of split {@code test} the queries, classes from the label column.
+     * Every vector is held in memory ([N, d] float32).
+     *
+     * @throws BalconException if the file has no {@code train} or no {@code test} row, or an unlabelled row, or
+     *                         (from {@link KnnClassifier}) NaN or infinite features
+     */
+    public static KnnResult knn(EmbeddingFile file, KnnClassifier knn) {
+        String[] splits = file.splits();
+        String[] labels = file.labels();
+        Map<String, Integer> classes = new TreeMap<>();
+        for (long row = 0; row < labels.length; row++) {
+            if (labels[(int) row].isEmpty()) {
+                throw new BalconException(file.csvFile() + ": row " + row + " has no label; k-NN needs labelled "
+                        + "train and test rows (embed a labelled dataset with --split all)");
+            }
+            classes.putIfAbsent(labels[(int) row], 0);
+        }
+        int next = 0;
+        for (Map.Entry<String, Integer> entry : classes.entrySet()) {
+            entry.setValue(next++);
+        }
+        int memoryRows = (int) Arrays.stream(splits).filter("train"::equals).count();
+        int queryRows = (int) Arrays.stream(splits).filter("test"::equals).count();
+        if (memoryRows == 0 || queryRows == 0) {
+            throw new BalconException(file.csvFile() + " holds " + memoryRows + " train and " + queryRows + " test rows;"
+                    + " k-NN needs both (embed with --split all)");
+        }
+        int dim = file.dim();
+        float[] memory = new float[Math.multiplyExact(memoryRows, dim)];
+        float[] queries = new float[Math.multiplyExact(queryRows, dim)];
+        int[] memoryLabels = new int[memoryRows];
+        int[] queryLabels = new int[queryRows];
+        int[] filled = {0, 0};
+        file.forEachRow((row, values) -> {
+            int r = (int) row;
+            if (splits[r].equals("train")) {
+                memoryLabels[filled[0]] = classes.get(labels[r]);
+                System.arraycopy(values, 0, memory, filled[0]++ * dim, dim);
+            } else if (splits[r].equals("test")) {
+                queryLabels[filled[1]] = classes.get(labels[r]);
+                System.arraycopy(values, 0, queries, filled[1]++ * dim, dim);
+            }
+        });
+        try (NDManager manager = NDManager.newBaseManager()) {
+            return knn.evaluate(manager.create(memory, new Shape(memoryRows, dim)), memoryLabels,
+                    manager.create(queries, new Shape(queryRows, dim)), queryLabels, classes.size());
         }
     }
 

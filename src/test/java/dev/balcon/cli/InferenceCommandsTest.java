@@ -42,6 +42,24 @@ class InferenceCommandsTest {
     }
 
     @Test
+    void knnOnTheExportedEmbeddingsEqualsKnnOnTheRun() {
+        CommandLineErrorsTest.Outcome onRun = balcon("knn", "--run-dir", runDir.toString(), "--knn-k", "5");
+        assertThat(onRun.status()).as(onRun.err()).isZero();
+        Path out = dir.resolve("all");
+        CommandLineErrorsTest.Outcome embed = balcon("embed", "--model", exportDir.toString(), "--dataset", "imagefolder",
+                "--data", images.toString(), "--split", "all", "--out", out.toString(), "--no-progress", "--no-cache");
+        assertThat(embed.status()).as(embed.err()).isZero();
+        CommandLineErrorsTest.Outcome onFiles = balcon("knn", "--embeddings", out.toString(), "--knn-k", "5");
+        assertThat(onFiles.status()).as(onFiles.err()).isZero();
+        // "k-NN top-1 X%  (protocol)": the same number and protocol, to the last digit
+        assertThat(onFiles.out()).startsWith(onRun.out().strip().replaceAll("\\)$", "") + "; ");
+
+        CommandLineErrorsTest.Outcome both = balcon("knn", "--embeddings", out.toString(), "--run-dir", runDir.toString());
+        assertThat(both.status()).isEqualTo(Main.EXIT_USER_ERROR);
+        assertThat(both.err()).contains("give exactly one of --run-dir DIR and --embeddings FILE");
+    }
+
+    @Test
     void embedWritesEveryImageOfAnImageFolderWithItsLabelAsTheEncoderEmbedsIt() throws IOException {
         Path out = dir.resolve("features");
         CommandLineErrorsTest.Outcome embed = balcon("embed", "--model", exportDir.toString(), "--dataset", "imagefolder",
