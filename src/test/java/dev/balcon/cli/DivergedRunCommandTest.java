@@ -20,13 +20,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import static dev.balcon.cli.LinearCommandTest.balcon;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -208,19 +208,6 @@ class DivergedRunCommandTest {
 
     /** IDX files of {@code images} with labels i % 10, so that every Fashion-MNIST class has images. */
     private static void writeTenClassIdx(Path dir, String prefix, ImageDataset images) throws IOException {
-        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-images-idx3-ubyte")))) {
-            out.writeInt(2051);
-            out.writeInt(images.size());
-            out.writeInt(images.height());
-            out.writeInt(images.width());
-            out.write(images.pixels(), 0, images.size() * images.imageSize());
-        }
-        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-labels-idx1-ubyte")))) {
-            out.writeInt(2049);
-            out.writeInt(images.size());
-            for (int i = 0; i < images.size(); i++) {
-                out.writeByte(i % 10);
-            }
-        }
+        LinearCommandTest.writeIdx(dir, prefix, images, IntStream.range(0, images.size()).map(i -> i % 10).toArray());
     }
 }

@@ -109,6 +109,11 @@ class LinearCommandTest {
     }
 
     static void writeIdx(Path dir, String prefix, ImageDataset images) throws IOException {
+        writeIdx(dir, prefix, images, images.labels());
+    }
+
+    /** {@code images} as the IDX pair PREFIX-images-idx3-ubyte / PREFIX-labels-idx1-ubyte, with {@code labels}. */
+    static void writeIdx(Path dir, String prefix, ImageDataset images, int[] labels) throws IOException {
         try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-images-idx3-ubyte")))) {
             out.writeInt(2051);
             out.writeInt(images.size());
@@ -119,7 +124,7 @@ class LinearCommandTest {
         try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(dir.resolve(prefix + "-labels-idx1-ubyte")))) {
             out.writeInt(2049);
             out.writeInt(images.size());
-            for (int label : images.labels()) {
+            for (int label : labels) {
                 out.writeByte(label);
             }
         }
