@@ -63,7 +63,8 @@ public final class FeatureCache {
         Key key = new Key(sourceStamp(), datasetName, datasetSize);
         NDArray cached = read(file(split), key, manager);
         if (cached != null) {
-            requireFinite(cached, split);
+            // named by the cache file, which is what holds the bad values (a diverged model's, or a damaged entry's)
+            NonFinite.requireFiniteRows(cached, "the " + split + " features of " + source + " cached in " + file(split));
             return cached;
         }
         NDArray features;

@@ -121,6 +121,26 @@ class FeatureCacheTest {
     }
 
     @Test
+    void aCachedEntryHoldingNaNWithAValidChecksumIsRefusedNamingTheCacheFile(@TempDir Path dir) throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.bin");
+        Files.write(checkpoint, new byte[] {1});
+        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            cache.getOrCompute("train", "toy", 3, manager, counting(new AtomicInteger(), manager));
+            // the first feature, 1.5f, is stored little-endian in the data that ends 4 bytes per value before the
+            // 4-byte checksum: overwrite it with NaN and seal the file again, as a bit flip before the write would
+            byte[] bytes = Files.readAllBytes(cache.file("train"));
+            int first = bytes.length - 4 - FEATURES.length * 4;
+            java.nio.ByteBuffer.wrap(bytes, first, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN);
+            Files.write(cache.file("train"), dev.balcon.train.FileMutations.reseal(bytes));
+            assertThatThrownBy(() -> cache.getOrCompute("train", "toy", 3, manager, counting(new AtomicInteger(), manager)))
+                    .isInstanceOf(BalconException.class)
+                    .hasMessage("the train features of " + checkpoint + " cached in " + cache.file("train") + ": 1 of 3 "
+                            + "rows hold NaN or infinite values, as a diverged model's do; refusing to score them");
+        }
+    }
+
+    @Test
     void withoutASourceFileNothingIsCached(@TempDir Path dir) {
         FeatureCache cache = new FeatureCache(dir, dir.resolve("checkpoint.bin"));
         AtomicInteger computations = new AtomicInteger();
