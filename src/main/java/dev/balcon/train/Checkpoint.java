@@ -163,6 +163,14 @@ public final class Checkpoint {
             }
             if (optimizer != null) {
                 optimizer.load(in);
+            } else if (version < VERSION) {
+                // No checksum in the old formats: read to the end, so that a file with bytes past its end (a newer
+                // file whose version field was damaged) is caught. The throwaway buffers go with the model's manager.
+                new SgdMomentum(model.trainableParameters(), 0, 0).load(in);
+            }
+            if (version < VERSION && limited.remaining() != 0) {
+                throw new BalconException("checkpoint " + file + " is damaged: " + limited.remaining() + " bytes follow "
+                        + "the end of a format-" + version + " checkpoint (restore it from a copy, or train the run again)");
             }
             return new Restored(progress, normalization);
         } catch (java.io.EOFException e) {

@@ -95,6 +95,23 @@ class CheckpointTest {
     }
 
     @Test
+    void aCheckpointWhoseVersionFieldWasDamagedToAnOldVersionIsRefused(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("checkpoint.bin");
+        try (NDManager manager = NDManager.newBaseManager();
+             ContrastiveModel saved = model(manager, 1);
+             ContrastiveModel loaded = model(manager, 2)) {
+            Checkpoint.save(file, PROGRESS, NORMALIZATION, saved, optimizer(saved));
+            byte[] bytes = Files.readAllBytes(file);
+            bytes[11] = 2; // the version int after the 8 magic bytes: 3 -> 2, which has no checksum to check
+            Files.write(file, bytes);
+            assertThatThrownBy(() -> Checkpoint.loadModel(file, loaded))
+                    .isInstanceOf(BalconException.class)
+                    .hasMessage("checkpoint " + file + " is damaged: 4 bytes follow the end of a format-2 checkpoint"
+                            + " (restore it from a copy, or train the run again)");
+        }
+    }
+
+    @Test
     void fourKilobytesOfRandomBytesInTheMiddleAreAOneLineErrorNamingTheFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("checkpoint.bin");
         try (NDManager manager = NDManager.newBaseManager();
