@@ -53,6 +53,13 @@ final class DataOptions {
                     + "or a list no --test-list (default: ${DEFAULT-VALUE}; seeded by --data-seed).")
     double testFraction;
 
+    @Option(names = "--validation-fraction", defaultValue = "0",
+            description = "Share of each class of the train split held out as a validation set: the run trains and "
+                    + "builds its k-NN bank without those images and is evaluated on them instead of the test split, "
+                    + "which stays unseen (what 'balcon tune' selects on; default: ${DEFAULT-VALUE} = none; seeded by "
+                    + "--data-seed).")
+    double validationFraction;
+
     @Option(names = "--data-seed", defaultValue = "0",
             description = "Seed of every subset of the images: the held-out test split, --train-limit, --class-profile "
                     + "(default: ${DEFAULT-VALUE}; kept apart from --seed so that runs with different seeds see the same "
@@ -80,6 +87,6 @@ final class DataOptions {
 
     DataSelection toSelection() {
         return new DataSelection(dataset, dataDir, trainList, testList, imageSize, channels, strict, testFraction,
-                cacheDirOrNull(), dataSeed, maxImagePixels());
+                cacheDirOrNull(), dataSeed, maxImagePixels(), validationFraction);
     }
 }

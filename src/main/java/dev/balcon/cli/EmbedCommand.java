@@ -84,7 +84,7 @@ final class EmbedCommand implements Callable<Integer> {
         return new DataSelection(given.kind(), given.dataDir(), given.trainList(), given.testList(),
                 given.imageSize() == 0 ? encoder.height() : given.imageSize(),
                 given.channels() == 0 ? encoder.channels() : given.channels(), given.strict(), given.testFraction(),
-                given.cacheDir(), given.seed(), given.maxImagePixels());
+                given.cacheDir(), given.seed(), given.maxImagePixels(), given.validationFraction());
     }
 
     private List<Embeddings.Split> splits(Datasets.Loaded loaded) {

@@ -18,7 +18,7 @@ import java.nio.file.NotDirectoryException;
                 + "(SimCLR, the balanced contrastive loss, prototype bias).",
         subcommands = {DemoCommand.class, PretrainCommand.class, KnnCommand.class, LinearCommand.class,
                 BiasCommand.class, BoundsCommand.class, BiasPlotCommand.class, PreviewCommand.class,
-                ProfileCommand.class, SweepCommand.class, ReportCommand.class, BenchCommand.class, ExportCommand.class,
+                ProfileCommand.class, SweepCommand.class, TuneCommand.class, ReportCommand.class, BenchCommand.class, ExportCommand.class,
                 EmbedCommand.class, MapCommand.class, NeighborsCommand.class, IndexCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {

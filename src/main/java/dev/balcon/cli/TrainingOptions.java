@@ -135,7 +135,7 @@ final class TrainingOptions {
                 augmentation.cropScaleMax(), epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed,
                 workers, boundMonitor, probeSize, probeViews, data.imageSize, data.channels, data.strict, data.testFraction, data.dataSeed, data.cacheDirOrNull(),
                 data.trainList, data.testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                scaleByInvAlpha, data.maxImagePixels());
+                scaleByInvAlpha, data.maxImagePixels(), data.validationFraction);
     }
 
     /**

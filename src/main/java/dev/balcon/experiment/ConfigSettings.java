@@ -26,7 +26,8 @@ final class ConfigSettings {
             "imageSize", "dataset default",
             "channels", "dataset default",
             "profileMax", "smallest class size",
-            "maxImagePixels", ImageFolder.DEFAULT_MAX_IMAGE_PIXELS + " (default)");
+            "maxImagePixels", ImageFolder.DEFAULT_MAX_IMAGE_PIXELS + " (default)",
+            "validationFraction", "none (the test split)");
 
     /**
      * Each field of config.json, in its order, as text. A loss setting the run left unset (null) shows the

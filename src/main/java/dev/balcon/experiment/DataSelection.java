@@ -18,15 +18,17 @@ import dev.balcon.train.PretrainConfig;
  * @param seed         the data seed: seed of the held-out split
  * @param maxImagePixels largest width x height of an image file that is decoded (larger ones are skipped as
  *                     undecodable); 0 = the default
+ * @param validationFraction share of each class of the train split held out as a validation set that replaces the
+ *                     test split (seeded by {@code seed}); 0 = none, the test split as it is
  */
 public record DataSelection(String kind, String dataDir, String trainList, String testList, int imageSize,
                             int channels, boolean strict, double testFraction, String cacheDir, long seed,
-                            long maxImagePixels) {
+                            long maxImagePixels, double validationFraction) {
 
     /** The selection a run configuration names. */
     public static DataSelection of(PretrainConfig config) {
         return new DataSelection(config.dataset(), config.dataDir(), config.trainList(), config.testList(),
                 config.imageSize(), config.channels(), config.strict(), config.testFraction(), config.cacheDir(),
-                config.dataSeed(), config.maxImagePixels());
+                config.dataSeed(), config.maxImagePixels(), config.validationFraction());
     }
 }

@@ -38,6 +38,7 @@ public final class Datasets {
     public static final int DEFAULT_FOLDER_CHANNELS = 3;
 
     private static final long SPLIT_SALT = 0x7E57_5EED_0F_5A1L;
+    private static final long VALIDATION_SALT = 0x0A11_DA7E_5EEDL;
 
     private Datasets() {}
 
@@ -93,8 +94,40 @@ public final class Datasets {
         };
     }
 
-    /** Loads the train and test splits (the train split only, for an unlabelled folder). */
+    /**
+     * Loads the train and test splits (the train split only, for an unlabelled folder). With a validation fraction,
+     * the test split is set aside and a stratified part of the train split (seeded by the data seed) takes its place.
+     *
+     * @throws BalconException for a validation fraction on unlabelled images
+     */
     public static Loaded load(DataSelection selection) {
+        Loaded loaded = loadSplits(selection);
+        if (selection.validationFraction() == 0) {
+            return loaded;
+        }
+        if (!loaded.labelled()) {
+            throw new BalconException("validationFraction needs class labels, and dataset " + UNLABELLED_FOLDER
+                    + " has none");
+        }
+        DatasetSplits split = validationSplit(loaded.train(), selection.validationFraction(), selection.seed());
+        List<String> notes = new ArrayList<>(loaded.notes());
+        notes.add(String.format("validation: held out %.0f%% of each class of the train split (data seed %d) in place"
+                        + " of the test split: %d train, %d validation images; the test split is not used",
+                100 * selection.validationFraction(), selection.seed(), split.train().size(), split.test().size()));
+        return new Loaded(split.train(), split.test(), notes);
+    }
+
+    /**
+     * The validation split of a train split: {@link #stratifiedSplit} with a seed of its own, so that it is not the
+     * draw that made the test split of a folder without one.
+     */
+    public static DatasetSplits validationSplit(ImageDataset train, double fraction, long seed) {
+        String held = "[validation " + fraction + ", seed " + seed + "]";
+        return split(train, fraction, seed ^ VALIDATION_SALT, train.name() + "-fit" + held,
+                train.name() + "-validation" + held);
+    }
+
+    private static Loaded loadSplits(DataSelection selection) {
         String kind = requireKind(selection.kind());
         return switch (kind) {
             case FASHION_MNIST -> fixedShape(selection, FashionMnist.load(dataDirOrNull(selection)));
@@ -169,10 +202,15 @@ public final class Datasets {
         if (config.evalData() == null) {
             return load(selection).splits();
         }
+        if (config.validationFraction() > 0) {
+            // the held-out images must come from the training images, and evalData replaces them for evaluation
+            throw new BalconException("validationFraction and evalData cannot be combined: the validation images are"
+                    + " held out of the training split, and evalData names other images to evaluate on");
+        }
         int[] shape = imageShape(selection);
         return load(new DataSelection(IMAGE_FOLDER, config.evalData(), null, null, shape[1], shape[0],
-                config.strict(), config.testFraction(), config.cacheDir(), config.dataSeed(), config.maxImagePixels()))
-                .splits();
+                config.strict(), config.testFraction(), config.cacheDir(), config.dataSeed(), config.maxImagePixels(),
+                0)).splits();
     }
 
     /** Fails at once if k-NN could not evaluate this run (unlabelled images and no {@code --eval-data}). */
@@ -192,6 +230,12 @@ public final class Datasets {
             throw new BalconException("--test-fraction must be > 0 and < 1 to hold out a test set from "
                     + all.name() + ", got " + testFraction);
         }
+        String held = "[held out " + testFraction + ", seed " + seed + "]";
+        return split(all, testFraction, seed ^ SPLIT_SALT, all.name() + "-train" + held, all.name() + "-test" + held);
+    }
+
+    private static DatasetSplits split(ImageDataset all, double testFraction, long seed, String trainName,
+                                       String testName) {
         int[] counts = all.classCounts();
         int[] testCounts = new int[counts.length];
         for (int c = 0; c < counts.length; c++) {
@@ -199,14 +243,12 @@ public final class Datasets {
             testCounts[c] = n < 2 ? 0 : (int) Math.min(n - 1, Math.max(1, Math.round(n * testFraction)));
         }
         boolean[] isTest = new boolean[all.size()];
-        for (int index : Subsets.perClass(all, testCounts, seed ^ SPLIT_SALT)) {
+        for (int index : Subsets.perClass(all, testCounts, seed)) {
             isTest[index] = true;
         }
         int[] train = IntStream.range(0, all.size()).filter(i -> !isTest[i]).toArray();
         int[] test = IntStream.range(0, all.size()).filter(i -> isTest[i]).toArray();
-        String held = "[held out " + testFraction + ", seed " + seed + "]";
-        return new DatasetSplits(all.subset(train, all.name() + "-train" + held),
-                all.subset(test, all.name() + "-test" + held));
+        return new DatasetSplits(all.subset(train, trainName), all.subset(test, testName));
     }
 
     private static String requireKind(String kind) {

@@ -52,7 +52,7 @@ import java.util.regex.Pattern;
 public final class ExperimentFile {
     /** The keys a file may have at its top level. */
     public static final List<String> TOP_LEVEL_KEYS = List.of("description", "budget", "base", "grid", "cells", "seeds",
-            "evaluate", "protocol");
+            "evaluate", "protocol", "search");
     /** The evaluations, in the order they run. */
     public static final String KNN = "knn";
     public static final String LINEAR = "linear";
@@ -133,6 +133,57 @@ public final class ExperimentFile {
         }
     }
 
+    /**
+     * How {@code balcon tune} searches the cells ({@link Tune}): successive halving (Jamieson and Talwalkar, 2016;
+     * the inner loop of Hyperband, Li et al., 2018). Every cell trains {@code minEpochs}; the best 1/{@code eta} by
+     * k-NN top-1 on the validation images go on to {@code eta} times the epochs, and so on until the cells' own
+     * epochs. {@code balcon sweep} ignores this section and runs the whole grid.
+     *
+     * @param eta                the factor of elimination and of budget growth, >= 2
+     * @param minEpochs          the epochs of the first rung, >= 1 and at most the cells' epochs
+     * @param validationFraction share of each class of the training split held out for the selection, in (0, 1)
+     */
+    public record Search(int eta, int minEpochs, double validationFraction) {
+        /** Its keys in the file. */
+        public static final List<String> KEYS = List.of("eta", "min_epochs", "validation_fraction");
+
+        public Search {
+            if (eta < 2) {
+                throw new BalconException("eta must be >= 2 (keep the best 1/eta of the cells at each rung), got " + eta);
+            }
+            if (minEpochs < 1) {
+                throw new BalconException("min_epochs must be >= 1, got " + minEpochs);
+            }
+            if (!(validationFraction > 0 && validationFraction < 1)) {
+                throw new BalconException("validation_fraction must be > 0 and < 1, got " + validationFraction);
+            }
+        }
+
+        /** eta 3, one epoch first, a fifth of each class held out. */
+        public static Search defaults() {
+            return new Search(3, 1, 0.2);
+        }
+
+        /**
+         * The epochs of each rung for cells trained {@code epochs} in full: minEpochs, times eta while below
+         * {@code epochs}, then {@code epochs}.
+         *
+         * @throws BalconException if minEpochs exceeds epochs
+         */
+        public List<Integer> rungEpochs(int epochs) {
+            if (minEpochs > epochs) {
+                throw new BalconException("min_epochs (" + minEpochs + ") must not exceed the cells' epochs (" + epochs
+                        + ")");
+            }
+            List<Integer> rungs = new ArrayList<>();
+            for (long e = minEpochs; e < epochs; e *= eta) {
+                rungs.add((int) e);
+            }
+            rungs.add(epochs);
+            return List.copyOf(rungs);
+        }
+    }
+
     private final Path file;
     private final String text;
     private final String description;
@@ -142,12 +193,13 @@ public final class ExperimentFile {
     private final List<Long> seeds;
     private final List<String> evaluate;
     private final Protocol protocol;
+    private final Search search;
     private final List<Run> runs;
     private final List<String> gridKeys;
 
     private ExperimentFile(Path file, String text, String description, String budget, List<Cell> cells,
                            List<String> cellKeys, List<String> gridKeys, List<Long> seeds, List<String> evaluate,
-                           Protocol protocol, List<Run> runs) {
+                           Protocol protocol, Search search, List<Run> runs) {
         this.file = file;
         this.text = text;
         this.description = description;
@@ -158,6 +210,7 @@ public final class ExperimentFile {
         this.seeds = List.copyOf(seeds);
         this.evaluate = List.copyOf(evaluate);
         this.protocol = protocol;
+        this.search = search;
         this.runs = List.copyOf(runs);
     }
 
@@ -242,10 +295,11 @@ public final class ExperimentFile {
         if (value == null || value.isMissingNode()) {
             throw new BalconException("--set " + key + ": expected a value after '='");
         }
-        if (key.startsWith("protocol.")) {
-            JsonNode protocol = root.get("protocol");
-            ObjectNode section = protocol instanceof ObjectNode node ? node : root.putObject("protocol");
-            section.set(key.substring("protocol.".length()), value);
+        if (key.startsWith("protocol.") || key.startsWith("search.")) {
+            String name = key.substring(0, key.indexOf('.'));
+            JsonNode existing = root.get(name);
+            ObjectNode section = existing instanceof ObjectNode node ? node : root.putObject(name);
+            section.set(key.substring(name.length() + 1), value);
         } else if (REPLACEABLE_TOP_LEVEL_KEYS.contains(key)) {
             root.set(key, value);
         } else {
@@ -320,6 +374,12 @@ public final class ExperimentFile {
         return evaluate.contains(evaluation);
     }
 
+    /** How {@code balcon tune} searches the cells: the file's {@code search} section, or {@link Search#defaults()}. */
+    public Search search() {
+        return search;
+    }
+
+    /** The evaluation protocol. */
     public Protocol protocol() {
         return protocol;
     }
@@ -367,6 +427,7 @@ public final class ExperimentFile {
             List<Long> seeds = seeds(root.get("seeds"));
             List<String> evaluate = evaluate(root.get("evaluate"));
             Protocol protocol = protocol(root.get("protocol"));
+            Search search = search(root.get("search"));
 
             List<CellSource> sources = new ArrayList<>();
             List<String> gridKeys = new ArrayList<>();
@@ -396,7 +457,7 @@ public final class ExperimentFile {
             }
             return new ExperimentFile(file, text, description, budget,
                     sources.stream().map(CellSource::cell).toList(), new ArrayList<>(cellKeys), gridKeys, seeds,
-                    evaluate, protocol, runs);
+                    evaluate, protocol, search, runs);
         }
 
         /** A cell and the pointers (into the YAML) of its own settings, for messages. */
@@ -672,24 +733,57 @@ public final class ExperimentFile {
             }
         }
 
+        private Search search(JsonNode node) {
+            Search defaults = Search.defaults();
+            if (node == null) {
+                return defaults;
+            }
+            if (!node.isObject()) {
+                throw error("/search", "expected a mapping with keys among " + Search.KEYS + ", got " + describe(node));
+            }
+            for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+                String key = names.next();
+                if (!Search.KEYS.contains(key)) {
+                    throw error("/search/" + key, "unknown key; expected one of " + Search.KEYS);
+                }
+            }
+            int eta = intValue(node, "/search", "eta", defaults.eta());
+            int minEpochs = intValue(node, "/search", "min_epochs", defaults.minEpochs());
+            double fraction = doubleValue(node, "/search", "validation_fraction", defaults.validationFraction());
+            try {
+                return new Search(eta, minEpochs, fraction);
+            } catch (BalconException e) {
+                String key = Search.KEYS.stream().filter(k -> mentions(e.getMessage(), k)).findFirst().orElse("eta");
+                throw error("/search/" + key, e.getMessage());
+            }
+        }
+
         private int intValue(JsonNode node, String key, int fallback) {
+            return intValue(node, "/protocol", key, fallback);
+        }
+
+        private int intValue(JsonNode node, String section, String key, int fallback) {
             JsonNode value = node.get(key);
             if (value == null) {
                 return fallback;
             }
             if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-                throw error("/protocol/" + key, "expected an integer, got " + describe(value));
+                throw error(section + "/" + key, "expected an integer, got " + describe(value));
             }
             return value.asInt();
         }
 
         private double doubleValue(JsonNode node, String key, double fallback) {
+            return doubleValue(node, "/protocol", key, fallback);
+        }
+
+        private double doubleValue(JsonNode node, String section, String key, double fallback) {
             JsonNode value = node.get(key);
             if (value == null) {
                 return fallback;
             }
             if (!value.isNumber()) {
-                throw error("/protocol/" + key, "expected a number, got " + describe(value));
+                throw error(section + "/" + key, "expected a number, got " + describe(value));
             }
             return value.asDouble();
         }

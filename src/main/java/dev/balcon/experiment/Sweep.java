@@ -85,6 +85,9 @@ public final class Sweep {
     private final PrintWriter log;
     private final Map<String, DatasetSplits> evaluationData = new HashMap<>();
     private boolean showProgress = false;
+    private Set<String> onlyCells = null;
+    private boolean extendRuns = false;
+    private boolean writeSummary = true;
 
     /**
      * A sweep of {@code experiment} into the directory {@code out}, reporting its progress on {@code log}.
@@ -102,6 +105,48 @@ public final class Sweep {
     }
 
     /**
+     * Restricts the sweep to the runs of these cells (the others are neither run nor checked); null for all.
+     *
+     * @throws BalconException naming a cell the experiment does not have
+     */
+    public Sweep onlyCells(Set<String> cells) {
+        if (cells != null) {
+            Set<String> known = new LinkedHashSet<>();
+            experiment.cells().forEach(cell -> known.add(cell.name()));
+            for (String cell : cells) {
+                if (!known.contains(cell)) {
+                    throw new BalconException("the experiment has no cell '" + cell + "'; its cells are " + known);
+                }
+            }
+            this.onlyCells = Set.copyOf(cells);
+        }
+        return this;
+    }
+
+    /**
+     * Whether a run directory that holds the same run trained for fewer epochs is extended to the epochs asked for
+     * now (pretraining resumed with the longer schedule, see {@code Pretrainer.run}, and every evaluation done
+     * again) instead of refused; used by successive halving ({@link Tune}). Off for a plain sweep, whose runs must
+     * be what their configuration says from the start.
+     */
+    public Sweep extendRuns(boolean extend) {
+        this.extendRuns = extend;
+        return this;
+    }
+
+    /** Whether results.csv, results.md and the plots are written after every run (the default). */
+    public Sweep writeSummary(boolean write) {
+        this.writeSummary = write;
+        return this;
+    }
+
+    /** The runs this sweep covers: every run of the experiment, or those of {@link #onlyCells}. */
+    private List<ExperimentFile.Run> runs() {
+        return experiment.runs().stream()
+                .filter(run -> onlyCells == null || onlyCells.contains(run.cell().name())).toList();
+    }
+
+    /**
      * Runs every run that is not done yet.
      *
      * @throws BalconException before anything runs if a run directory holds a run of another configuration
@@ -109,10 +154,10 @@ public final class Sweep {
     public Outcome run() {
         checkStoredConfigs();
         RunDirectory.writeAtomically(out.resolve(EXPERIMENT_COPY), experiment.text().getBytes(StandardCharsets.UTF_8));
-        List<ExperimentFile.Run> runs = experiment.runs();
+        List<ExperimentFile.Run> runs = runs();
         int toDo = (int) runs.stream().filter(run -> !isDone(run)).count();
         log.printf("sweep %s: %d cells x %d seeds = %d runs, %d to do, into %s%n", experiment.name(),
-                experiment.cells().size(), experiment.seeds().size(), runs.size(), toDo, out);
+                runs.size() / experiment.seeds().size(), experiment.seeds().size(), runs.size(), toDo, out);
         log.flush();
         int skipped = 0;
         int finished = 0;
@@ -140,7 +185,9 @@ public final class Sweep {
                 case DIVERGED -> diverged++;
                 default -> failed++;
             }
-            SweepResults.write(experiment, out);
+            if (writeSummary) {
+                SweepResults.write(experiment, out);
+            }
             int left = toDo - executed;
             log.printf("%s: %s in %.0f s%s%s%n", position, record.status(), seconds,
                     record.error() == null ? "" : " (" + record.error() + ")",
@@ -148,10 +195,15 @@ public final class Sweep {
                             duration(executedSeconds / executed * left)));
             log.flush();
         }
-        SweepResults.write(experiment, out);
-        log.printf("sweep %s: %d finished, %d diverged, %d failed, %d skipped as done; results in %s and %s%n",
-                experiment.name(), finished, diverged, failed, skipped, out.resolve(SweepResults.CSV),
-                out.resolve(SweepResults.MARKDOWN));
+        if (writeSummary) {
+            SweepResults.write(experiment, out);
+            log.printf("sweep %s: %d finished, %d diverged, %d failed, %d skipped as done; results in %s and %s%n",
+                    experiment.name(), finished, diverged, failed, skipped, out.resolve(SweepResults.CSV),
+                    out.resolve(SweepResults.MARKDOWN));
+        } else {
+            log.printf("sweep %s: %d finished, %d diverged, %d failed, %d skipped as done%n", experiment.name(),
+                    finished, diverged, failed, skipped);
+        }
         log.flush();
         return new Outcome(runs.size(), skipped, finished, diverged, failed);
     }
@@ -238,16 +290,21 @@ public final class Sweep {
         return count == 0 ? Double.NaN : sum / count;
     }
 
-    /** Whether the run needs nothing more: diverged, or finished with every evaluation of this protocol. */
+    /**
+     * Whether the run needs nothing more: diverged, or finished with every evaluation of this protocol (and, when runs
+     * are extended, trained for the epochs asked for now).
+     */
     private boolean isDone(ExperimentFile.Run run) {
-        RunRecord record = RunRecord.of(new RunDirectory(run.directory(out)));
+        RunDirectory directory = new RunDirectory(run.directory(out));
+        RunRecord record = RunRecord.of(directory);
         if (record == null) {
             return false;
         }
         if (record.status().equals(DIVERGED)) {
             return true;
         }
-        return record.status().equals(FINISHED) && stagesStillValid(record).containsAll(stages());
+        return record.status().equals(FINISHED) && stagesStillValid(record, directory, run.config())
+                .containsAll(stages());
     }
 
     /** The stages to run: pretraining and the evaluations of the file. */
@@ -258,10 +315,16 @@ public final class Sweep {
         return stages;
     }
 
-    /** The stages of a record that still count: all of them, or only the pretraining if the protocol changed. */
-    private Set<String> stagesStillValid(RunRecord record) {
+    /**
+     * The stages of a record that still count: all of them, only the pretraining if the protocol changed, none if the
+     * run is to be extended to more epochs.
+     */
+    private Set<String> stagesStillValid(RunRecord record, RunDirectory directory, PretrainConfig wanted) {
         Set<String> done = new LinkedHashSet<>(record.done());
-        if (!experiment.protocol().equals(record.protocol())) {
+        if (extendRuns && Files.isRegularFile(directory.config())
+                && directory.readConfig().epochs() < wanted.epochs()) {
+            done.clear();
+        } else if (!experiment.protocol().equals(record.protocol())) {
             done.retainAll(List.of(PRETRAIN));
         }
         return done;
@@ -269,13 +332,15 @@ public final class Sweep {
 
     /** Refuses to mix runs: a run directory that holds a run of another configuration stops the sweep at once. */
     private void checkStoredConfigs() {
-        for (ExperimentFile.Run run : experiment.runs()) {
+        for (ExperimentFile.Run run : runs()) {
             RunDirectory directory = new RunDirectory(run.directory(out));
             if (!Files.isRegularFile(directory.config())) {
                 continue;
             }
             PretrainConfig stored = directory.readConfig();
-            if (!stored.equals(run.config())) {
+            boolean extension = extendRuns && stored.epochs() < run.config().epochs()
+                    && stored.differingFields(run.config()).equals(List.of("epochs"));
+            if (!stored.equals(run.config()) && !extension) {
                 throw new BalconException("run directory " + directory.root() + " holds a run of another configuration"
                         + " than cell '" + run.cell().name() + "' asks for now (" + differences(stored, run.config())
                         + "): move it away, or sweep into another --out");
@@ -294,7 +359,8 @@ public final class Sweep {
     private RunRecord execute(ExperimentFile.Run run, String position) {
         RunDirectory directory = new RunDirectory(run.directory(out));
         RunRecord previous = RunRecord.of(directory);
-        Set<String> done = previous == null ? new LinkedHashSet<>() : stagesStillValid(previous);
+        Set<String> done = previous == null ? new LinkedHashSet<>()
+                : stagesStillValid(previous, directory, run.config());
         int attempts = previous == null ? 1 : previous.attempts() + 1;
         double seconds = previous == null ? 0 : previous.seconds();
         RunRecord record = null;

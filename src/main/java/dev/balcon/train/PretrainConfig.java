@@ -73,6 +73,9 @@ import java.util.Set;
  *                        learning rate (spec/experiments.md, "A trap to control for")
  * @param maxImagePixels  largest width x height of an image file that is decoded; larger files are skipped as
  *                        undecodable; 0 = the default ({@code ImageFolder.DEFAULT_MAX_IMAGE_PIXELS})
+ * @param validationFraction share of each class of the training split held out, in [0, 1): the run neither trains
+ *                        nor builds its k-NN bank on those images, and evaluates on them instead of the test split
+ *                        (what {@code balcon tune} selects on, so the test split stays unseen); 0 = none
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -86,7 +89,7 @@ public record PretrainConfig(
         int imageSize, int channels, boolean strict, double testFraction, long dataSeed, String cacheDir,
         String trainList, String testList, String evalData,
         String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin,
-        Boolean scaleByInvAlpha, long maxImagePixels) {
+        Boolean scaleByInvAlpha, long maxImagePixels, double validationFraction) {
 
     /** The values of {@link #classProfile()}. */
     public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
@@ -141,6 +144,10 @@ public record PretrainConfig(
         // 0 (absent from an older config.json) stands for the default
         if (maxImagePixels < 0) {
             throw new BalconException("--max-image-pixels must be >= 1, got " + maxImagePixels);
+        }
+        // 0 (also what a config.json written before this field existed reads as) holds nothing out
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new BalconException("validationFraction must be >= 0 and < 1, got " + validationFraction);
         }
         // a config.json written before the class-profile fields existed reads them as null / 0 / false
         classProfile = classProfile == null ? "none" : classProfile;
@@ -310,6 +317,7 @@ public record PretrainConfig(
         builder.balancedTwin = balancedTwin;
         builder.scaleByInvAlpha = scaleByInvAlpha;
         builder.maxImagePixels = maxImagePixels;
+        builder.validationFraction = validationFraction;
         return builder;
     }
 
@@ -349,6 +357,7 @@ public record PretrainConfig(
         private long dataSeed = 0;
         private String cacheDir = null;
         private long maxImagePixels = 0;
+        private double validationFraction = 0;
         private String trainList = null;
         private String testList = null;
         private String evalData = null;
@@ -526,6 +535,11 @@ public record PretrainConfig(
             return this;
         }
 
+        public Builder validationFraction(double validationFraction) {
+            this.validationFraction = validationFraction;
+            return this;
+        }
+
         public Builder maxImagePixels(long maxImagePixels) {
             this.maxImagePixels = maxImagePixels;
             return this;
@@ -578,7 +592,7 @@ public record PretrainConfig(
 
         public PretrainConfig build() {
             return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, dataSeed, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                    scaleByInvAlpha, maxImagePixels);
+                    scaleByInvAlpha, maxImagePixels, validationFraction);
         }
     }
 }

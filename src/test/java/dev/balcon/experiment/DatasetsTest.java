@@ -126,12 +126,52 @@ class DatasetsTest {
         }
         Path list = Files.writeString(dir.resolve("train.txt"), lines);
         Datasets.Loaded loaded = Datasets.load(new DataSelection("list", dir.resolve("images").toString(),
-                list.toString(), null, 8, 1, false, 0.25, null, 0, 0));
+                list.toString(), null, 8, 1, false, 0.25, null, 0, 0, 0));
 
         assertThat(loaded.train().classCounts()).containsExactly(3, 3, 3);
         assertThat(loaded.test().classCounts()).containsExactly(1, 1, 1);
         assertThat(loaded.train().channels()).isEqualTo(1);
         assertThat(loaded.train().height()).isEqualTo(8);
+    }
+
+    @Test
+    void aValidationFractionHoldsOutPartOfTheTrainSplitInPlaceOfTheTestSplit(@TempDir Path dir) throws IOException {
+        ImageTrees.writeClasses(dir.resolve("train"), new int[] {8, 8, 8}, 4);
+        ImageTrees.writeClasses(dir.resolve("test"), new int[] {2, 2, 2}, 4);
+        DataSelection plain = new DataSelection("imagefolder", dir.toString(), null, null, 8, 1, false, 0.2, null, 5, 0, 0);
+        DataSelection validation = new DataSelection("imagefolder", dir.toString(), null, null, 8, 1, false, 0.2, null, 5,
+                0, 0.25);
+        Datasets.Loaded all = Datasets.load(plain);
+        Datasets.Loaded held = Datasets.load(validation);
+
+        assertThat(held.train().classCounts()).containsExactly(6, 6, 6);
+        assertThat(held.test().classCounts()).containsExactly(2, 2, 2);
+        Set<String> fit = new HashSet<>(held.train().sourceIds());
+        Set<String> validationIds = new HashSet<>(held.test().sourceIds());
+        assertThat(fit).doesNotContainAnyElementsOf(validationIds);
+        // the two together are the train split, and none of the test split's images is among them
+        Set<String> union = new HashSet<>(fit);
+        union.addAll(validationIds);
+        assertThat(union).isEqualTo(new HashSet<>(all.train().sourceIds()));
+        assertThat(union).doesNotContainAnyElementsOf(all.test().sourceIds());
+        assertThat(held.notes()).anyMatch(note -> note.contains("the test split is not used"));
+        // seeded: the same draw again, another with another data seed
+        assertThat(Datasets.load(validation).test().sourceIds()).isEqualTo(held.test().sourceIds());
+        DataSelection otherSeed = new DataSelection("imagefolder", dir.toString(), null, null, 8, 1, false, 0.2, null, 6,
+                0, 0.25);
+        assertThat(Datasets.load(otherSeed).test().sourceIds()).isNotEqualTo(held.test().sourceIds());
+    }
+
+    @Test
+    void aValidationFractionNeedsLabelsAndCannotBeCombinedWithEvalData(@TempDir Path dir) throws IOException {
+        ImageTrees.writeClasses(dir, new int[] {4, 4, 4}, 4);
+        assertThatThrownBy(() -> Datasets.load(new DataSelection("unlabelled-folder", dir.toString(), null, null, 8, 1,
+                false, 0.2, null, 0, 0, 0.25))).isInstanceOf(BalconException.class)
+                .hasMessageContaining("validationFraction needs class labels");
+        PretrainConfig withEvalData = config("imagefolder", dir, dir.toString(), "none", 100, 0, false).toBuilder()
+                .validationFraction(0.25).build();
+        assertThatThrownBy(() -> Datasets.evaluationSplits(withEvalData)).isInstanceOf(BalconException.class)
+                .hasMessageContaining("validationFraction and evalData cannot be combined");
     }
 
     @Test
