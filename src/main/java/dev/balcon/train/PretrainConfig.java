@@ -73,6 +73,10 @@ import java.util.Set;
  *                        learning rate (spec/experiments.md, "A trap to control for")
  * @param maxImagePixels  largest width x height of an image file that is decoded; larger files are skipped as
  *                        undecodable; 0 = the default ({@code ImageFolder.DEFAULT_MAX_IMAGE_PIXELS})
+ * @param method          the self-supervised method, one of {@link Methods#NAMES} (docs/methods.md); null (a
+ *                        config.json written before methods existed) reads as simclr
+ * @param momentumTau     base EMA rate of a momentum (target) encoder, raised to 1 by a cosine over the run, in
+ *                        [0, 1]; null = the method's default (0.99 for byol); only for methods with such an encoder
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -86,7 +90,7 @@ public record PretrainConfig(
         int imageSize, int channels, boolean strict, double testFraction, long dataSeed, String cacheDir,
         String trainList, String testList, String evalData,
         String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin,
-        Boolean scaleByInvAlpha, long maxImagePixels) {
+        Boolean scaleByInvAlpha, long maxImagePixels, String method, Double momentumTau) {
 
     /** The values of {@link #classProfile()}. */
     public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
@@ -145,6 +149,10 @@ public record PretrainConfig(
         // a config.json written before the class-profile fields existed reads them as null / 0 / false
         classProfile = classProfile == null ? "none" : classProfile;
         validateProfile(classProfile, rho, paretoShape, profileMax, balancedTwin);
+        // a config.json written before methods existed trained SimCLR
+        method = method == null ? Methods.SIMCLR : method;
+        Methods.validate(method, momentumTau);
+        momentumTau = momentumTau == null ? Methods.defaultMomentumTau(method) : momentumTau;
     }
 
     private static void validateData(int imageSize, int channels, double testFraction) {
@@ -310,6 +318,8 @@ public record PretrainConfig(
         builder.balancedTwin = balancedTwin;
         builder.scaleByInvAlpha = scaleByInvAlpha;
         builder.maxImagePixels = maxImagePixels;
+        builder.method = method;
+        builder.momentumTau = momentumTau;
         return builder;
     }
 
@@ -358,6 +368,8 @@ public record PretrainConfig(
         private int profileMax = 0;
         private boolean balancedTwin = false;
         private Boolean scaleByInvAlpha = null;
+        private String method = Methods.SIMCLR;
+        private Double momentumTau = null;
 
         private Builder() {}
 
@@ -576,9 +588,19 @@ public record PretrainConfig(
             return this;
         }
 
+        public Builder method(String method) {
+            this.method = method;
+            return this;
+        }
+
+        public Builder momentumTau(Double momentumTau) {
+            this.momentumTau = momentumTau;
+            return this;
+        }
+
         public PretrainConfig build() {
             return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, dataSeed, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                    scaleByInvAlpha, maxImagePixels);
+                    scaleByInvAlpha, maxImagePixels, method, momentumTau);
         }
     }
 }
