@@ -45,6 +45,14 @@ final class TrainingOptions {
     @Option(names = "--proj-out", defaultValue = "128", description = "Projector output dimension (default: ${DEFAULT-VALUE}).")
     int projectorOut;
 
+    @Option(names = "--method", defaultValue = "simclr",
+            description = "Self-supervised method: simclr (docs/methods.md; default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--momentum-tau", description = "Base EMA rate of byol's target network, raised to 1 by a cosine "
+            + "over the run, in [0, 1] (default 0.99).")
+    Double momentumTau;
+
     @Option(names = "--loss", defaultValue = "nt_xent",
             description = "Loss preset: nt_xent, generalized_nt_xent, dcl, balanced (default: ${DEFAULT-VALUE}).")
     String loss;
@@ -135,7 +143,7 @@ final class TrainingOptions {
                 augmentation.cropScaleMax(), epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed,
                 workers, boundMonitor, probeSize, probeViews, data.imageSize, data.channels, data.strict, data.testFraction, data.dataSeed, data.cacheDirOrNull(),
                 data.trainList, data.testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                scaleByInvAlpha, data.maxImagePixels(), data.validationFraction);
+                scaleByInvAlpha, data.maxImagePixels(), data.validationFraction, method, momentumTau);
     }
 
     /**

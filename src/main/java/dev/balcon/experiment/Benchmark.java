@@ -8,10 +8,9 @@ import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.TwoViewBatch;
 import dev.balcon.augment.TwoViewLoader;
 import dev.balcon.data.ImageDataset;
-import dev.balcon.loss.ContrastiveLoss;
-import dev.balcon.model.ContrastiveModel;
+import dev.balcon.train.Method;
+import dev.balcon.train.Methods;
 import dev.balcon.train.PretrainConfig;
-import dev.balcon.train.SgdMomentum;
 import dev.balcon.train.TrainStep;
 
 import ai.djl.ndarray.NDManager;
@@ -43,16 +42,13 @@ public final class Benchmark {
     /** The compute step alone: one augmented batch, reused, so that no loading or augmentation is timed. */
     public static Measurement computeStep(PretrainConfig config, ImageDataset train, int warmup, int steps) {
         try (NDManager manager = NDManager.newBaseManager();
-             ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
-                     train.height(), train.width(), manager, config.seed())) {
-            TrainStep step = new TrainStep(model,
-                    new SgdMomentum(model.trainableParameters(), config.momentum(), config.weightDecay()),
-                    new ContrastiveLoss(config.lossConfig()));
+             Method method = Methods.create(config, train.channels(), train.height(), train.width(), manager)) {
+            TrainStep step = new TrainStep(method);
             TwoViewBatch batch = fixedBatch(config, train);
             double[] millis = new double[steps];
             for (int i = 0; i < warmup + steps; i++) {
                 long start = System.nanoTime();
-                step.run(batch, 0.01);
+                step.run(batch, 0.01, i, warmup + steps);
                 if (i >= warmup) {
                     millis[i - warmup] = (System.nanoTime() - start) / 1e6;
                 }
@@ -65,11 +61,8 @@ public final class Benchmark {
     /** Training as pretrain does it, the loader preparing augmented batches in the background. */
     public static Measurement endToEnd(PretrainConfig config, ImageDataset train, int warmup, int steps) {
         try (NDManager manager = NDManager.newBaseManager();
-             ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
-                     train.height(), train.width(), manager, config.seed())) {
-            TrainStep step = new TrainStep(model,
-                    new SgdMomentum(model.trainableParameters(), config.momentum(), config.weightDecay()),
-                    new ContrastiveLoss(config.lossConfig()));
+             Method method = Methods.create(config, train.channels(), train.height(), train.width(), manager)) {
+            TrainStep step = new TrainStep(method);
             AugmentationPipeline pipeline = config.augmentationRecipe()
                     .build(train.channels(), train.height(), train.width(), Normalization.of(train));
             double[] millis = new double[steps];
@@ -78,7 +71,7 @@ public final class Benchmark {
                 Iterator<TwoViewBatch> batches = loader.epoch(0, 0);
                 for (int i = 0; i < warmup + steps; i++) {
                     long start = System.nanoTime();
-                    step.run(batches.next(), 0.01);
+                    step.run(batches.next(), 0.01, i, warmup + steps);
                     if (i >= warmup) {
                         millis[i - warmup] = (System.nanoTime() - start) / 1e6;
                     }

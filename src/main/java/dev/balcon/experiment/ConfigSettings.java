@@ -44,7 +44,8 @@ final class ConfigSettings {
                 "alpha", significant(loss.alpha()) + (takesTau ? " (1/tau)" : preset),
                 "lambda", significant(loss.lambda()) + preset,
                 "nu", significant(loss.nu()) + preset,
-                "scaleByInvAlpha", loss.scaleByInvAlpha() + preset);
+                "scaleByInvAlpha", loss.scaleByInvAlpha() + preset,
+                "momentumTau", "none (" + config.method() + " has no momentum encoder)");
         Map<String, String> shown = new LinkedHashMap<>();
         JsonNode fields = RunDirectory.JSON.valueToTree(config);
         boolean profiled = !config.classProfile().equals("none");

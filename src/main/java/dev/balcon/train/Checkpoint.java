@@ -14,15 +14,19 @@ import java.util.Arrays;
 
 /**
  * The state of a run after a whole number of epochs: the input normalisation the model was trained with,
- * model parameters (batch-norm statistics included) and the optimizer's momentum buffers, followed by a CRC32C
- * of all of it ({@link ChecksummedFile}). Written atomically, and never with a NaN or infinite parameter.
+ * model parameters (batch-norm statistics included), the optimizer's momentum buffers, the {@link Method}'s name and
+ * its own state (a predictor, an EMA target), followed by a CRC32C of all of it ({@link ChecksummedFile}). Written
+ * atomically, and never with a NaN or infinite parameter.
  *
- * <p>Versions: 3 (current) ends in the checksum; 2 (no checksum) and 1 (no checksum, no normalisation) are
- * still read, without the corruption check, so that older runs can be evaluated and resumed.
+ * <p>Versions: 4 (current) ends in the method; 3 (checksum, no method) was always SimCLR; 2 (no checksum) and 1 (no
+ * checksum, no normalisation) are still read, without the corruption check, so that older runs can be evaluated and
+ * resumed.
  */
 public final class Checkpoint {
     private static final byte[] MAGIC = "BALCONCK".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final int VERSION = 3;
+    private static final int VERSION = 4;
+    /** Version 3 had no method: its runs were all SimCLR. */
+    private static final int VERSION_WITHOUT_METHOD = 3;
     /** Version 2 had no checksum. */
     private static final int VERSION_WITHOUT_CHECKSUM = 2;
     /** Version 1 had no normalisation either; its readers fall back to the training split's statistics. */
@@ -61,12 +65,12 @@ public final class Checkpoint {
     /**
      * Writes the checkpoint atomically; an existing one is replaced only by a complete new one.
      *
-     * @throws NonFiniteParametersException if a parameter value of {@code model} is NaN or infinite; the file is
-     *     left as it was
+     * @throws NonFiniteParametersException if a parameter value of the method's model, or of its own state, is NaN
+     *     or infinite; the file is left as it was
      */
-    public static void save(Path file, Progress progress, Normalization normalization, ContrastiveModel model,
-                            SgdMomentum optimizer) {
-        long nonFinite = model.nonFiniteParameterValues();
+    public static void save(Path file, Progress progress, Normalization normalization, Method method) {
+        ContrastiveModel model = method.model();
+        long nonFinite = model.nonFiniteParameterValues() + method.nonFiniteStateValues();
         if (nonFinite > 0) {
             throw new NonFiniteParametersException(file, nonFinite);
         }
@@ -82,32 +86,35 @@ public final class Checkpoint {
                 out.writeFloat(normalization.std()[c]);
             }
             model.saveParameters(out);
-            optimizer.save(out);
+            method.optimizer().save(out);
+            out.writeUTF(method.name());
+            method.saveState(out);
             out.flush();
         });
     }
 
     /**
-     * Restores model and optimizer; returns where the run stood and its normalisation.
+     * Restores a method: its model, its optimizer and its own state; returns where the run stood and its
+     * normalisation.
      *
      * @throws BalconException if the file is missing, damaged (checksum), truncated, of another architecture or
-     *     holds NaN or infinite parameters
+     *     another method, or holds NaN or infinite parameters
      */
-    public static Restored load(Path file, ContrastiveModel model, SgdMomentum optimizer) {
-        return read(file, model, optimizer);
+    public static Restored load(Path file, Method method) {
+        return read(file, method.model(), method);
     }
 
-    /** Restores the model alone (for evaluation); throws as {@link #load}. */
+    /** Restores the model alone (for evaluation), whatever the method that trained it; throws as {@link #load}. */
     public static Restored loadModel(Path file, ContrastiveModel model) {
         return read(file, model, null);
     }
 
-    private static Restored read(Path file, ContrastiveModel model, SgdMomentum optimizer) {
+    private static Restored read(Path file, ContrastiveModel model, Method method) {
         if (!Files.isRegularFile(file)) {
             throw new BalconException("checkpoint " + file + " not found (has the run finished one epoch?)");
         }
         try {
-            return parse(file, model, optimizer);
+            return parse(file, model, method);
         } catch (BalconException e) {
             // The model's, the optimizer's and the normalisation's checks do not know the file: name it.
             throw e.getMessage().contains(file.toString()) ? e
@@ -115,7 +122,7 @@ public final class Checkpoint {
         }
     }
 
-    private static Restored parse(Path file, ContrastiveModel model, SgdMomentum optimizer) {
+    private static Restored parse(Path file, ContrastiveModel model, Method method) {
         try (ChecksummedFile.LimitedInput limited = new ChecksummedFile.LimitedInput(
                 new BufferedInputStream(Files.newInputStream(file), 1 << 16), Files.size(file))) {
             DataInputStream in = new DataInputStream(limited);
@@ -129,7 +136,7 @@ public final class Checkpoint {
                 throw new BalconException(file + " has checkpoint format version " + version + ", this balcon reads "
                         + VERSION_WITHOUT_NORMALIZATION + " to " + VERSION);
             }
-            if (version >= VERSION) {
+            if (version > VERSION_WITHOUT_CHECKSUM) {
                 if (!ChecksummedFile.intact(file)) {
                     throw new BalconException("checkpoint " + file + " is damaged: its checksum does not match its"
                             + " contents (restore it from a copy, or train the run again)");
@@ -161,14 +168,27 @@ public final class Checkpoint {
                 throw new BalconException("checkpoint " + file + " holds " + nonFinite + " NaN or infinite parameter"
                         + " values: the run diverged before it was written, so it cannot be evaluated or resumed");
             }
-            if (optimizer != null) {
-                optimizer.load(in);
-            } else if (version < VERSION) {
+            if (method != null) {
+                method.optimizer().load(in);
+                String stored = version > VERSION_WITHOUT_METHOD ? in.readUTF() : Methods.SIMCLR;
+                if (!stored.equals(method.name())) {
+                    throw new BalconException("checkpoint " + file + " holds a " + stored + " run, not " + method.name());
+                }
+                method.loadState(in);
+                if (method.nonFiniteStateValues() > 0) {
+                    throw new BalconException("checkpoint " + file + " holds " + method.nonFiniteStateValues()
+                            + " NaN or infinite values in the state of " + method.name() + ": it cannot be resumed");
+                }
+                if (version > VERSION_WITHOUT_CHECKSUM && limited.remaining() != 0) {
+                    throw new BalconException("checkpoint " + file + " is damaged: " + limited.remaining()
+                            + " bytes follow the state of " + method.name());
+                }
+            } else if (version <= VERSION_WITHOUT_CHECKSUM) {
                 // No checksum in the old formats: read to the end, so that a file with bytes past its end (a newer
                 // file whose version field was damaged) is caught. The throwaway buffers go with the model's manager.
                 new SgdMomentum(model.trainableParameters(), 0, 0).load(in);
             }
-            if (version < VERSION && limited.remaining() != 0) {
+            if (version <= VERSION_WITHOUT_CHECKSUM && limited.remaining() != 0) {
                 throw new BalconException("checkpoint " + file + " is damaged: " + limited.remaining() + " bytes follow "
                         + "the end of a format-" + version + " checkpoint (restore it from a copy, or train the run again)");
             }

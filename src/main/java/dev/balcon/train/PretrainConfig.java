@@ -76,6 +76,10 @@ import java.util.Set;
  * @param validationFraction share of each class of the training split held out, in [0, 1): the run neither trains
  *                        nor builds its k-NN bank on those images, and evaluates on them instead of the test split
  *                        (what {@code balcon tune} selects on, so the test split stays unseen); 0 = none
+ * @param method          the self-supervised method, one of {@link Methods#NAMES} (docs/methods.md); null (a
+ *                        config.json written before methods existed) reads as simclr
+ * @param momentumTau     base EMA rate of a momentum (target) encoder, raised to 1 by a cosine over the run, in
+ *                        [0, 1]; null = the method's default (0.99 for byol); only for methods with such an encoder
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -89,7 +93,7 @@ public record PretrainConfig(
         int imageSize, int channels, boolean strict, double testFraction, long dataSeed, String cacheDir,
         String trainList, String testList, String evalData,
         String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin,
-        Boolean scaleByInvAlpha, long maxImagePixels, double validationFraction) {
+        Boolean scaleByInvAlpha, long maxImagePixels, double validationFraction, String method, Double momentumTau) {
 
     /** The values of {@link #classProfile()}. */
     public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
@@ -152,6 +156,10 @@ public record PretrainConfig(
         // a config.json written before the class-profile fields existed reads them as null / 0 / false
         classProfile = classProfile == null ? "none" : classProfile;
         validateProfile(classProfile, rho, paretoShape, profileMax, balancedTwin);
+        // a config.json written before methods existed trained SimCLR
+        method = method == null ? Methods.SIMCLR : method;
+        Methods.validate(method, momentumTau);
+        momentumTau = momentumTau == null ? Methods.defaultMomentumTau(method) : momentumTau;
     }
 
     private static void validateData(int imageSize, int channels, double testFraction) {
@@ -318,6 +326,8 @@ public record PretrainConfig(
         builder.scaleByInvAlpha = scaleByInvAlpha;
         builder.maxImagePixels = maxImagePixels;
         builder.validationFraction = validationFraction;
+        builder.method = method;
+        builder.momentumTau = momentumTau;
         return builder;
     }
 
@@ -367,6 +377,8 @@ public record PretrainConfig(
         private int profileMax = 0;
         private boolean balancedTwin = false;
         private Boolean scaleByInvAlpha = null;
+        private String method = Methods.SIMCLR;
+        private Double momentumTau = null;
 
         private Builder() {}
 
@@ -590,9 +602,19 @@ public record PretrainConfig(
             return this;
         }
 
+        public Builder method(String method) {
+            this.method = method;
+            return this;
+        }
+
+        public Builder momentumTau(Double momentumTau) {
+            this.momentumTau = momentumTau;
+            return this;
+        }
+
         public PretrainConfig build() {
             return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, dataSeed, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                    scaleByInvAlpha, maxImagePixels, validationFraction);
+                    scaleByInvAlpha, maxImagePixels, validationFraction, method, momentumTau);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.balcon.train;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -12,8 +11,6 @@ import dev.balcon.augment.Normalization;
 import dev.balcon.augment.TwoViewBatch;
 import dev.balcon.augment.TwoViewLoader;
 import dev.balcon.data.ImageDataset;
-import dev.balcon.loss.ContrastiveLoss;
-import dev.balcon.model.ContrastiveModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,9 +24,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The one training loop: two augmented views per image, encoder + projector, a contrastive loss, SGD with
- * warm-up and cosine decay, a checkpoint after every epoch, metrics as JSON lines. Methods and losses stay
- * thin: they are configuration, not loops of their own.
+ * The one training loop: two augmented views per image, one step of the run's {@link Method} per batch (its loss,
+ * SGD with warm-up and cosine decay, its after-step work), a checkpoint after every epoch, metrics as JSON lines.
+ * Methods stay thin: they plug into this loop rather than have loops of their own (docs/methods.md).
  */
 public final class Pretrainer {
     private static final Logger LOG = LoggerFactory.getLogger(Pretrainer.class);
@@ -152,13 +149,10 @@ public final class Pretrainer {
                     + config.batchSize() + ": lower --batch-size");
         }
         try (NDManager manager = NDManager.newBaseManager();
-             ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
-                     train.height(), train.width(), manager, config.seed())) {
-            List<Parameter> parameters = model.trainableParameters();
-            SgdMomentum optimizer = new SgdMomentum(parameters, config.momentum(), config.weightDecay());
+             Method method = Methods.create(config, train.channels(), train.height(), train.width(), manager)) {
             Checkpoint.Progress progress = new Checkpoint.Progress(0, 0);
             if (resume && Files.exists(run.checkpoint())) {
-                progress = Checkpoint.load(run.checkpoint(), model, optimizer).progress();
+                progress = Checkpoint.load(run.checkpoint(), method).progress();
                 LOG.info("resuming {} after epoch {} (step {})", run.root(), progress.epochsDone(), progress.globalStep());
             }
             if (resume) {
@@ -170,12 +164,11 @@ public final class Pretrainer {
                     recordExtension(metrics, progress, stored.epochs());
                 }
                 run.writeConfig(config);
-                ContrastiveLoss loss = new ContrastiveLoss(config.lossConfig());
                 AugmentationPipeline pipeline = config.augmentationRecipe()
                         .build(train.channels(), train.height(), train.width(), normalization);
                 try (TwoViewLoader loader = new TwoViewLoader(train, pipeline, config.batchSize(), config.seed(),
                         config.workers(), 2 * config.workers())) {
-                    return train(model, optimizer, loss, loader, progress, metrics);
+                    return train(method, loader, progress, metrics);
                 }
             }
         }
@@ -233,13 +226,12 @@ public final class Pretrainer {
         run.putResult(EXTENSIONS_KEY, extensions);
     }
 
-    private PretrainResult train(ContrastiveModel model, SgdMomentum optimizer, ContrastiveLoss loss,
-                                 TwoViewLoader loader, Checkpoint.Progress start, MetricsLog metrics) {
+    private PretrainResult train(Method method, TwoViewLoader loader, Checkpoint.Progress start, MetricsLog metrics) {
         int stepsPerEpoch = loader.batchesPerEpoch();
         long totalSteps = (long) stepsPerEpoch * config.epochs();
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(),
                 Math.round(config.warmupEpochs() * stepsPerEpoch), totalSteps);
-        TrainStep trainStep = new TrainStep(model, optimizer, loss);
+        TrainStep trainStep = new TrainStep(method);
         long globalStep = start.globalStep();
         double lastEpochLoss = Double.NaN;
         long trainStart = System.nanoTime();
@@ -254,7 +246,7 @@ public final class Pretrainer {
                 for (int step = 0; step < stepsPerEpoch; step++, globalStep++) {
                     TwoViewBatch batch = batches.next();
                     double learningRate = schedule.at(globalStep);
-                    double value = trainStep.run(batch, learningRate);
+                    double value = trainStep.run(batch, learningRate, globalStep, totalSteps);
                     if (!Double.isFinite(value)) {
                         return diverged(metrics, epoch, globalStep, "loss became " + value, trainStart, imagesSeen);
                     }
@@ -283,7 +275,7 @@ public final class Pretrainer {
                         "seconds", epochSeconds, "images_per_s", stepsPerEpoch * (double) config.batchSize() / epochSeconds);
                 try {
                     Checkpoint.save(run.checkpoint(), new Checkpoint.Progress(epoch + 1, globalStep), normalization,
-                            model, optimizer);
+                            method);
                 } catch (Checkpoint.NonFiniteParametersException e) {
                     // The epoch's losses were finite but its last update was not: keep the previous checkpoint.
                     return diverged(metrics, epoch, globalStep - 1, e.count() + " parameter values became NaN or "
@@ -296,7 +288,7 @@ public final class Pretrainer {
                 }
                 for (EpochMonitor monitor : monitors) {
                     long monitorStart = System.nanoTime();
-                    epochRow.putAll(monitor.measure(epoch + 1, model));
+                    epochRow.putAll(monitor.measure(epoch + 1, method.model()));
                     epochRow.put(monitor.getClass().getSimpleName() + "_seconds", (System.nanoTime() - monitorStart) / 1e9);
                 }
                 metrics.write("epoch", epochRow);

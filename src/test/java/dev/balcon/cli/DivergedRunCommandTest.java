@@ -8,11 +8,12 @@ import dev.balcon.data.ImageDataset;
 import dev.balcon.experiment.ImageTrees;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.Checkpoint;
+import dev.balcon.train.Method;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
 import dev.balcon.train.Pretrainer;
 import dev.balcon.train.RunDirectory;
-import dev.balcon.train.SgdMomentum;
+import dev.balcon.train.SimClr;
 import dev.balcon.train.SyntheticImages;
 import dev.balcon.train.TestCheckpoints;
 import org.junit.jupiter.api.BeforeAll;
@@ -193,15 +194,14 @@ class DivergedRunCommandTest {
         PretrainConfig config = run.readConfig();
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(1), 16, 16, manager, config.seed())) {
-            SgdMomentum optimizer = new SgdMomentum(model.trainableParameters(), config.momentum(),
-                    config.weightDecay());
-            Checkpoint.Restored restored = Checkpoint.load(run.checkpoint(), model, optimizer);
+            Method method = new SimClr(model, config.lossConfig(), config.momentum(), config.weightDecay());
+            Checkpoint.Restored restored = Checkpoint.load(run.checkpoint(), method);
             change.accept(model);
             if (oldFormat) {
                 TestCheckpoints.writeVersion2(run.checkpoint(), restored.progress(), restored.normalization(), model,
-                        optimizer);
+                        method.optimizer());
             } else {
-                Checkpoint.save(run.checkpoint(), restored.progress(), restored.normalization(), model, optimizer);
+                Checkpoint.save(run.checkpoint(), restored.progress(), restored.normalization(), method);
             }
         }
     }

@@ -41,11 +41,9 @@ class CheckpointFuzzTest {
         savedParameters = TestCheckpoints.parameterBytes(saved);
         dir = Files.createTempDirectory("checkpoint-fuzz");
         Path file = dir.resolve("valid.bin");
-        Checkpoint.save(file, new Checkpoint.Progress(3, 42), TestCheckpoints.NORMALIZATION, saved,
-                TestCheckpoints.optimizer(saved));
+        Checkpoint.save(file, new Checkpoint.Progress(3, 42), TestCheckpoints.NORMALIZATION, TestCheckpoints.method(saved));
         current = Files.readAllBytes(file);
-        TestCheckpoints.writeVersion2(file, new Checkpoint.Progress(3, 42), TestCheckpoints.NORMALIZATION, saved,
-                TestCheckpoints.optimizer(saved));
+        TestCheckpoints.writeVersion2(file, new Checkpoint.Progress(3, 42), TestCheckpoints.NORMALIZATION, saved, TestCheckpoints.method(saved).optimizer());
         version2 = Files.readAllBytes(file);
     }
 
@@ -91,7 +89,7 @@ class CheckpointFuzzTest {
         Path file = dir.resolve("resealed.bin");
         Files.write(file, mutated);
         try {
-            Checkpoint.load(file, target, TestCheckpoints.optimizer(target));
+            Checkpoint.load(file, TestCheckpoints.method(target));
         } catch (BalconException e) {
             assertOneLineNaming(e, file);
         } catch (RuntimeException | Error e) {

@@ -13,7 +13,7 @@ import java.util.Random;
 
 import static dev.balcon.train.TestCheckpoints.NORMALIZATION;
 import static dev.balcon.train.TestCheckpoints.model;
-import static dev.balcon.train.TestCheckpoints.optimizer;
+import static dev.balcon.train.TestCheckpoints.method;
 import static dev.balcon.train.TestCheckpoints.parameterBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,9 +27,9 @@ class CheckpointTest {
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel saved = model(manager, 1);
              ContrastiveModel loaded = model(manager, 2)) {
-            Checkpoint.save(file, PROGRESS, NORMALIZATION, saved, optimizer(saved));
+            Checkpoint.save(file, PROGRESS, NORMALIZATION, method(saved));
             assertThat(parameterBytes(loaded)).isNotEqualTo(parameterBytes(saved));
-            Checkpoint.Restored restored = Checkpoint.load(file, loaded, optimizer(loaded));
+            Checkpoint.Restored restored = Checkpoint.load(file, method(loaded));
             assertThat(restored.progress()).isEqualTo(PROGRESS);
             assertThat(restored.normalization().mean()).containsExactly(NORMALIZATION.mean());
             assertThat(restored.normalization().std()).containsExactly(NORMALIZATION.std());
@@ -41,8 +41,8 @@ class CheckpointTest {
     void aModelWithNonFiniteParametersIsNeverWrittenAndThePreviousCheckpointStays(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("checkpoint.bin");
         try (NDManager manager = NDManager.newBaseManager(); ContrastiveModel model = model(manager, 1)) {
-            SgdMomentum optimizer = optimizer(model);
-            Checkpoint.save(file, PROGRESS, NORMALIZATION, model, optimizer);
+            Method method = method(model);
+            Checkpoint.save(file, PROGRESS, NORMALIZATION, method);
             byte[] before = Files.readAllBytes(file);
 
             var weight = model.trainableParameters().get(0).getArray();
@@ -51,8 +51,7 @@ class CheckpointTest {
             model.trainableParameters().get(1).getArray().set(new ai.djl.ndarray.index.NDIndex(0),
                     Float.POSITIVE_INFINITY);
 
-            assertThatThrownBy(() -> Checkpoint.save(file, new Checkpoint.Progress(4, 50), NORMALIZATION, model,
-                    optimizer))
+            assertThatThrownBy(() -> Checkpoint.save(file, new Checkpoint.Progress(4, 50), NORMALIZATION, method))
                     .isInstanceOf(Checkpoint.NonFiniteParametersException.class)
                     .hasMessageContaining(file.toString())
                     .hasMessageContaining((values + 1) + " model parameter values are NaN or infinite")
@@ -69,14 +68,14 @@ class CheckpointTest {
              ContrastiveModel diverged = model(manager, 1);
              ContrastiveModel target = model(manager, 2)) {
             diverged.trainableParameters().get(2).getArray().muli(Float.NaN);
-            TestCheckpoints.writeVersion2(file, PROGRESS, NORMALIZATION, diverged, optimizer(diverged));
+            TestCheckpoints.writeVersion2(file, PROGRESS, NORMALIZATION, diverged, method(diverged).optimizer());
 
             assertThatThrownBy(() -> Checkpoint.loadModel(file, target))
                     .isInstanceOf(BalconException.class)
                     .hasMessageContaining(file.toString())
                     .hasMessageContaining("NaN or infinite parameter values")
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
-            assertThatThrownBy(() -> Checkpoint.load(file, target, optimizer(target)))
+            assertThatThrownBy(() -> Checkpoint.load(file, method(target)))
                     .isInstanceOf(BalconException.class).hasMessageContaining("diverged");
         }
     }
@@ -87,8 +86,8 @@ class CheckpointTest {
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel saved = model(manager, 1);
              ContrastiveModel loaded = model(manager, 2)) {
-            TestCheckpoints.writeVersion2(file, PROGRESS, NORMALIZATION, saved, optimizer(saved));
-            Checkpoint.Restored restored = Checkpoint.load(file, loaded, optimizer(loaded));
+            TestCheckpoints.writeVersion2(file, PROGRESS, NORMALIZATION, saved, method(saved).optimizer());
+            Checkpoint.Restored restored = Checkpoint.load(file, method(loaded));
             assertThat(restored.progress()).isEqualTo(PROGRESS);
             assertThat(parameterBytes(loaded)).isEqualTo(parameterBytes(saved));
         }
@@ -100,13 +99,14 @@ class CheckpointTest {
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel saved = model(manager, 1);
              ContrastiveModel loaded = model(manager, 2)) {
-            Checkpoint.save(file, PROGRESS, NORMALIZATION, saved, optimizer(saved));
+            Checkpoint.save(file, PROGRESS, NORMALIZATION, method(saved));
             byte[] bytes = Files.readAllBytes(file);
-            bytes[11] = 2; // the version int after the 8 magic bytes: 3 -> 2, which has no checksum to check
+            bytes[11] = 2; // the version int after the 8 magic bytes: 4 -> 2, which has no checksum to check
             Files.write(file, bytes);
+            // what follows the optimizer in format 4: the method's name ("simclr" as writeUTF: 8 bytes), the checksum
             assertThatThrownBy(() -> Checkpoint.loadModel(file, loaded))
                     .isInstanceOf(BalconException.class)
-                    .hasMessage("checkpoint " + file + " is damaged: 4 bytes follow the end of a format-2 checkpoint"
+                    .hasMessage("checkpoint " + file + " is damaged: 12 bytes follow the end of a format-2 checkpoint"
                             + " (restore it from a copy, or train the run again)");
         }
     }
@@ -117,7 +117,7 @@ class CheckpointTest {
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel saved = model(manager, 1);
              ContrastiveModel loaded = model(manager, 2)) {
-            Checkpoint.save(file, PROGRESS, NORMALIZATION, saved, optimizer(saved));
+            Checkpoint.save(file, PROGRESS, NORMALIZATION, method(saved));
             long length = Files.size(file);
             assertThat(length).isGreaterThan(3 * 4096);
             byte[] noise = new byte[4096];
@@ -137,7 +137,7 @@ class CheckpointTest {
     void aCheckpointWithoutItsChecksumIsTruncated(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("checkpoint.bin");
         try (NDManager manager = NDManager.newBaseManager(); ContrastiveModel saved = model(manager, 1)) {
-            Checkpoint.save(file, PROGRESS, NORMALIZATION, saved, optimizer(saved));
+            Checkpoint.save(file, PROGRESS, NORMALIZATION, method(saved));
             byte[] whole = Files.readAllBytes(file);
             Files.write(file, java.util.Arrays.copyOf(whole, whole.length - 4));
             assertThatThrownBy(() -> Checkpoint.loadModel(file, saved))

@@ -62,8 +62,7 @@ class PretrainerTest {
         try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager();
              dev.balcon.model.ContrastiveModel model = dev.balcon.model.ContrastiveModel.create(
                      config(1, 0.1).modelConfig(1), 16, 16, manager, 5)) {
-            SgdMomentum optimizer = new SgdMomentum(model.trainableParameters(), 0.9, 5e-4);
-            TrainStep step = new TrainStep(model, optimizer, new dev.balcon.loss.ContrastiveLoss(config(1, 0.1).lossConfig()));
+            TrainStep step = new TrainStep(new SimClr(model, config(1, 0.1).lossConfig(), 0.9, 5e-4));
             float[] view = new float[16 * 16 * 16];
             java.util.Arrays.fill(view, 0.5f);
             for (int i = 0; i < view.length; i += 7) {
@@ -71,10 +70,10 @@ class PretrainerTest {
             }
             dev.balcon.augment.TwoViewBatch batch = new dev.balcon.augment.TwoViewBatch(view, view.clone(),
                     new int[16], 16, 1, 16, 16);
-            step.run(batch, 0.1);
+            step.run(batch, 0.1, 0, 1);
             int arraysAfterFirstStep = manager.getManagedArrays().size();
             for (int i = 0; i < 5; i++) {
-                step.run(batch, 0.1);
+                step.run(batch, 0.1, 0, 1);
             }
             assertThat(manager.getManagedArrays()).hasSize(arraysAfterFirstStep);
         }

@@ -26,8 +26,9 @@ public final class TestCheckpoints {
         return ContrastiveModel.create(config().modelConfig(1), 16, 16, manager, seed);
     }
 
-    public static SgdMomentum optimizer(ContrastiveModel model) {
-        return new SgdMomentum(model.trainableParameters(), 0.9, 0);
+    /** SimCLR training {@code model}, SGD momentum 0.9 without weight decay; closing {@code model} frees it. */
+    public static Method method(ContrastiveModel model) {
+        return new SimClr(model, config().lossConfig(), 0.9, 0);
     }
 
     /**

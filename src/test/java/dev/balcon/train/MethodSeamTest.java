@@ -1,0 +1,117 @@
+package dev.balcon.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.ParameterStore;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.balcon.BalconException;
+import dev.balcon.model.ContrastiveModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static dev.balcon.train.TestCheckpoints.NORMALIZATION;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The method seam: the registry, the method field of the configuration, and a method's state in checkpoints. */
+class MethodSeamTest {
+
+    /** A method with a state of its own (a step counter), to check what checkpoints do with method state. */
+    private static final class CountingMethod extends Method {
+        long afterSteps;
+
+        CountingMethod(String name, ContrastiveModel model) {
+            super(name, model, List.of(), 0.9, 0);
+        }
+
+        @Override
+        public NDArray loss(ParameterStore parameters, NDArray view1, NDArray view2) {
+            throw new UnsupportedOperationException("not trained here");
+        }
+
+        @Override
+        public void afterStep(long step, long totalSteps) {
+            afterSteps++;
+        }
+
+        @Override
+        public void saveState(DataOutputStream out) throws IOException {
+            out.writeLong(afterSteps);
+        }
+
+        @Override
+        public void loadState(DataInputStream in) throws IOException {
+            afterSteps = in.readLong();
+        }
+    }
+
+    @Test
+    void theFactoryBuildsSimclrByDefaultWithTheConfiguredModelAndOptimiser() {
+        PretrainConfig config = TestCheckpoints.config();
+        assertThat(config.method()).isEqualTo("simclr");
+        try (NDManager manager = NDManager.newBaseManager(); Method method = Methods.create(config, 1, 16, 16, manager)) {
+            assertThat(method).isInstanceOf(SimClr.class);
+            assertThat(method.name()).isEqualTo("simclr");
+            assertThat(method.model().config()).isEqualTo(config.modelConfig(1));
+            assertThat(method.trainableParameters()).containsExactlyElementsOf(method.model().trainableParameters());
+            // the same seed gives the same initial weights as the model alone
+            try (ContrastiveModel alone = TestCheckpoints.model(manager, config.seed())) {
+                assertThat(TestCheckpoints.parameterBytes(method.model())).isEqualTo(TestCheckpoints.parameterBytes(alone));
+            }
+        }
+    }
+
+    @Test
+    void aConfigJsonWrittenBeforeMethodsReadsAsSimclr(@TempDir Path dir) throws Exception {
+        RunDirectory run = new RunDirectory(dir);
+        run.create();
+        PretrainConfig config = TestCheckpoints.config();
+        ObjectNode json = RunDirectory.JSON.valueToTree(config);
+        assertThat(json.get("method").asText()).isEqualTo("simclr");
+        assertThat(json.get("momentumTau").isNull()).isTrue();
+        json.remove(List.of("method", "momentumTau"));
+        Files.writeString(run.config(), json.toString());
+        assertThat(run.readConfig()).isEqualTo(config);
+    }
+
+    @Test
+    void badMethodSettingsAreErrorsNamingTheField() {
+        assertThatThrownBy(() -> PretrainConfig.builder().method("moco3").build())
+                .isInstanceOf(BalconException.class)
+                .hasMessage("method must be one of " + Methods.NAMES + ", got 'moco3'");
+        assertThatThrownBy(() -> PretrainConfig.builder().momentumTau(0.99).build())
+                .isInstanceOf(BalconException.class)
+                .hasMessage("momentumTau applies to methods with a momentum encoder only; method simclr has none");
+    }
+
+    @Test
+    void aMethodsStateTravelsWithTheCheckpointAndAnotherMethodCannotLoadIt(@TempDir Path dir) {
+        Path file = dir.resolve("checkpoint.bin");
+        try (NDManager manager = NDManager.newBaseManager();
+             ContrastiveModel savedModel = TestCheckpoints.model(manager, 1);
+             ContrastiveModel loadedModel = TestCheckpoints.model(manager, 2)) {
+            CountingMethod saved = new CountingMethod("counting", savedModel);
+            saved.afterStep(0, 10);
+            saved.afterStep(1, 10);
+            Checkpoint.save(file, new Checkpoint.Progress(1, 2), NORMALIZATION, saved);
+
+            CountingMethod loaded = new CountingMethod("counting", loadedModel);
+            Checkpoint.load(file, loaded);
+            assertThat(loaded.afterSteps).isEqualTo(2);
+            assertThat(TestCheckpoints.parameterBytes(loadedModel)).isEqualTo(TestCheckpoints.parameterBytes(savedModel));
+
+            assertThatThrownBy(() -> Checkpoint.load(file, TestCheckpoints.method(loadedModel)))
+                    .isInstanceOf(BalconException.class)
+                    .hasMessage("checkpoint " + file + " holds a counting run, not simclr");
+            // evaluation reads the model whatever the method
+            Checkpoint.loadModel(file, loadedModel);
+        }
+    }
+}
