@@ -1,5 +1,6 @@
 package dev.balcon.experiment;
 
+import dev.balcon.ComputeDevice;
 import dev.balcon.augment.Normalization;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,7 +43,7 @@ public final class Benchmark {
 
     /** The compute step alone: one augmented batch, reused, so that no loading or augmentation is timed. */
     public static Measurement computeStep(PretrainConfig config, ImageDataset train, int warmup, int steps) {
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
                      train.height(), train.width(), manager, config.seed())) {
             TrainStep step = new TrainStep(model,
@@ -64,7 +65,7 @@ public final class Benchmark {
 
     /** Training as pretrain does it, the loader preparing augmented batches in the background. */
     public static Measurement endToEnd(PretrainConfig config, ImageDataset train, int warmup, int steps) {
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
                      train.height(), train.width(), manager, config.seed())) {
             TrainStep step = new TrainStep(model,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.balcon.BalconException;
+import dev.balcon.ComputeDevice;
 import dev.balcon.Progress;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.Normalization;
@@ -14,6 +15,7 @@ import dev.balcon.augment.TwoViewLoader;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.loss.ContrastiveLoss;
 import dev.balcon.model.ContrastiveModel;
+import dev.balcon.train.parallel.DataParallelStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,6 +91,7 @@ public final class Pretrainer {
     private final RunDirectory run;
     private final List<EpochMonitor> monitors = new ArrayList<>();
     private boolean showProgress = true;
+    private int shards = 1;
 
     public Pretrainer(PretrainConfig config, ImageDataset train, Normalization normalization, RunDirectory run) {
         config.validate();
@@ -105,6 +108,21 @@ public final class Pretrainer {
 
     public Pretrainer showProgress(boolean show) {
         this.showProgress = show;
+        return this;
+    }
+
+    /**
+     * Splits every batch into {@code count} shards trained as data parallel with gathered negatives
+     * ({@link DataParallelStep}); 1 (the default) is the single-device step. Not stored in config.json.
+     *
+     * @throws BalconException if {@code count} is below 1 or does not divide the batch size
+     */
+    public Pretrainer shards(int count) {
+        if (count < 1 || config.batchSize() % count != 0) {
+            throw new BalconException("shards = " + count + " must be >= 1 and divide the batch size "
+                    + config.batchSize());
+        }
+        this.shards = count;
         return this;
     }
 
@@ -151,7 +169,7 @@ public final class Pretrainer {
             throw new BalconException("the training set has " + train.size() + " images, fewer than one batch of "
                     + config.batchSize() + ": lower --batch-size");
         }
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
                      train.height(), train.width(), manager, config.seed())) {
             List<Parameter> parameters = model.trainableParameters();
@@ -240,6 +258,7 @@ public final class Pretrainer {
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(),
                 Math.round(config.warmupEpochs() * stepsPerEpoch), totalSteps);
         TrainStep trainStep = new TrainStep(model, optimizer, loss);
+        DataParallelStep parallelStep = shards > 1 ? new DataParallelStep(model, optimizer, loss, shards) : null;
         long globalStep = start.globalStep();
         double lastEpochLoss = Double.NaN;
         long trainStart = System.nanoTime();
@@ -254,7 +273,8 @@ public final class Pretrainer {
                 for (int step = 0; step < stepsPerEpoch; step++, globalStep++) {
                     TwoViewBatch batch = batches.next();
                     double learningRate = schedule.at(globalStep);
-                    double value = trainStep.run(batch, learningRate);
+                    double value = parallelStep != null ? parallelStep.run(batch, learningRate)
+                            : trainStep.run(batch, learningRate);
                     if (!Double.isFinite(value)) {
                         return diverged(metrics, epoch, globalStep, "loss became " + value, trainStart, imagesSeen);
                     }
