@@ -155,7 +155,7 @@ public final class ContrastiveLoss {
         }
     }
 
-    /** The rows of {@code perView} [2N, ...] that belong to the shard's anchors: its view-1 rows, then its view-2 rows. */
+    /** The rows of {@code perView} [2N, ...] of the shard's anchors: its view-1 rows, then its view-2 rows. */
     private static NDArray anchorRows(NDArray perView, int batchSize, int firstImage, int imageCount) {
         if (imageCount == batchSize) {
             return perView;

@@ -31,7 +31,8 @@ class DeviceCommandTest {
     }
 
     private static String[] pretrain(Path run, Path data, String... more) {
-        List<String> args = new ArrayList<>(List.of("pretrain", "--run-dir", run.toString(), "--data", data.toString()));
+        List<String> args = new ArrayList<>(
+                List.of("pretrain", "--run-dir", run.toString(), "--data", data.toString()));
         args.addAll(TINY);
         args.addAll(Arrays.asList(more));
         return args.toArray(String[]::new);

@@ -111,12 +111,17 @@ public final class DataParallelStep {
         List<Pair<Parameter, NDArray>> firstShardStatistics = new ArrayList<>();
         try (NDManager scope = view1.getManager().newSubManager();
              GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            // With the views in the scope for the call, every array derived from them is freed with it.
+            if (view1 == view2) {
+                scope.tempAttachAll(view1);
+            } else {
+                scope.tempAttachAll(view1, view2);
+            }
             List<NDArray> z1 = new ArrayList<>(shards);
             List<NDArray> z2 = new ArrayList<>(shards);
             for (int k = 0; k < shards; k++) {
                 NDIndex rows = new NDIndex("{}:{}", k * n, (k + 1) * n);
                 NDArray images = view1.get(rows).concat(view2.get(rows));
-                images.attach(scope);
                 NDArray projections = model.forward(parameterStore, images, training).get(1);
                 z1.add(projections.get(new NDIndex("0:{}", n)));
                 z2.add(projections.get(new NDIndex("{}:", n)));

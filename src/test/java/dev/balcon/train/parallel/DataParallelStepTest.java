@@ -78,8 +78,8 @@ class DataParallelStepTest {
         float[] sharded = updateAfterOneStep(config, views, model -> new DataParallelStep(model, null,
                 new ContrastiveLoss(config), shards).accumulateGradients(images(views[0]), images(views[1]), false));
         double deviation = maxAbsDeviation(sharded, unsplit);
-        System.out.println("DEVIATION " + name + " " + shards + " " + deviation + " max " + maxAbs(unsplit));
-        assertTrue(deviation <= TOLERANCE, name + ": update deviates by " + deviation + " max " + maxAbs(unsplit));
+        assertTrue(deviation <= TOLERANCE,
+                name + ": update deviates by " + deviation + ", largest update " + maxAbs(unsplit));
         assertTrue(maxAbs(unsplit) > 1e-3, "the update is not trivially zero");
     }
 

@@ -101,8 +101,10 @@ class GatheredLossTest {
             assertEquals(wholeLoss, result.loss(), 1e-5 * Math.max(1, Math.abs(wholeLoss)), name);
             float[] actual1 = concatenated(result.gradientsZ1(), 1.0 / shards);
             float[] actual2 = concatenated(result.gradientsZ2(), 1.0 / shards);
-            assertTrue(maxAbsDeviation(actual1, expected1) <= TOLERANCE, name + " z1: " + maxAbsDeviation(actual1, expected1));
-            assertTrue(maxAbsDeviation(actual2, expected2) <= TOLERANCE, name + " z2: " + maxAbsDeviation(actual2, expected2));
+            assertTrue(maxAbsDeviation(actual1, expected1) <= TOLERANCE,
+                    name + " z1: " + maxAbsDeviation(actual1, expected1));
+            assertTrue(maxAbsDeviation(actual2, expected2) <= TOLERANCE,
+                    name + " z2: " + maxAbsDeviation(actual2, expected2));
 
             double ownOnly = maxAbsDeviation(ownGradientsOnly(loss, z1, z2, shards, scope), expected1);
             assertTrue(ownOnly > 1e-3, name + ": without the sum over devices the gradient should differ, by "
