@@ -22,7 +22,11 @@ import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
+import dev.balcon.train.PretrainConfig;
+import dev.balcon.train.Pretrainer;
+import dev.balcon.train.RunDirectory;
 import dev.balcon.train.SgdMomentum;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -30,6 +34,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -147,6 +152,17 @@ class DataParallelStepTest {
             assertThrows(BalconException.class,
                     () -> new DataParallelStep(model, null, new ContrastiveLoss(LossConfig.ntXent(0.5)), 0));
         }
+    }
+
+    @Test
+    void pretrainerRefusesShardsThatDoNotDivideItsBatch(@TempDir Path dir) {
+        PretrainConfig config = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16)
+                .epochs(1).build();
+        Pretrainer pretrainer = new Pretrainer(config, null, null, new RunDirectory(dir));
+        BalconException e = assertThrows(BalconException.class, () -> pretrainer.shards(3));
+        assertEquals("shards = 3 must be >= 1 and divide the batch size 16", e.getMessage());
+        assertThrows(BalconException.class, () -> pretrainer.shards(0));
+        assertEquals(pretrainer, pretrainer.shards(4));
     }
 
     private interface GradientStep {
