@@ -25,6 +25,9 @@ final class BenchCommand implements Callable<Integer> {
     ProgressOptions progress;
 
     @Mixin
+    DeviceOptions device;
+
+    @Mixin
     TrainingOptions training;
 
     @Option(names = "--steps", defaultValue = "20", description = "Timed steps per measurement (default: ${DEFAULT-VALUE}).")

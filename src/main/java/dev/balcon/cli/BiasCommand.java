@@ -19,6 +19,9 @@ final class BiasCommand implements Callable<Integer> {
     @Mixin
     ProgressOptions progress;
 
+    @Mixin
+    DeviceOptions device;
+
     @Option(names = "--run-dir", required = true, description = "Run directory written by 'balcon pretrain'.")
     Path runDir;
 

@@ -20,6 +20,9 @@ final class BoundsCommand implements Callable<Integer> {
     @Mixin
     ProgressOptions progress;
 
+    @Mixin
+    DeviceOptions device;
+
     @Option(names = "--run-dir", required = true, description = "Run directory written by 'balcon pretrain'.")
     Path runDir;
 

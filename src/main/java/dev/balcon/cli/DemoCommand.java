@@ -17,6 +17,9 @@ final class DemoCommand implements Callable<Integer> {
     ProgressOptions progress;
 
     @Mixin
+    DeviceOptions device;
+
+    @Mixin
     TrainingOptions training;
 
     @Option(names = "--run-dir", defaultValue = "runs/demo", description = "Run directory (default: ${DEFAULT-VALUE}).")

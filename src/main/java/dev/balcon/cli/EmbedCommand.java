@@ -49,6 +49,9 @@ final class EmbedCommand implements Callable<Integer> {
     @Mixin
     ProgressOptions progress;
 
+    @Mixin
+    DeviceOptions device;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -24,6 +24,9 @@ final class ExportCommand implements Callable<Integer> {
             + "(its last checkpoint).")
     boolean allowUnfinished;
 
+    @picocli.CommandLine.Mixin
+    DeviceOptions device;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 

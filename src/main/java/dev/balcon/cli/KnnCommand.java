@@ -24,6 +24,9 @@ final class KnnCommand implements Callable<Integer> {
     @Mixin
     ProgressOptions progress;
 
+    @Mixin
+    DeviceOptions device;
+
     @Option(names = "--run-dir", description = "Run directory written by 'balcon pretrain'.")
     Path runDir;
 

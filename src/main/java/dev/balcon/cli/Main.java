@@ -1,6 +1,8 @@
 package dev.balcon.cli;
 
+import ai.djl.Device;
 import dev.balcon.BalconException;
+import dev.balcon.ComputeDevice;
 import dev.balcon.Progress;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -68,7 +70,10 @@ public final class Main {
         return commandLine.execute(args);
     }
 
-    /** Runs the command with every long job's progress silenced under --no-progress, restored afterwards. */
+    /**
+     * Runs the command with every long job's progress silenced under --no-progress and its --device as
+     * {@link ComputeDevice#current()}, both restored afterwards.
+     */
     private static int executeWithProgressChoice(CommandLine.ParseResult parseResult) {
         CommandLine.ParseResult command = parseResult;
         while (command.hasSubcommand()) {
@@ -78,10 +83,16 @@ public final class Main {
         if (command.hasMatchedOption(ProgressOptions.NO_PROGRESS)) {
             Progress.setCurrent(Progress.none());
         }
+        Device previousDevice = ComputeDevice.current();
+        CommandLine.Model.OptionSpec deviceOption = command.commandSpec().findOption(DeviceOptions.DEVICE);
+        if (deviceOption != null) {
+            ComputeDevice.setCurrent(deviceOption.getValue());
+        }
         try {
             return new CommandLine.RunLast().execute(parseResult);
         } finally {
             Progress.setCurrent(previous);
+            ComputeDevice.setCurrent(previousDevice);
         }
     }
 

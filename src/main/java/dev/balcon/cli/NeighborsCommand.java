@@ -73,6 +73,9 @@ final class NeighborsCommand implements Callable<Integer> {
     @Mixin
     ProgressOptions progress;
 
+    @Mixin
+    DeviceOptions device;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

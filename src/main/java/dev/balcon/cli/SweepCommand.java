@@ -43,6 +43,9 @@ final class SweepCommand implements Callable<Integer> {
             + "on standard error; without it a sweep reports only its own one line per run.")
     boolean progress;
 
+    @picocli.CommandLine.Mixin
+    DeviceOptions device;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.balcon.BalconException;
+import dev.balcon.ComputeDevice;
 import dev.balcon.analysis.ViewEmbeddings;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.data.ImageDataset;
@@ -89,7 +90,7 @@ public final class AugmentedViews {
         float[] backbone = new float[Math.toIntExact(totalViews * backboneDim)];
         float[] projector = new float[Math.toIntExact(totalViews * projectorDim)];
         float[] batch = new float[VIEWS_PER_FORWARD * viewLength];
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current())) {
             ParameterStore parameters = new ParameterStore(manager, false);
             for (int first = 0; first < totalViews; first += VIEWS_PER_FORWARD) {
                 int start = first;

@@ -1,5 +1,6 @@
 package dev.balcon.experiment;
 
+import dev.balcon.ComputeDevice;
 import dev.balcon.augment.Normalization;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -41,7 +42,7 @@ public final class Benchmark {
 
     /** The compute step alone: one augmented batch, reused, so that no loading or augmentation is timed. */
     public static Measurement computeStep(PretrainConfig config, ImageDataset train, int warmup, int steps) {
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              Method method = Methods.create(config, train.channels(), train.height(), train.width(), manager)) {
             TrainStep step = new TrainStep(method);
             TwoViewBatch batch = fixedBatch(config, train);
@@ -60,7 +61,7 @@ public final class Benchmark {
 
     /** Training as pretrain does it, the loader preparing augmented batches in the background. */
     public static Measurement endToEnd(PretrainConfig config, ImageDataset train, int warmup, int steps) {
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              Method method = Methods.create(config, train.channels(), train.height(), train.width(), manager)) {
             TrainStep step = new TrainStep(method);
             AugmentationPipeline pipeline = config.augmentationRecipe()

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.balcon.BalconException;
+import dev.balcon.ComputeDevice;
 import dev.balcon.analysis.BiasResult;
 import dev.balcon.analysis.Plots;
 import dev.balcon.analysis.PrototypeBias;
@@ -111,7 +112,7 @@ public final class BiasMeasurement {
         ImageDataset split = options.split().equals("train") ? train : splits.test();
         int[] images = options.perClass() == 0 ? ImageSelection.all(split)
                 : ImageSelection.balanced(split, options.perClass(), options.seed(), "--per-class");
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              TrainedEncoder encoder = TrainedEncoder.open(run, config, train, manager)) {
             AugmentationPipeline pipeline = recipe.build(train.channels(), train.height(), train.width(),
                     encoder.normalization());
@@ -137,7 +138,7 @@ public final class BiasMeasurement {
         ImageSelection.requireEveryClass(split, images);
         AugmentedViews views = AugmentedViews.embed(model, split, images, pipeline, options.views(), options.seed());
         views.requireFinite(name);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current())) {
             var backbone = views.backboneEmbeddings(manager);
             var projector = views.projectorEmbeddings(manager);
             BiasResult raw = PrototypeBias.compute(backbone, false, BACKBONE);

@@ -3,6 +3,7 @@ package dev.balcon.experiment;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
+import dev.balcon.ComputeDevice;
 import dev.balcon.analysis.BiasResult;
 import dev.balcon.analysis.BoundGapResult;
 import dev.balcon.analysis.BoundGaps;
@@ -186,7 +187,7 @@ public final class BoundMonitor implements EpochMonitor {
         PretrainConfig config = run.readConfig();
         DatasetSplits splits = Datasets.evaluationSplits(config);
         ImageDataset train = splits.train();
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              TrainedEncoder encoder = TrainedEncoder.open(run, config, train, manager)) {
             return of(config, splits.test(), encoder.normalization(), probeSize, probeViews).measure(encoder.model(),
                     "run " + run.root());
@@ -227,7 +228,7 @@ public final class BoundMonitor implements EpochMonitor {
     }
 
     private Measurement compute(AugmentedViews embedded, long start) {
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current())) {
             ViewEmbeddings backbone = embedded.backboneEmbeddings(manager);
             ViewEmbeddings projector = embedded.projectorEmbeddings(manager);
             BoundGapResult gaps = BoundGaps.compute(projector, loss.alpha(), loss.lambda(), loss.nu());

@@ -2,6 +2,7 @@ package dev.balcon.experiment;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.balcon.ComputeDevice;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.ImageDataset;
@@ -37,7 +38,7 @@ public final class Evaluation {
     /** The same encoder, untrained (initialised with the run's seed): what the architecture gives for free. */
     public static KnnResult knnOfRandomInit(PretrainConfig config, DatasetSplits splits, KnnClassifier knn) {
         Normalization normalization = Normalization.of(splits.train());
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(splits.train().channels()),
                      splits.train().height(), splits.train().width(), manager, config.seed())) {
             return knnOfModel(model, splits, normalization, knn, manager);
@@ -77,7 +78,7 @@ public final class Evaluation {
     private static <R> R onRunFeatures(RunDirectory run, DatasetSplits splits, FeatureEvaluation<R> evaluation) {
         PretrainConfig config = run.readConfig();
         FeatureCache cache = new FeatureCache(run.root(), run.checkpoint());
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current())) {
             NDArray train = cachedBackboneFeatures(cache, "train", splits.train(), config, run, manager);
             NDArray test = cachedBackboneFeatures(cache, "test", splits.test(), config, run, manager);
             return evaluation.evaluate(train, splits.train().labels(), test, splits.test().labels(),
@@ -88,7 +89,7 @@ public final class Evaluation {
     /** Runs {@code evaluation} on normalised pixels. */
     private static <R> R onPixels(DatasetSplits splits, FeatureEvaluation<R> evaluation) {
         Normalization normalization = Normalization.of(splits.train());
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current())) {
             NDArray train = FeatureExtractor.rawPixels(splits.train(), normalization, manager);
             NDArray test = FeatureExtractor.rawPixels(splits.test(), normalization, manager);
             return evaluation.evaluate(train, splits.train().labels(), test, splits.test().labels(),

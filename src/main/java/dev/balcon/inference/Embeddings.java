@@ -3,6 +3,7 @@ package dev.balcon.inference;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.balcon.BalconException;
+import dev.balcon.ComputeDevice;
 import dev.balcon.Progress;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.eval.KnnClassifier;
@@ -90,7 +91,7 @@ public final class Embeddings {
                 System.arraycopy(values, 0, queries, filled[1]++ * dim, dim);
             }
         });
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current())) {
             return knn.evaluate(manager.create(memory, new Shape(memoryRows, dim)), memoryLabels,
                     manager.create(queries, new Shape(queryRows, dim)), queryLabels, classes.size());
         }

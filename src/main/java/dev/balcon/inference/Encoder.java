@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.LambdaBlock;
 import dev.balcon.BalconException;
+import dev.balcon.ComputeDevice;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.data.ImageFolder;
@@ -113,7 +114,7 @@ public final class Encoder implements AutoCloseable {
         Normalization normalization = manifest.normalization(manifestFile);
         Path weightsFile = directory.resolve(manifest.weights().file() == null ? ModelExport.WEIGHTS_FILE
                 : manifest.weights().file());
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
         ModelManifest.Input input = manifest.input();
         ContrastiveModel model = null;
         try {
@@ -137,7 +138,7 @@ public final class Encoder implements AutoCloseable {
     public static Encoder loadRun(Path directory, boolean l2Normalize) {
         RunDirectory run = ModelExport.requireRunDirectory(directory);
         int[] shape = Datasets.imageShape(DataSelection.of(run.readConfig()));
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
         try {
             TrainedEncoder trained = TrainedEncoder.open(run, manager);
             return new Encoder(manager, trained.model(), trained.normalization(), shape, l2Normalize, directory.toString());
@@ -285,7 +286,8 @@ public final class Encoder implements AutoCloseable {
     public synchronized Model asDjlModel() {
         requireOpen();
         if (djlModel == null) {
-            djlModel = Model.newInstance("balcon-encoder");
+            // on the weights' device, so that the predictor's translator builds its input arrays there
+            djlModel = Model.newInstance("balcon-encoder", manager.getDevice());
             djlModel.setBlock(LambdaBlock.singleton(this::features, "balcon-encoder"));
         }
         return djlModel;

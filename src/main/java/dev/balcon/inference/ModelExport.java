@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
+import dev.balcon.ComputeDevice;
 import dev.balcon.Version;
 import dev.balcon.augment.Normalization;
 import dev.balcon.experiment.TrainedEncoder;
@@ -68,7 +69,7 @@ public final class ModelExport {
                     + ": the loss was not finite at step " + pretrain.path("globalStep").asText("?")
                     + "); its checkpoint is the last epoch before that");
         }
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              TrainedEncoder encoder = TrainedEncoder.open(run, manager)) {
             Checkpoint.Progress progress = encoder.progress();
             if (progress.epochsDone() < config.epochs() && !allowUnfinished) {

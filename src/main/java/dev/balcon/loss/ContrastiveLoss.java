@@ -3,6 +3,7 @@ package dev.balcon.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.balcon.BalconException;
@@ -15,7 +16,8 @@ import java.util.Objects;
  * {@link #compute} inside a {@code GradientCollector} to train through it.
  *
  * <p>Rows 0..N-1 of the matrix are the view-1 anchors and rows N..2N-1 the view-2 anchors, so the
- * positive of row r is column (r + N) mod 2N.
+ * positive of row r is column (r + N) mod 2N. {@link #computeShard} computes the rows of one shard's anchors
+ * only, against all 2N columns, for data-parallel training with gathered negatives.
  */
 public final class ContrastiveLoss {
 
@@ -55,6 +57,36 @@ public final class ContrastiveLoss {
      */
     public NDArray compute(NDArray z1, NDArray z2) {
         int batchSize = validateBatch(z1, z2);
+        return meanOverAnchors(z1, z2, batchSize, 0, batchSize);
+    }
+
+    /**
+     * The mean loss over the anchors of one shard of a batch gathered from K devices, as each device computes
+     * it in data-parallel training with gathered negatives (lightly's {@code gather_distributed}, solo-learn's
+     * {@code full_gather}): the anchors are both views of images {@code firstImage .. firstImage + imageCount - 1},
+     * and each is contrasted with its candidates among all 2N gathered views. Every anchor's term is the one
+     * {@link #compute} gives it, so for K equal shards the mean of the K shard losses is {@code compute(z1, z2)}.
+     *
+     * <p>Same result contract as {@link #compute}: a scalar on the inputs' device, attached to {@code z1}'s manager.
+     *
+     * @param z1 the gathered projections of view 1, shape [N, d], shards in order
+     * @param z2 the gathered projections of view 2, same shape
+     * @param firstImage the shard's first image (row of z1), in [0, N)
+     * @param imageCount the shard's number of images, &gt;= 1, with firstImage + imageCount &lt;= N
+     * @return the mean over the shard's 2 * imageCount anchors, differentiable with respect to z1 and z2
+     * @throws BalconException if the shapes or types are invalid as for {@link #compute}, or the shard does not lie
+     *     in the batch
+     */
+    public NDArray computeShard(NDArray z1, NDArray z2, int firstImage, int imageCount) {
+        int batchSize = validateBatch(z1, z2);
+        if (firstImage < 0 || imageCount < 1 || firstImage > batchSize - imageCount) {
+            throw new BalconException("a shard of imageCount = " + imageCount + " images from firstImage = "
+                    + firstImage + " must lie within the batch of N = " + batchSize + " images");
+        }
+        return meanOverAnchors(z1, z2, batchSize, firstImage, imageCount);
+    }
+
+    private NDArray meanOverAnchors(NDArray z1, NDArray z2, int batchSize, int firstImage, int imageCount) {
         NDManager callerManager = z1.getManager();
         try (NDManager scope = callerManager.newSubManager()) {
             // Moving the inputs into the scope for the duration of the call makes every derived array land
@@ -64,18 +96,25 @@ public final class ContrastiveLoss {
             } else {
                 scope.tempAttachAll(z1, z2);
             }
+            int anchors = 2 * imageCount;
             NDArray views = z1.concat(z2, 0);
-            NDArray similarity = similarityMatrix(views);
+            NDArray anchorRows = imageCount == batchSize
+                    ? scope.arange(0, anchors, 1, DataType.INT64)
+                    : scope.arange(firstImage, firstImage + imageCount, 1, DataType.INT64)
+                            .concat(scope.arange(batchSize + firstImage, batchSize + firstImage + imageCount, 1,
+                                    DataType.INT64));
+            NDArray similarity = similarityMatrix(views, batchSize, firstImage, imageCount);
 
-            NDArray positiveColumn = partnerIndex(scope, batchSize).reshape(2L * batchSize, 1);
-            NDArray positiveSimilarity = similarity.gather(positiveColumn, 1).reshape(2L * batchSize);
+            NDArray positiveColumn = partnerIndex(anchorRows, batchSize).reshape(anchors, 1);
+            NDArray positiveSimilarity = similarity.gather(positiveColumn, 1).reshape(anchors);
 
             NDArray logits = similarity.mul(config.alpha());
             // Excluded entries become -infinity, which exp maps to exactly 0. (Measured on the CPU: this where
             // plus exp beats multiplying by a 0/1 mask, whose extra [2N, 2N] temporaries cost more; a large
             // finite value instead of -infinity would hit PyTorch's much slower exp path for underflow.)
             NDArray minusInfinity = scope.full(new Shape(), Float.NEGATIVE_INFINITY, z1.getDataType());
-            NDArray candidateLogits = NDArrays.where(candidateMask(scope, batchSize), logits, minusInfinity);
+            NDArray candidateLogits = NDArrays.where(candidateMask(scope, batchSize, anchorRows), logits,
+                    minusInfinity);
             NDArray logSumExp = logSumExpOverRows(candidateLogits);
 
             // Scale the per-anchor terms, not the mean: a 0-d array times a Java double would come out
@@ -89,20 +128,26 @@ public final class ContrastiveLoss {
         }
     }
 
-    private NDArray similarityMatrix(NDArray views) {
+    /**
+     * [2n, 2N]: the similarity of each anchor (both views of the shard's n images, view 1 first) to every view.
+     * For the whole batch the anchors are the views themselves.
+     */
+    private NDArray similarityMatrix(NDArray views, int batchSize, int firstImage, int imageCount) {
         switch (config.similarity()) {
             case COSINE: {
                 NDArray norms = views.norm(new int[] {1}, true).maximum(NORM_EPSILON);
                 NDArray unit = views.div(norms);
-                return unit.matMul(unit.transpose());
+                return anchorRows(unit, batchSize, firstImage, imageCount).matMul(unit.transpose());
             }
             case DOT:
-                return views.matMul(views.transpose());
+                return anchorRows(views, batchSize, firstImage, imageCount).matMul(views.transpose());
             case NEG_EUCLIDEAN: {
                 // |a - b|^2 = |a|^2 + |b|^2 - 2 a.b keeps memory at O(N^2) instead of O(N^2 d).
+                NDArray anchors = anchorRows(views, batchSize, firstImage, imageCount);
                 NDArray squaredNorms = views.square().sum(new int[] {1}, true);
-                NDArray squaredDistances = squaredNorms.add(squaredNorms.transpose())
-                        .sub(views.matMul(views.transpose()).mul(2));
+                NDArray anchorSquaredNorms = anchorRows(squaredNorms, batchSize, firstImage, imageCount);
+                NDArray squaredDistances = anchorSquaredNorms.add(squaredNorms.transpose())
+                        .sub(anchors.matMul(views.transpose()).mul(2));
                 return squaredDistances.maximum(SQUARED_DISTANCE_FLOOR).sqrt().neg();
             }
             default:
@@ -110,23 +155,31 @@ public final class ContrastiveLoss {
         }
     }
 
-    /** Boolean [2N, 2N]: true where column c is a candidate of anchor row r. */
-    private NDArray candidateMask(NDManager scope, int batchSize) {
-        int views = 2 * batchSize;
-        NDArray rows = scope.arange(0, views, 1, DataType.INT64).reshape(views, 1);
-        NDArray columns = rows.reshape(1, views);
+    /** The rows of {@code perView} [2N, ...] of the shard's anchors: its view-1 rows, then its view-2 rows. */
+    private static NDArray anchorRows(NDArray perView, int batchSize, int firstImage, int imageCount) {
+        if (imageCount == batchSize) {
+            return perView;
+        }
+        return perView.get(new NDIndex("{}:{}", firstImage, firstImage + imageCount))
+                .concat(perView.get(new NDIndex("{}:{}", batchSize + firstImage, batchSize + firstImage + imageCount)));
+    }
+
+    /** Boolean [2n, 2N]: true where column c is a candidate of the anchor in row r (view {@code anchorRows[r]}). */
+    private NDArray candidateMask(NDManager scope, int batchSize, NDArray anchorRows) {
+        NDArray rows = anchorRows.reshape(-1, 1);
+        NDArray columns = scope.arange(0, 2 * batchSize, 1, DataType.INT64).reshape(1, 2L * batchSize);
         NDArray candidates = config.candidates() == Candidates.CROSS_VIEW
                 ? rows.gte(batchSize).neq(columns.gte(batchSize)) // the other view only; excludes the anchor too
                 : rows.neq(columns);
         if (!config.includePositive()) {
-            candidates = candidates.logicalAnd(partnerIndex(scope, batchSize).reshape(views, 1).neq(columns));
+            candidates = candidates.logicalAnd(partnerIndex(rows, batchSize).neq(columns));
         }
         return candidates;
     }
 
-    /** Int64 [2N]: the row of each view's positive, (r + N) mod 2N. */
-    private static NDArray partnerIndex(NDManager scope, int batchSize) {
-        return scope.arange(0, 2 * batchSize, 1, DataType.INT64).add(batchSize).mod(2L * batchSize);
+    /** The view index of each view's positive, (r + N) mod 2N, in the shape of {@code viewIndex}. */
+    private static NDArray partnerIndex(NDArray viewIndex, int batchSize) {
+        return viewIndex.add(batchSize).mod(2L * batchSize);
     }
 
     /** log sum_c exp(x[r, c]) per row, shifted by the row maximum so that no exp overflows. */

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.balcon.BalconException;
+import dev.balcon.ComputeDevice;
 import dev.balcon.Progress;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.Normalization;
 import dev.balcon.augment.TwoViewBatch;
 import dev.balcon.augment.TwoViewLoader;
 import dev.balcon.data.ImageDataset;
+import dev.balcon.train.parallel.DataParallelStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +88,7 @@ public final class Pretrainer {
     private final RunDirectory run;
     private final List<EpochMonitor> monitors = new ArrayList<>();
     private boolean showProgress = true;
+    private int shards = 1;
 
     public Pretrainer(PretrainConfig config, ImageDataset train, Normalization normalization, RunDirectory run) {
         config.validate();
@@ -102,6 +105,21 @@ public final class Pretrainer {
 
     public Pretrainer showProgress(boolean show) {
         this.showProgress = show;
+        return this;
+    }
+
+    /**
+     * Splits every batch into {@code count} shards trained as data parallel with gathered negatives
+     * ({@link DataParallelStep}); 1 (the default) is the single-device step. Not stored in config.json.
+     *
+     * @throws BalconException if {@code count} is below 1 or does not divide the batch size
+     */
+    public Pretrainer shards(int count) {
+        if (count < 1 || config.batchSize() % count != 0) {
+            throw new BalconException("shards = " + count + " must be >= 1 and divide the batch size "
+                    + config.batchSize());
+        }
+        this.shards = count;
         return this;
     }
 
@@ -148,7 +166,7 @@ public final class Pretrainer {
             throw new BalconException("the training set has " + train.size() + " images, fewer than one batch of "
                     + config.batchSize() + ": lower --batch-size");
         }
-        try (NDManager manager = NDManager.newBaseManager();
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              Method method = Methods.create(config, train.channels(), train.height(), train.width(), manager)) {
             Checkpoint.Progress progress = new Checkpoint.Progress(0, 0);
             if (resume && Files.exists(run.checkpoint())) {
@@ -232,6 +250,14 @@ public final class Pretrainer {
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(),
                 Math.round(config.warmupEpochs() * stepsPerEpoch), totalSteps);
         TrainStep trainStep = new TrainStep(method);
+        DataParallelStep parallelStep = null;
+        if (shards > 1) {
+            if (!(method instanceof SimClr simClr)) {
+                throw new BalconException("shards gather the negatives of a contrastive method; method " + method.name()
+                        + " compares no negatives");
+            }
+            parallelStep = new DataParallelStep(method.model(), method.optimizer(), simClr.contrastiveLoss(), shards);
+        }
         long globalStep = start.globalStep();
         double lastEpochLoss = Double.NaN;
         long trainStart = System.nanoTime();
@@ -246,7 +272,8 @@ public final class Pretrainer {
                 for (int step = 0; step < stepsPerEpoch; step++, globalStep++) {
                     TwoViewBatch batch = batches.next();
                     double learningRate = schedule.at(globalStep);
-                    double value = trainStep.run(batch, learningRate, globalStep, totalSteps);
+                    double value = parallelStep != null ? parallelStep.run(batch, learningRate)
+                            : trainStep.run(batch, learningRate, globalStep, totalSteps);
                     if (!Double.isFinite(value)) {
                         return diverged(metrics, epoch, globalStep, "loss became " + value, trainStart, imagesSeen);
                     }

@@ -25,6 +25,11 @@ public final class SimClr extends Method {
         this.loss = new ContrastiveLoss(loss);
     }
 
+    /** The contrastive loss it trains with (data-parallel training gathers its negatives across shards). */
+    public ContrastiveLoss contrastiveLoss() {
+        return loss;
+    }
+
     @Override
     public NDArray loss(ParameterStore parameters, NDArray view1, NDArray view2) {
         long n = view1.getShape().get(0);

@@ -1,0 +1,296 @@
+package dev.balcon.train.parallel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.balcon.BalconException;
+import dev.balcon.augment.TwoViewBatch;
+import dev.balcon.loss.ContrastiveLoss;
+import dev.balcon.loss.LossConfig;
+import dev.balcon.model.ContrastiveModel;
+import dev.balcon.model.ModelConfig;
+import dev.balcon.model.ResNetConfig;
+import dev.balcon.train.PretrainConfig;
+import dev.balcon.train.Pretrainer;
+import dev.balcon.train.RunDirectory;
+import dev.balcon.train.SgdMomentum;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Data parallel with gathered negatives on a real (small) ResNet: the update of K = 2 and 4 emulated devices
+ * against the single-device update of the whole batch, for every loss of the family.
+ */
+class DataParallelStepTest {
+    private static final int BATCH = 8;
+    private static final int SIZE = 8;
+    private static final ModelConfig MODEL = new ModelConfig(ResNetConfig.named("resnet-small", 4), 1, 16, 8);
+    private static final double TOLERANCE = 1e-5;
+
+    private static NDManager manager;
+
+    @BeforeAll
+    static void openManager() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void closeManager() {
+        manager.close();
+    }
+
+    static Stream<Arguments> lossesAndShards() {
+        List<Arguments> cases = new ArrayList<>();
+        for (LossConfig config : GatheredLossTest.family()) {
+            for (int shards : new int[] {2, 4}) {
+                cases.add(Arguments.of(config.describe(), config, shards));
+            }
+        }
+        return cases.stream();
+    }
+
+    /**
+     * Batch norm in inference mode (fixed running statistics) takes the per-shard statistics out of the
+     * comparison, so the sharded update must equal the unsplit one up to float32 rounding.
+     */
+    @ParameterizedTest(name = "{0}, {2} shards")
+    @MethodSource("lossesAndShards")
+    void shardedUpdateEqualsTheUnsplitUpdate(String name, LossConfig config, int shards) {
+        float[][] views = randomViews(3);
+        float[] unsplit = updateAfterOneStep(config, views, model -> unsplitGradients(model, config, views, false));
+        float[] sharded = updateAfterOneStep(config, views, model -> new DataParallelStep(model, null,
+                new ContrastiveLoss(config), shards).accumulateGradients(images(views[0]), images(views[1]), false));
+        double deviation = maxAbsDeviation(sharded, unsplit);
+        assertTrue(deviation <= TOLERANCE,
+                name + ": update deviates by " + deviation + ", largest update " + maxAbs(unsplit));
+        assertTrue(maxAbs(unsplit) > 1e-3, "the update is not trivially zero");
+    }
+
+    /**
+     * With batch statistics each shard is normalised by its own mean and variance (DDP without SyncBatchNorm):
+     * the update differs from the unsplit one, and equals the gradient of the whole-batch loss over projections
+     * that were each computed in their shard's forward pass. The first shard's running statistics are kept.
+     */
+    @Test
+    void batchNormUsesEachShardsStatisticsAndKeepsTheFirstShardsRunningStatistics() {
+        LossConfig config = LossConfig.ntXent(0.5);
+        int shards = 2;
+        float[][] views = randomViews(5);
+        float[] sharded = updateAfterOneStep(config, views, model -> new DataParallelStep(model, null,
+                new ContrastiveLoss(config), shards).accumulateGradients(images(views[0]), images(views[1]), true));
+        float[] perShardForwards = updateAfterOneStep(config, views,
+                model -> perShardForwardGradients(model, config, views, shards));
+        float[] unsplit = updateAfterOneStep(config, views, model -> unsplitGradients(model, config, views, true));
+        assertTrue(maxAbsDeviation(sharded, perShardForwards) <= TOLERANCE,
+                "deviation " + maxAbsDeviation(sharded, perShardForwards));
+        assertTrue(maxAbsDeviation(sharded, unsplit) > 1e-3,
+                "per-shard batch norm should change the update, deviation " + maxAbsDeviation(sharded, unsplit));
+
+        float[] afterShards = runningStatistics(config, model -> new DataParallelStep(model, null,
+                new ContrastiveLoss(config), shards).accumulateGradients(images(views[0]), images(views[1]), true));
+        float[] afterFirstShard = runningStatistics(config, model -> model.forward(
+                new ParameterStore(manager, false), images(views[0]).get("0:4").concat(images(views[1]).get("0:4")),
+                true));
+        float[] initial = runningStatistics(config, model -> null);
+        assertEquals(0, maxAbsDeviation(afterShards, afterFirstShard));
+        assertTrue(maxAbsDeviation(afterShards, initial) > 1e-3, "the running statistics were updated");
+    }
+
+    @Test
+    void runUpdatesTheParametersAndReturnsTheWholeBatchLoss() {
+        LossConfig config = LossConfig.balanced(4, 2);
+        float[][] views = randomViews(7);
+        TwoViewBatch batch = new TwoViewBatch(views[0], views[1], new int[BATCH], BATCH, 1, SIZE, SIZE);
+        try (NDManager scope = manager.newSubManager();
+             ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
+            float[] before = parameters(model);
+            double expected;
+            try (NDManager forward = scope.newSubManager()) {
+                NDArray projections = perShardProjections(model, views, 4, forward);
+                expected = new ContrastiveLoss(config).compute(projections.get("0:{}", BATCH),
+                        projections.get("{}:", BATCH)).getFloat();
+            }
+            SgdMomentum optimizer = new SgdMomentum(model.trainableParameters(), 0.9, 0);
+            double value = new DataParallelStep(model, optimizer, new ContrastiveLoss(config), 4).run(batch, 0.1);
+            assertEquals(expected, value, 1e-5);
+            assertTrue(maxAbsDeviation(parameters(model), before) > 1e-4, "the step changed the parameters");
+        }
+    }
+
+    @Test
+    void refusesShardsThatDoNotDivideTheBatch() {
+        float[][] views = randomViews(1);
+        try (NDManager scope = manager.newSubManager();
+             ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
+            DataParallelStep step = new DataParallelStep(model, null, new ContrastiveLoss(LossConfig.ntXent(0.5)), 3);
+            BalconException e = assertThrows(BalconException.class,
+                    () -> step.accumulateGradients(images(views[0]), images(views[1]), true));
+            assertEquals("shards = 3 does not divide the batch size 8: every device must get the same number of "
+                    + "images", e.getMessage());
+            assertThrows(BalconException.class,
+                    () -> new DataParallelStep(model, null, new ContrastiveLoss(LossConfig.ntXent(0.5)), 0));
+        }
+    }
+
+    @Test
+    void pretrainerRefusesShardsThatDoNotDivideItsBatch(@TempDir Path dir) {
+        PretrainConfig config = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16)
+                .epochs(1).build();
+        Pretrainer pretrainer = new Pretrainer(config, null, null, new RunDirectory(dir));
+        BalconException e = assertThrows(BalconException.class, () -> pretrainer.shards(3));
+        assertEquals("shards = 3 must be >= 1 and divide the batch size 16", e.getMessage());
+        assertThrows(BalconException.class, () -> pretrainer.shards(0));
+        assertEquals(pretrainer, pretrainer.shards(4));
+    }
+
+    private interface GradientStep {
+        Object accumulate(ContrastiveModel model);
+    }
+
+    /** w_before - w_after over all trainable parameters after one SGD step (lr 1, weight decay 5e-4). */
+    private static float[] updateAfterOneStep(LossConfig config, float[][] views, GradientStep step) {
+        try (NDManager scope = manager.newSubManager();
+             ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
+            float[] before = parameters(model);
+            step.accumulate(model);
+            new SgdMomentum(model.trainableParameters(), 0.9, 5e-4).step(1);
+            float[] after = parameters(model);
+            for (int i = 0; i < before.length; i++) {
+                before[i] -= after[i];
+            }
+            return before;
+        }
+    }
+
+    private static float[] runningStatistics(LossConfig config, GradientStep step) {
+        try (NDManager scope = manager.newSubManager();
+             ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
+            step.accumulate(model);
+            List<Float> values = new ArrayList<>();
+            for (Pair<String, Parameter> named : model.namedParameters()) {
+                if (!named.getValue().requiresGradient()) {
+                    for (float value : named.getValue().getArray().toFloatArray()) {
+                        values.add(value);
+                    }
+                }
+            }
+            float[] flat = new float[values.size()];
+            for (int i = 0; i < flat.length; i++) {
+                flat[i] = values.get(i);
+            }
+            return flat;
+        }
+    }
+
+    /** The single-device step: one forward pass of all 2N views, the loss of the whole batch, backward. */
+    private static Object unsplitGradients(ContrastiveModel model, LossConfig config, float[][] views,
+                                           boolean training) {
+        try (NDManager step = manager.newSubManager();
+             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray both = images(views[0]).concat(images(views[1]));
+            both.attach(step);
+            NDArray projections = model.forward(new ParameterStore(step, false), both, training).get(1);
+            collector.backward(new ContrastiveLoss(config).compute(projections.get("0:{}", BATCH),
+                    projections.get("{}:", BATCH)));
+        }
+        return null;
+    }
+
+    /** One graph: every shard's own forward pass (training mode), then the whole batch's loss and backward. */
+    private static Object perShardForwardGradients(ContrastiveModel model, LossConfig config, float[][] views,
+                                                   int shards) {
+        try (NDManager step = manager.newSubManager();
+             GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray projections = perShardProjections(model, views, shards, step);
+            collector.backward(new ContrastiveLoss(config).compute(projections.get("0:{}", BATCH),
+                    projections.get("{}:", BATCH)));
+        }
+        return null;
+    }
+
+    /** [2B, d]: view-1 projections then view-2 projections, each shard's from its own training-mode forward. */
+    private static NDArray perShardProjections(ContrastiveModel model, float[][] views, int shards, NDManager step) {
+        int n = BATCH / shards;
+        NDList first = new NDList();
+        NDList second = new NDList();
+        for (int k = 0; k < shards; k++) {
+            NDIndex rows = new NDIndex("{}:{}", k * n, (k + 1) * n);
+            NDArray shardImages = images(views[0]).get(rows).concat(images(views[1]).get(rows));
+            shardImages.attach(step);
+            NDArray projections = model.forward(new ParameterStore(step, false), shardImages, true).get(1);
+            first.add(projections.get("0:{}", n));
+            second.add(projections.get("{}:", n));
+        }
+        return NDArrays.concat(first.addAll(second));
+    }
+
+    private static float[][] randomViews(long seed) {
+        Random random = new Random(seed);
+        float[][] views = new float[2][BATCH * SIZE * SIZE];
+        for (float[] view : views) {
+            for (int i = 0; i < view.length; i++) {
+                view[i] = (float) random.nextGaussian();
+            }
+        }
+        return views;
+    }
+
+    private static NDArray images(float[] values) {
+        return manager.create(values, new Shape(BATCH, 1, SIZE, SIZE));
+    }
+
+    private static float[] parameters(ContrastiveModel model) {
+        List<float[]> arrays = new ArrayList<>();
+        int total = 0;
+        for (Parameter parameter : model.trainableParameters()) {
+            float[] values = parameter.getArray().toFloatArray();
+            arrays.add(values);
+            total += values.length;
+        }
+        float[] flat = new float[total];
+        int offset = 0;
+        for (float[] values : arrays) {
+            System.arraycopy(values, 0, flat, offset, values.length);
+            offset += values.length;
+        }
+        return flat;
+    }
+
+    private static double maxAbsDeviation(float[] actual, float[] expected) {
+        double deviation = 0;
+        for (int i = 0; i < expected.length; i++) {
+            deviation = Math.max(deviation, Math.abs(actual[i] - expected[i]));
+        }
+        return deviation;
+    }
+
+    private static double maxAbs(float[] values) {
+        double max = 0;
+        for (float value : values) {
+            max = Math.max(max, Math.abs(value));
+        }
+        return max;
+    }
+}
