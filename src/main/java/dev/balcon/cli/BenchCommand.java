@@ -6,6 +6,7 @@ import dev.balcon.experiment.Benchmark;
 import dev.balcon.experiment.Benchmark.Measurement;
 import dev.balcon.inference.EmbedBenchmark;
 import dev.balcon.inference.Encoder;
+import dev.balcon.train.Methods;
 import dev.balcon.train.PretrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -92,13 +93,20 @@ final class BenchCommand implements Callable<Integer> {
         if (augmentOnly) {
             return augmentation(out, config, train);
         }
-        out.printf("model %s w%d, batch %d (x2 views), loss %s, recipe %s, %d workers, %d timed steps after %d%n",
-                config.arch(), config.width(), config.batchSize(), config.lossConfig().describe(), config.recipe(),
+        boolean simclr = config.method().equals(Methods.SIMCLR);
+        out.printf("model %s w%d, batch %d (x2 views), %s, recipe %s, %d workers, %d timed steps after %d%n",
+                config.arch(), config.width(), config.batchSize(),
+                simclr ? "loss " + config.lossConfig().describe() : "method " + config.method(), config.recipe(),
                 config.workers(), steps, warmup);
         Measurement step = Benchmark.computeStep(config, train, warmup, steps);
         Measurement e2e = Benchmark.endToEnd(config, train, warmup, steps);
-        Measurement peerStep = noPeer ? null : Benchmark.peer(peerScript, python, config, train, "step", warmup, steps, out);
-        Measurement peerE2e = noPeer ? null : Benchmark.peer(peerScript, python, config, train, "e2e", warmup, steps, out);
+        // the peer (bench/peer_simclr.py) trains SimCLR only: timing it against another method would compare unlike
+        boolean peer = !noPeer && simclr;
+        if (!noPeer && !simclr) {
+            out.println("no PyTorch peer for method " + config.method() + ": bench/peer_simclr.py trains simclr only");
+        }
+        Measurement peerStep = peer ? Benchmark.peer(peerScript, python, config, train, "step", warmup, steps, out) : null;
+        Measurement peerE2e = peer ? Benchmark.peer(peerScript, python, config, train, "e2e", warmup, steps, out) : null;
         out.println("| measurement          | balcon views/s | pytorch views/s | ratio | balcon ms/step | pytorch ms/step |");
         out.println("|----------------------|----------------|-----------------|-------|----------------|-----------------|");
         row(out, "compute step", step, peerStep);

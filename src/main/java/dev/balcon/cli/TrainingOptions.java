@@ -46,7 +46,7 @@ final class TrainingOptions {
     int projectorOut;
 
     @Option(names = "--method", defaultValue = "simclr",
-            description = "Self-supervised method: simclr (docs/methods.md; default: ${DEFAULT-VALUE}).")
+            description = "Self-supervised method: simclr, byol or simsiam (docs/methods.md; default: ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--momentum-tau", description = "Base EMA rate of byol's target network, raised to 1 by a cosine "
@@ -161,6 +161,10 @@ final class TrainingOptions {
             if (optionNames().contains(option.longestName())) {
                 given.addAll(fieldsOf(option.longestName()));
             }
+        }
+        if (given.contains("method")) {
+            // a momentum rate belongs to its method: another method does not inherit the stored one
+            given.add("momentumTau");
         }
         return run.readConfig().withFieldsOf(toConfig(), given);
     }

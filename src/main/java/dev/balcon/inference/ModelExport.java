@@ -12,6 +12,7 @@ import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
 import dev.balcon.train.Checkpoint;
+import dev.balcon.train.Methods;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
 import dev.balcon.train.RunDirectory;
@@ -138,21 +139,13 @@ public final class ModelExport {
 
     private static Map<String, Object> training(RunDirectory run, PretrainConfig config, Checkpoint.Progress progress,
                                                 boolean diverged) {
-        LossConfig loss = config.lossConfig();
-        Map<String, Object> lossFields = new LinkedHashMap<>();
-        lossFields.put("preset", loss.presetName());
-        lossFields.put("description", loss.describe());
-        lossFields.put("alpha", loss.alpha());
-        lossFields.put("tau", 1 / loss.alpha());
-        lossFields.put("lambda", loss.lambda());
-        lossFields.put("nu", loss.nu());
-        lossFields.put("similarity", loss.similarity().cliName());
-        lossFields.put("candidates", loss.candidates().cliName());
-        lossFields.put("include_positive", loss.includePositive());
-        lossFields.put("scale_by_inv_alpha", loss.scaleByInvAlpha());
         Map<String, Object> training = new LinkedHashMap<>();
-        training.put("method", "simclr");
-        training.put("loss", lossFields);
+        training.put("method", config.method());
+        if (config.momentumTau() != null) {
+            training.put("momentum_tau", config.momentumTau());
+        }
+        training.put("loss", config.method().equals(Methods.SIMCLR) ? lossFields(config.lossConfig())
+                : Map.of("description", "the " + config.method() + " loss (docs/methods.md)"));
         training.put("status", diverged ? PretrainResult.DIVERGED
                 : progress.epochsDone() < config.epochs() ? "unfinished" : PretrainResult.FINISHED);
         training.put("epochs", config.epochs());
@@ -168,6 +161,22 @@ public final class ModelExport {
         training.put("seed", config.seed());
         training.put("run_directory", run.root().toAbsolutePath().normalize().toString());
         return training;
+    }
+
+    /** The loss of a simclr run, every setting of its {@link LossConfig}. */
+    private static Map<String, Object> lossFields(LossConfig loss) {
+        Map<String, Object> lossFields = new LinkedHashMap<>();
+        lossFields.put("preset", loss.presetName());
+        lossFields.put("description", loss.describe());
+        lossFields.put("alpha", loss.alpha());
+        lossFields.put("tau", 1 / loss.alpha());
+        lossFields.put("lambda", loss.lambda());
+        lossFields.put("nu", loss.nu());
+        lossFields.put("similarity", loss.similarity().cliName());
+        lossFields.put("candidates", loss.candidates().cliName());
+        lossFields.put("include_positive", loss.includePositive());
+        lossFields.put("scale_by_inv_alpha", loss.scaleByInvAlpha());
+        return lossFields;
     }
 
     /** Moves {@code temporary} to {@code out}; an earlier export there is moved aside first and deleted after. */

@@ -22,16 +22,14 @@ import dev.balcon.BalconException;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
- * The SimCLR network: a ResNet backbone (CIFAR stem, BasicBlocks, global average pooling) whose output
+ * The network every method trains (train/Method; the predictor and target of byol and simsiam are kept by the
+ * method): a ResNet backbone (CIFAR stem, BasicBlocks, global average pooling) whose output
  * are the "backbone features" used for evaluation, and a 3-layer MLP projector whose output goes into the
- * contrastive loss.
+ * method's loss.
  *
  * <p>Projector (SimCLR v2 style): {@code Linear(feat, hidden) -> BN -> ReLU -> Linear(hidden, hidden) ->
  * BN -> ReLU -> Linear(hidden, out)}. The two hidden linear layers have no bias (the batch norm after each
@@ -198,17 +196,7 @@ public final class ContrastiveModel implements AutoCloseable {
 
     /** Number of parameter values, batch-norm running statistics included, that are NaN or infinite. */
     public long nonFiniteParameterValues() {
-        long count = 0;
-        for (Pair<String, Parameter> named : namedParameters) {
-            NDArray array = named.getValue().getArray();
-            try (NDArray nan = array.isNaN();
-                 NDArray infinite = array.isInfinite();
-                 NDArray bad = nan.logicalOr(infinite);
-                 NDArray badCount = bad.countNonzero()) {
-                count += ((Number) badCount.toArray()[0]).longValue();
-            }
-        }
-        return count;
+        return NamedParameters.nonFinite(namedParameters);
     }
 
     private static long countTrainable(List<Parameter> parameters) {
@@ -225,20 +213,7 @@ public final class ContrastiveModel implements AutoCloseable {
     public void saveParameters(DataOutputStream out) throws IOException {
         out.writeLong(CHECKPOINT_MAGIC);
         out.writeUTF(config.toString());
-        out.writeInt(namedParameters.size());
-        for (Pair<String, Parameter> named : namedParameters) {
-            NDArray array = named.getValue().getArray();
-            out.writeUTF(named.getKey());
-            long[] shape = array.getShape().getShape();
-            out.writeInt(shape.length);
-            for (long dim : shape) {
-                out.writeLong(dim);
-            }
-            float[] values = array.toFloatArray();
-            ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            bytes.asFloatBuffer().put(values);
-            out.write(bytes.array());
-        }
+        NamedParameters.write(out, namedParameters);
         out.flush();
     }
 
@@ -250,46 +225,13 @@ public final class ContrastiveModel implements AutoCloseable {
      */
     public void loadParameters(DataInputStream in) throws IOException {
         if (in.readLong() != CHECKPOINT_MAGIC) {
-            throw mismatch("not a balcon model checkpoint");
+            throw NamedParameters.mismatch("model", "not a balcon model checkpoint");
         }
         String architecture = in.readUTF();
         if (!architecture.equals(config.toString())) {
-            throw mismatch("checkpoint is " + architecture + "; model is " + config);
+            throw NamedParameters.mismatch("model", "checkpoint is " + architecture + "; model is " + config);
         }
-        int count = in.readInt();
-        if (count != namedParameters.size()) {
-            throw mismatch("checkpoint has " + count + " parameters, model has " + namedParameters.size());
-        }
-        List<float[]> values = new ArrayList<>(count);
-        for (Pair<String, Parameter> named : namedParameters) {
-            String name = in.readUTF();
-            long[] expected = named.getValue().getArray().getShape().getShape();
-            int rank = in.readInt();
-            if (rank != expected.length) {
-                throw mismatch("checkpoint parameter " + name + " has " + rank + " dimensions where the model has "
-                        + named.getKey() + " " + Arrays.toString(expected));
-            }
-            long[] shape = new long[rank];
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = in.readLong();
-            }
-            if (!name.equals(named.getKey()) || !Arrays.equals(shape, expected)) {
-                throw mismatch("checkpoint parameter " + name + " " + Arrays.toString(shape) + " where the model has "
-                        + named.getKey() + " " + Arrays.toString(expected));
-            }
-            byte[] bytes = new byte[Math.toIntExact(new Shape(shape).size() * Float.BYTES)];
-            in.readFully(bytes);
-            float[] parameterValues = new float[bytes.length / Float.BYTES];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(parameterValues);
-            values.add(parameterValues);
-        }
-        for (int i = 0; i < count; i++) {
-            ArrayValues.overwrite(namedParameters.get(i).getValue().getArray(), values.get(i));
-        }
-    }
-
-    private static BalconException mismatch(String detail) {
-        return new BalconException("checkpoint does not match the model: " + detail);
+        NamedParameters.read(in, namedParameters, "model");
     }
 
     private void checkImages(NDArray images) {

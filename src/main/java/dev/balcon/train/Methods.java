@@ -1,8 +1,10 @@
 package dev.balcon.train;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.balcon.BalconException;
 import dev.balcon.model.ContrastiveModel;
+import dev.balcon.model.PredictorHead;
 
 import java.util.List;
 
@@ -13,8 +15,14 @@ import java.util.List;
  */
 public final class Methods {
     public static final String SIMCLR = "simclr";
+    public static final String BYOL = "byol";
+    public static final String SIMSIAM = "simsiam";
     /** The methods {@code PretrainConfig.method} may name. */
-    public static final List<String> NAMES = List.of(SIMCLR);
+    public static final List<String> NAMES = List.of(SIMCLR, BYOL, SIMSIAM);
+    /** BYOL's tau_base (Grill et al., 2020, section 3.2; solo-learn's default too). */
+    private static final double BYOL_TAU = 0.99;
+    /** As torch's F.normalize: rows are divided by max(|z|, 1e-12), so a zero row stays finite. */
+    private static final double NORM_EPSILON = 1e-12;
 
     private Methods() {}
 
@@ -33,11 +41,14 @@ public final class Methods {
             throw new BalconException("momentumTau applies to methods with a momentum encoder only; method " + method
                     + " has none");
         }
+        if (momentumTau != null && !(momentumTau >= 0 && momentumTau <= 1)) {
+            throw new BalconException("momentumTau must be in [0, 1], got " + momentumTau);
+        }
     }
 
     /** The base EMA rate of {@code method}'s momentum encoder, or null if it has none. */
     static Double defaultMomentumTau(String method) {
-        return null;
+        return method.equals(BYOL) ? BYOL_TAU : null;
     }
 
     /**
@@ -50,11 +61,34 @@ public final class Methods {
         try {
             return switch (config.method()) {
                 case SIMCLR -> new SimClr(model, config.lossConfig(), config.momentum(), config.weightDecay());
+                case SIMSIAM -> new SimSiam(model, predictor(config, manager), config.momentum(), config.weightDecay());
+                case BYOL -> new Byol(model, predictor(config, manager),
+                        ContrastiveModel.create(model.config(), height, width, manager, config.seed()),
+                        config.momentumTau(), config.momentum(), config.weightDecay());
                 default -> throw new IllegalStateException("method " + config.method() + " passed validation");
             };
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
+    }
+
+    /** A predictor on the projector's output, as wide inside as the projector, seeded apart from the model. */
+    private static PredictorHead predictor(PretrainConfig config, NDManager manager) {
+        return PredictorHead.create(config.projectorOut(), config.projectorHidden(), manager, config.seed() + 1);
+    }
+
+    /**
+     * The cosine similarity of matching rows, {@code a_i . b_i / (|a_i| |b_i|)}, each row divided by max(its norm,
+     * 1e-12) as torch's {@code F.normalize}.
+     *
+     * @param a float32 {@code [N, d]}
+     * @param b float32 {@code [N, d]}
+     * @return {@code [N]}, attached to {@code a}'s manager
+     */
+    static NDArray rowCosine(NDArray a, NDArray b) {
+        NDArray unitA = a.div(a.norm(new int[] {1}, true).maximum(NORM_EPSILON));
+        NDArray unitB = b.div(b.norm(new int[] {1}, true).maximum(NORM_EPSILON));
+        return unitA.mul(unitB).sum(new int[] {1});
     }
 }

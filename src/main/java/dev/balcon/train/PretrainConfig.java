@@ -159,6 +159,11 @@ public record PretrainConfig(
         // a config.json written before methods existed trained SimCLR
         method = method == null ? Methods.SIMCLR : method;
         Methods.validate(method, momentumTau);
+        if (!method.equals(Methods.SIMCLR) && (!"nt_xent".equals(loss) || tau != null || alpha != null || lambda != null
+                || nu != null || !"cosine".equals(similarity) || scaleByInvAlpha != null)) {
+            throw new BalconException("the loss settings (loss, tau, alpha, lambda, nu, similarity, scaleByInvAlpha) "
+                    + "are simclr's; method " + method + " has a loss of its own, so leave them at their defaults");
+        }
         momentumTau = momentumTau == null ? Methods.defaultMomentumTau(method) : momentumTau;
     }
 

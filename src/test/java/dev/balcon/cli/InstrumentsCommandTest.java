@@ -178,7 +178,7 @@ class InstrumentsCommandTest {
      * [c, c + 6) plus noise; 10 training and 3 test images per class, of the first {@code testClasses} classes
      * only in the test split.
      */
-    private static Path writeTinyFashionMnist(Path target, int testClasses) throws IOException {
+    static Path writeTinyFashionMnist(Path target, int testClasses) throws IOException {
         Files.createDirectories(target);
         Random random = new Random(17);
         writeSplit(target, "train", 10, CLASSES, random);

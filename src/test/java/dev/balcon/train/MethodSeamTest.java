@@ -92,6 +92,58 @@ class MethodSeamTest {
     }
 
     @Test
+    void byolsMomentumTauDefaultsTo099AndOthersHaveNone() {
+        assertThat(PretrainConfig.builder().method("byol").build().momentumTau()).isEqualTo(0.99);
+        assertThat(PretrainConfig.builder().method("byol").momentumTau(0.996).build().momentumTau()).isEqualTo(0.996);
+        assertThat(PretrainConfig.builder().method("simsiam").build().momentumTau()).isNull();
+        assertThatThrownBy(() -> PretrainConfig.builder().method("byol").momentumTau(1.5).build())
+                .isInstanceOf(BalconException.class).hasMessage("momentumTau must be in [0, 1], got 1.5");
+        assertThatThrownBy(() -> PretrainConfig.builder().method("simsiam").momentumTau(0.9).build())
+                .isInstanceOf(BalconException.class)
+                .hasMessage("momentumTau applies to methods with a momentum encoder only; method simsiam has none");
+    }
+
+    @Test
+    void methodsWithALossOfTheirOwnRefuseTheContrastiveLossSettings() {
+        assertThatThrownBy(() -> PretrainConfig.builder().method("byol").loss("balanced").build())
+                .isInstanceOf(BalconException.class)
+                .hasMessage("the loss settings (loss, tau, alpha, lambda, nu, similarity, scaleByInvAlpha) are simclr's;"
+                        + " method byol has a loss of its own, so leave them at their defaults");
+        assertThatThrownBy(() -> PretrainConfig.builder().method("simsiam").tau(0.2).build())
+                .isInstanceOf(BalconException.class).hasMessageContaining("method simsiam has a loss of its own");
+    }
+
+    @Test
+    void resumingWithAnotherMethodIsAConflictNamingTheField() {
+        PretrainConfig stored = TestCheckpoints.config();
+        PretrainConfig requested = stored.toBuilder().method("simsiam").build();
+        assertThatThrownBy(() -> Pretrainer.checkResumable(stored, requested, Path.of("runs/x")))
+                .isInstanceOf(Pretrainer.ResumeConflict.class)
+                .satisfies(e -> assertThat(((Pretrainer.ResumeConflict) e).fields()).containsExactly("method"))
+                .hasMessageContaining("method (stored simclr, asked simsiam)");
+    }
+
+    @Test
+    void byolsEmaRateRisesFromTauBaseToOneByACosine() {
+        PretrainConfig config = TestCheckpoints.config().toBuilder().method("byol").build();
+        try (NDManager manager = NDManager.newBaseManager();
+             Byol byol = (Byol) Methods.create(config, 1, 16, 16, manager)) {
+            assertThat(byol.tau(0, 100)).isEqualTo(0.99);
+            assertThat(byol.tau(50, 100)).isCloseTo(0.995, org.assertj.core.api.Assertions.within(1e-12));
+            assertThat(byol.tau(100, 100)).isEqualTo(1.0);
+            // the target starts as a copy of the model, and the EMA moves it towards the model's new weights
+            assertThat(TestCheckpoints.parameterBytes(byol.target()))
+                    .isEqualTo(TestCheckpoints.parameterBytes(byol.model()));
+            ai.djl.ndarray.NDArray weight = byol.model().trainableParameters().get(0).getArray();
+            float before = byol.target().trainableParameters().get(0).getArray().toFloatArray()[0];
+            weight.addi(1f);
+            byol.afterStep(0, 100);
+            float after = byol.target().trainableParameters().get(0).getArray().toFloatArray()[0];
+            assertThat((double) after).isCloseTo(before + 0.01, org.assertj.core.api.Assertions.within(1e-6));
+        }
+    }
+
+    @Test
     void aMethodsStateTravelsWithTheCheckpointAndAnotherMethodCannotLoadIt(@TempDir Path dir) {
         Path file = dir.resolve("checkpoint.bin");
         try (NDManager manager = NDManager.newBaseManager();
