@@ -24,15 +24,17 @@ import org.apache.lucene.store.FSDirectory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -76,10 +78,17 @@ public final class HnswIndex implements AutoCloseable {
      *
      * @param maxConnections maximum graph neighbours per node (Lucene's M), in [1, 512]
      * @param beamWidth      candidates considered while inserting (efConstruction), in [1, 3200]
-     * @param threads        threads that build the graph, >= 1
-     * @throws BalconException if {@code out} holds something else, or a vector is all zeros or not finite
+     * @param threads        threads that build the graph, >= 1: with more than one, as many threads add the rows
+     *                       at once (each inserting into its own segment's graph), then the segments are merged
+     *                       on as many threads; the graph then depends on thread timing, its recall does not
+     *                       measurably (docs/inference.md)
+     * @throws BalconException if {@code threads} is below 1, {@code out} holds something else, or a vector is all
+     *                         zeros or not finite
      */
     public static void build(EmbeddingFile embeddings, Path out, int maxConnections, int beamWidth, int threads) {
+        if (threads < 1) {
+            throw new BalconException("threads must be >= 1, got " + threads);
+        }
         Path target = out.toAbsolutePath().normalize();
         if (Files.exists(target) && !isIndex(target) && !isEmptyDirectory(target)) {
             throw new BalconException("index directory " + out + " exists and holds something other than a balcon "
@@ -90,8 +99,7 @@ public final class HnswIndex implements AutoCloseable {
         try {
             deleteTree(temporary);
             Files.createDirectories(temporary);
-            KnnVectorsFormat format = new Lucene99HnswVectorsFormat(maxConnections, beamWidth,
-                    Math.max(1, threads), pool);
+            KnnVectorsFormat format = new Lucene99HnswVectorsFormat(maxConnections, beamWidth, threads, pool);
             IndexWriterConfig config = new IndexWriterConfig()
                     .setCodec(new Lucene912Codec() {
                         @Override
@@ -107,24 +115,14 @@ public final class HnswIndex implements AutoCloseable {
             try (FSDirectory directory = FSDirectory.open(temporary);
                  IndexWriter writer = new IndexWriter(directory, config);
                  Progress.Task bar = Progress.current().start("index", rows)) {
-                float[] block = new float[ExactSearch.DEFAULT_BLOCK_ROWS * dim];
-                for (long from = 0; from < rows; from += ExactSearch.DEFAULT_BLOCK_ROWS) {
-                    int count = (int) Math.min(ExactSearch.DEFAULT_BLOCK_ROWS, rows - from);
-                    FloatBuffer mapped = embeddings.block(from, count);
-                    mapped.get(block, 0, count * dim);
-                    for (int r = 0; r < count; r++) {
-                        float[] vector = new float[dim];
-                        System.arraycopy(block, r * dim, vector, 0, dim);
-                        Document document = new Document();
-                        document.add(new KnnFloatVectorField(VECTOR, unit(vector, embeddings, from + r),
-                                VectorSimilarityFunction.DOT_PRODUCT));
-                        document.add(new StoredField(ROW, from + r));
-                        writer.addDocument(document);
-                        bar.step();
-                    }
+                if (pool == null) {
+                    addRows(writer, embeddings, 0, rows, bar, new AtomicBoolean());
+                } else {
+                    addRowsConcurrently(writer, embeddings, pool, threads, bar);
                 }
                 bar.message(" merging into one segment");
-                // one segment: one graph to search instead of one per flushed segment
+                // one segment: one graph to search instead of one per flushed segment; with a pool, Lucene keeps the
+                // largest segment's graph and inserts the other segments' vectors into it on all the pool's threads
                 writer.forceMerge(1);
                 writer.commit();
             }
@@ -155,6 +153,74 @@ public final class HnswIndex implements AutoCloseable {
             } catch (IOException ignored) {
                 // a stray hidden build directory is harmless; the next build deletes it
             }
+        }
+    }
+
+    /**
+     * Adds rows {@code [from, to)} as documents, in the calling thread (which also inserts them into the graph of
+     * the segment it writes to); stops early once {@code stop} is set by a failing sibling.
+     */
+    private static void addRows(IndexWriter writer, EmbeddingFile embeddings, long from, long to, Progress.Task bar,
+                                AtomicBoolean stop) throws IOException {
+        int dim = embeddings.dim();
+        float[] block = new float[ExactSearch.DEFAULT_BLOCK_ROWS * dim];
+        for (long first = from; first < to && !stop.get(); first += ExactSearch.DEFAULT_BLOCK_ROWS) {
+            int count = (int) Math.min(ExactSearch.DEFAULT_BLOCK_ROWS, to - first);
+            embeddings.block(first, count).get(block, 0, count * dim);
+            for (int r = 0; r < count; r++) {
+                float[] vector = new float[dim];
+                System.arraycopy(block, r * dim, vector, 0, dim);
+                Document document = new Document();
+                document.add(new KnnFloatVectorField(VECTOR, unit(vector, embeddings, first + r),
+                        VectorSimilarityFunction.DOT_PRODUCT));
+                document.add(new StoredField(ROW, first + r));
+                writer.addDocument(document);
+                bar.step();
+            }
+        }
+    }
+
+    /**
+     * Adds every row from {@code threads} threads at once, each a contiguous share of the rows. Lucene gives each
+     * concurrently indexing thread its own in-memory segment, whose graph that thread builds: the graph insertions,
+     * nearly all of a build's time, run in parallel.
+     */
+    private static void addRowsConcurrently(IndexWriter writer, EmbeddingFile embeddings, ExecutorService pool,
+                                            int threads, Progress.Task bar) throws IOException {
+        long rows = embeddings.rows();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Future<Void>> shares = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            long from = rows * t / threads;
+            long to = rows * (t + 1) / threads;
+            shares.add(pool.submit(() -> {
+                try {
+                    addRows(writer, embeddings, from, to, bar, stop);
+                    return null;
+                } catch (IOException | RuntimeException | Error e) {
+                    stop.set(true);
+                    throw e;
+                }
+            }));
+        }
+        Throwable first = null;
+        for (Future<Void> share : shares) {
+            try {
+                share.get();
+            } catch (ExecutionException e) {
+                first = first == null ? e.getCause() : first;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stop.set(true);
+                throw new BalconException("interrupted while indexing " + embeddings.npyFile(), e);
+            }
+        }
+        if (first instanceof IOException io) {
+            throw io;
+        } else if (first instanceof RuntimeException runtime) {
+            throw runtime;
+        } else if (first instanceof Error error) {
+            throw error;
         }
     }
 
