@@ -9,9 +9,11 @@ import dev.balcon.Progress;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene912.Lucene912Codec;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99ScalarQuantizedVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
+import org.apache.lucene.index.CodecReader;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -30,11 +32,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -76,12 +75,18 @@ public final class HnswIndex implements AutoCloseable {
      * renamed into place at the end (an earlier index in {@code out} is replaced; any other non-empty {@code out}
      * is refused).
      *
+     * <p>Two steps, so that the graph can be built on several threads: the rows are first written as Lucene
+     * documents in a flat vector format (no graph; a hidden {@code .vectors} sibling, deleted at the end), then
+     * one merge of those segments into a single new segment builds the graph from scratch, on {@code threads}
+     * threads (Lucene's {@code HnswConcurrentMergeBuilder}; one thread: its {@code HnswGraphBuilder}). Indexing
+     * the rows straight into the HNSW format would build a graph per in-memory segment, which the final merge
+     * throws away but for the largest.
+     *
      * @param maxConnections maximum graph neighbours per node (Lucene's M), in [1, 512]
      * @param beamWidth      candidates considered while inserting (efConstruction), in [1, 3200]
-     * @param threads        threads that build the graph, >= 1: with more than one, as many threads add the rows
-     *                       at once (each inserting into its own segment's graph), then the segments are merged
-     *                       on as many threads; the graph then depends on thread timing, its recall does not
-     *                       measurably (docs/inference.md)
+     * @param threads        threads that build the graph, >= 1; with more than one the graph depends on their
+     *                       timing, so two builds differ slightly (their recall does not measurably:
+     *                       docs/inference.md)
      * @throws BalconException if {@code threads} is below 1, {@code out} holds something else, or a vector is all
      *                         zeros or not finite
      */
@@ -95,36 +100,33 @@ public final class HnswIndex implements AutoCloseable {
                     + "index; give a new or empty directory");
         }
         Path temporary = target.resolveSibling("." + target.getFileName() + ".building");
+        Path flat = target.resolveSibling("." + target.getFileName() + ".vectors");
         ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads) : null;
         try {
             deleteTree(temporary);
+            deleteTree(flat);
             Files.createDirectories(temporary);
-            KnnVectorsFormat format = new Lucene99HnswVectorsFormat(maxConnections, beamWidth, threads, pool);
-            IndexWriterConfig config = new IndexWriterConfig()
-                    .setCodec(new Lucene912Codec() {
-                        @Override
-                        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-                            return format;
-                        }
-                    })
-                    // few large segments (fewer graphs to merge), within a quarter of the heap
-                    .setRAMBufferSizeMB(Math.max(64, Math.min(1024, Runtime.getRuntime().maxMemory() / 4 / (1 << 20))))
-                    .setUseCompoundFile(false);
+            Files.createDirectories(flat);
             long rows = embeddings.rows();
             int dim = embeddings.dim();
-            try (FSDirectory directory = FSDirectory.open(temporary);
-                 IndexWriter writer = new IndexWriter(directory, config);
-                 Progress.Task bar = Progress.current().start("index", rows)) {
-                if (pool == null) {
-                    addRows(writer, embeddings, 0, rows, bar, new AtomicBoolean());
-                } else {
-                    addRowsConcurrently(writer, embeddings, pool, threads, bar);
+            try (Progress.Task bar = Progress.current().start("index", rows)) {
+                try (FSDirectory directory = FSDirectory.open(flat);
+                     IndexWriter writer = new IndexWriter(directory,
+                             writerConfig(new Lucene99ScalarQuantizedVectorsFormat()))) {
+                    addRows(writer, embeddings, bar);
+                    writer.commit();
                 }
-                bar.message(" merging into one segment");
-                // one segment: one graph to search instead of one per flushed segment; with a pool, Lucene keeps the
-                // largest segment's graph and inserts the other segments' vectors into it on all the pool's threads
-                writer.forceMerge(1);
-                writer.commit();
+                bar.message(" building the graph on " + threads + (threads == 1 ? " thread" : " threads"));
+                try (FSDirectory flatDirectory = FSDirectory.open(flat);
+                     DirectoryReader vectors = DirectoryReader.open(flatDirectory);
+                     FSDirectory directory = FSDirectory.open(temporary);
+                     IndexWriter writer = new IndexWriter(directory, writerConfig(
+                             new Lucene99HnswVectorsFormat(maxConnections, beamWidth, threads, pool)))) {
+                    // one merge of all segments: none has a graph to start from, so the graph is built from scratch
+                    writer.addIndexes(vectors.leaves().stream().map(leaf -> (CodecReader) leaf.reader())
+                            .toArray(CodecReader[]::new));
+                    writer.commit();
+                }
             }
             ObjectNode manifest = JSON.createObjectNode()
                     .put("format", FORMAT).put("format_version", FORMAT_VERSION)
@@ -150,77 +152,44 @@ public final class HnswIndex implements AutoCloseable {
             }
             try {
                 deleteTree(temporary);
+                deleteTree(flat);
             } catch (IOException ignored) {
                 // a stray hidden build directory is harmless; the next build deletes it
             }
         }
     }
 
-    /**
-     * Adds rows {@code [from, to)} as documents, in the calling thread (which also inserts them into the graph of
-     * the segment it writes to); stops early once {@code stop} is set by a failing sibling.
-     */
-    private static void addRows(IndexWriter writer, EmbeddingFile embeddings, long from, long to, Progress.Task bar,
-                                AtomicBoolean stop) throws IOException {
+    /** A writer of few large segments whose vector field is stored in {@code format}. */
+    private static IndexWriterConfig writerConfig(KnnVectorsFormat format) {
+        return new IndexWriterConfig()
+                .setCodec(new Lucene912Codec() {
+                    @Override
+                    public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                        return format;
+                    }
+                })
+                .setRAMBufferSizeMB(Math.max(64, Math.min(1024, Runtime.getRuntime().maxMemory() / 4 / (1 << 20))))
+                .setUseCompoundFile(false);
+    }
+
+    /** Adds every row as a document: its unit vector and its row number. */
+    private static void addRows(IndexWriter writer, EmbeddingFile embeddings, Progress.Task bar) throws IOException {
+        long rows = embeddings.rows();
         int dim = embeddings.dim();
         float[] block = new float[ExactSearch.DEFAULT_BLOCK_ROWS * dim];
-        for (long first = from; first < to && !stop.get(); first += ExactSearch.DEFAULT_BLOCK_ROWS) {
-            int count = (int) Math.min(ExactSearch.DEFAULT_BLOCK_ROWS, to - first);
-            embeddings.block(first, count).get(block, 0, count * dim);
+        for (long from = 0; from < rows; from += ExactSearch.DEFAULT_BLOCK_ROWS) {
+            int count = (int) Math.min(ExactSearch.DEFAULT_BLOCK_ROWS, rows - from);
+            embeddings.block(from, count).get(block, 0, count * dim);
             for (int r = 0; r < count; r++) {
                 float[] vector = new float[dim];
                 System.arraycopy(block, r * dim, vector, 0, dim);
                 Document document = new Document();
-                document.add(new KnnFloatVectorField(VECTOR, unit(vector, embeddings, first + r),
+                document.add(new KnnFloatVectorField(VECTOR, unit(vector, embeddings, from + r),
                         VectorSimilarityFunction.DOT_PRODUCT));
-                document.add(new StoredField(ROW, first + r));
+                document.add(new StoredField(ROW, from + r));
                 writer.addDocument(document);
                 bar.step();
             }
-        }
-    }
-
-    /**
-     * Adds every row from {@code threads} threads at once, each a contiguous share of the rows. Lucene gives each
-     * concurrently indexing thread its own in-memory segment, whose graph that thread builds: the graph insertions,
-     * nearly all of a build's time, run in parallel.
-     */
-    private static void addRowsConcurrently(IndexWriter writer, EmbeddingFile embeddings, ExecutorService pool,
-                                            int threads, Progress.Task bar) throws IOException {
-        long rows = embeddings.rows();
-        AtomicBoolean stop = new AtomicBoolean();
-        List<Future<Void>> shares = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            long from = rows * t / threads;
-            long to = rows * (t + 1) / threads;
-            shares.add(pool.submit(() -> {
-                try {
-                    addRows(writer, embeddings, from, to, bar, stop);
-                    return null;
-                } catch (IOException | RuntimeException | Error e) {
-                    stop.set(true);
-                    throw e;
-                }
-            }));
-        }
-        Throwable first = null;
-        for (Future<Void> share : shares) {
-            try {
-                share.get();
-            } catch (ExecutionException e) {
-                first = first == null ? e.getCause() : first;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                stop.set(true);
-                throw new BalconException("interrupted while indexing " + embeddings.npyFile(), e);
-            }
-        }
-        if (first instanceof IOException io) {
-            throw io;
-        } else if (first instanceof RuntimeException runtime) {
-            throw runtime;
-        } else if (first instanceof Error error) {
-            throw error;
         }
     }
 

@@ -3,6 +3,8 @@ package dev.balcon.retrieval;
 import dev.balcon.inference.EmbeddingFile;
 import dev.balcon.BalconException;
 import dev.balcon.inference.EmbeddingWriter;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,10 +23,10 @@ class HnswIndexTest {
     @TempDir
     Path dir;
 
-    /** One thread builds the graph as rows are added; more add rows concurrently and merge their segments' graphs. */
+    /** The graph is built in one merge, by Lucene's single-threaded builder or by its concurrent one. */
     @ParameterizedTest(name = "{0} threads")
     @ValueSource(ints = {1, 2, 3})
-    void recallAtTenAgainstExactSearchIsHighOnClusteredVectors(int threads) {
+    void recallAtTenAgainstExactSearchIsHighOnClusteredVectors(int threads) throws IOException {
         Path base = dir.resolve("clustered");
         ClusteredVectors.write(base, 3000, 32, 30, 0.35f, 5);
         try (EmbeddingFile file = EmbeddingFile.open(base)) {
@@ -32,6 +34,12 @@ class HnswIndexTest {
             HnswIndex.build(file, indexDir, 16, 100, threads);
             assertThat(indexDir.resolve("index.json")).isRegularFile();
             assertThat(dir.resolve(".index.building")).doesNotExist();
+            assertThat(dir.resolve(".index.vectors")).doesNotExist();
+            // one segment, so a query searches one graph
+            try (FSDirectory lucene = FSDirectory.open(indexDir); DirectoryReader reader = DirectoryReader.open(lucene)) {
+                assertThat(reader.leaves()).hasSize(1);
+                assertThat(reader.maxDoc()).isEqualTo(3000);
+            }
             double recall = 0;
             int queries = 50;
             try (HnswIndex index = HnswIndex.open(indexDir, file)) {
@@ -92,7 +100,6 @@ class HnswIndexTest {
         }
     }
 
-    /** With 2 threads the zero row is in the second thread's share: its error still ends the build. */
     @ParameterizedTest(name = "{0} threads")
     @ValueSource(ints = {1, 2})
     void aZeroVectorCannotBeIndexedByCosine(int threads) {
@@ -109,6 +116,7 @@ class HnswIndexTest {
                     .isInstanceOf(BalconException.class).hasMessageContaining("row 2 of").hasMessageContaining("all zeros");
             assertThat(dir.resolve("index")).doesNotExist();
             assertThat(dir.resolve(".index.building")).doesNotExist();
+            assertThat(dir.resolve(".index.vectors")).doesNotExist();
         }
     }
 }
