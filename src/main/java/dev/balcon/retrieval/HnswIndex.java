@@ -9,9 +9,11 @@ import dev.balcon.Progress;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene912.Lucene912Codec;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99ScalarQuantizedVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
+import org.apache.lucene.index.CodecReader;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -24,7 +26,6 @@ import org.apache.lucene.store.FSDirectory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -74,59 +75,58 @@ public final class HnswIndex implements AutoCloseable {
      * renamed into place at the end (an earlier index in {@code out} is replaced; any other non-empty {@code out}
      * is refused).
      *
+     * <p>Two steps, so that the graph can be built on several threads: the rows are first written as Lucene
+     * documents in a flat vector format (no graph; a hidden {@code .vectors} sibling, deleted at the end), then
+     * one merge of those segments into a single new segment builds the graph from scratch, on {@code threads}
+     * threads (Lucene's {@code HnswConcurrentMergeBuilder}; one thread: its {@code HnswGraphBuilder}). Indexing
+     * the rows straight into the HNSW format would build a graph per in-memory segment, which the final merge
+     * throws away but for the largest.
+     *
      * @param maxConnections maximum graph neighbours per node (Lucene's M), in [1, 512]
      * @param beamWidth      candidates considered while inserting (efConstruction), in [1, 3200]
-     * @param threads        threads that build the graph, >= 1
-     * @throws BalconException if {@code out} holds something else, or a vector is all zeros or not finite
+     * @param threads        threads that build the graph, >= 1; with more than one the graph depends on their
+     *                       timing, so two builds differ slightly (their recall does not measurably:
+     *                       docs/inference.md)
+     * @throws BalconException if {@code threads} is below 1, {@code out} holds something else, or a vector is all
+     *                         zeros or not finite
      */
     public static void build(EmbeddingFile embeddings, Path out, int maxConnections, int beamWidth, int threads) {
+        if (threads < 1) {
+            throw new BalconException("threads must be >= 1, got " + threads);
+        }
         Path target = out.toAbsolutePath().normalize();
         if (Files.exists(target) && !isIndex(target) && !isEmptyDirectory(target)) {
             throw new BalconException("index directory " + out + " exists and holds something other than a balcon "
                     + "index; give a new or empty directory");
         }
         Path temporary = target.resolveSibling("." + target.getFileName() + ".building");
+        Path flat = target.resolveSibling("." + target.getFileName() + ".vectors");
         ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads) : null;
         try {
             deleteTree(temporary);
+            deleteTree(flat);
             Files.createDirectories(temporary);
-            KnnVectorsFormat format = new Lucene99HnswVectorsFormat(maxConnections, beamWidth,
-                    Math.max(1, threads), pool);
-            IndexWriterConfig config = new IndexWriterConfig()
-                    .setCodec(new Lucene912Codec() {
-                        @Override
-                        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-                            return format;
-                        }
-                    })
-                    // few large segments (fewer graphs to merge), within a quarter of the heap
-                    .setRAMBufferSizeMB(Math.max(64, Math.min(1024, Runtime.getRuntime().maxMemory() / 4 / (1 << 20))))
-                    .setUseCompoundFile(false);
+            Files.createDirectories(flat);
             long rows = embeddings.rows();
             int dim = embeddings.dim();
-            try (FSDirectory directory = FSDirectory.open(temporary);
-                 IndexWriter writer = new IndexWriter(directory, config);
-                 Progress.Task bar = Progress.current().start("index", rows)) {
-                float[] block = new float[ExactSearch.DEFAULT_BLOCK_ROWS * dim];
-                for (long from = 0; from < rows; from += ExactSearch.DEFAULT_BLOCK_ROWS) {
-                    int count = (int) Math.min(ExactSearch.DEFAULT_BLOCK_ROWS, rows - from);
-                    FloatBuffer mapped = embeddings.block(from, count);
-                    mapped.get(block, 0, count * dim);
-                    for (int r = 0; r < count; r++) {
-                        float[] vector = new float[dim];
-                        System.arraycopy(block, r * dim, vector, 0, dim);
-                        Document document = new Document();
-                        document.add(new KnnFloatVectorField(VECTOR, unit(vector, embeddings, from + r),
-                                VectorSimilarityFunction.DOT_PRODUCT));
-                        document.add(new StoredField(ROW, from + r));
-                        writer.addDocument(document);
-                        bar.step();
-                    }
+            try (Progress.Task bar = Progress.current().start("index", rows)) {
+                try (FSDirectory directory = FSDirectory.open(flat);
+                     IndexWriter writer = new IndexWriter(directory,
+                             writerConfig(new Lucene99ScalarQuantizedVectorsFormat()))) {
+                    addRows(writer, embeddings, bar);
+                    writer.commit();
                 }
-                bar.message(" merging into one segment");
-                // one segment: one graph to search instead of one per flushed segment
-                writer.forceMerge(1);
-                writer.commit();
+                bar.message(" building the graph on " + threads + (threads == 1 ? " thread" : " threads"));
+                try (FSDirectory flatDirectory = FSDirectory.open(flat);
+                     DirectoryReader vectors = DirectoryReader.open(flatDirectory);
+                     FSDirectory directory = FSDirectory.open(temporary);
+                     IndexWriter writer = new IndexWriter(directory, writerConfig(
+                             new Lucene99HnswVectorsFormat(maxConnections, beamWidth, threads, pool)))) {
+                    // one merge of all segments: none has a graph to start from, so the graph is built from scratch
+                    writer.addIndexes(vectors.leaves().stream().map(leaf -> (CodecReader) leaf.reader())
+                            .toArray(CodecReader[]::new));
+                    writer.commit();
+                }
             }
             ObjectNode manifest = JSON.createObjectNode()
                     .put("format", FORMAT).put("format_version", FORMAT_VERSION)
@@ -152,8 +152,43 @@ public final class HnswIndex implements AutoCloseable {
             }
             try {
                 deleteTree(temporary);
+                deleteTree(flat);
             } catch (IOException ignored) {
                 // a stray hidden build directory is harmless; the next build deletes it
+            }
+        }
+    }
+
+    /** A writer of few large segments whose vector field is stored in {@code format}. */
+    private static IndexWriterConfig writerConfig(KnnVectorsFormat format) {
+        return new IndexWriterConfig()
+                .setCodec(new Lucene912Codec() {
+                    @Override
+                    public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                        return format;
+                    }
+                })
+                .setRAMBufferSizeMB(Math.max(64, Math.min(1024, Runtime.getRuntime().maxMemory() / 4 / (1 << 20))))
+                .setUseCompoundFile(false);
+    }
+
+    /** Adds every row as a document: its unit vector and its row number. */
+    private static void addRows(IndexWriter writer, EmbeddingFile embeddings, Progress.Task bar) throws IOException {
+        long rows = embeddings.rows();
+        int dim = embeddings.dim();
+        float[] block = new float[ExactSearch.DEFAULT_BLOCK_ROWS * dim];
+        for (long from = 0; from < rows; from += ExactSearch.DEFAULT_BLOCK_ROWS) {
+            int count = (int) Math.min(ExactSearch.DEFAULT_BLOCK_ROWS, rows - from);
+            embeddings.block(from, count).get(block, 0, count * dim);
+            for (int r = 0; r < count; r++) {
+                float[] vector = new float[dim];
+                System.arraycopy(block, r * dim, vector, 0, dim);
+                Document document = new Document();
+                document.add(new KnnFloatVectorField(VECTOR, unit(vector, embeddings, from + r),
+                        VectorSimilarityFunction.DOT_PRODUCT));
+                document.add(new StoredField(ROW, from + r));
+                writer.addDocument(document);
+                bar.step();
             }
         }
     }

@@ -92,7 +92,7 @@ class NeighborsCommandTest {
 
         Path index = dir.resolve("index");
         CommandLineErrorsTest.Outcome built = balcon("index", "--embeddings", features.toString(), "--out",
-                index.toString(), "--no-progress");
+                index.toString(), "--no-progress", "--threads", "2");
         assertThat(built.status()).as(built.err()).isZero();
         assertThat(built.out()).startsWith("indexed 36 vectors of 32 features in ");
         CommandLineErrorsTest.Outcome approximate = balcon("neighbors", "--embeddings", features.toString(), "--query",
@@ -148,6 +148,8 @@ class NeighborsCommandTest {
                 dir.toString()), "has no index.json");
         assertOneLineError(balcon("index", "--embeddings", dir.resolve("none").toString(), "--out",
                 dir.resolve("index").toString()), "embeddings file " + dir.resolve("none.npy") + " not found");
+        assertOneLineError(balcon("index", "--embeddings", features.toString(), "--out", dir.resolve("index").toString(),
+                "--threads", "0"), "--threads must be >= 1, got 0");
         assertThat(dir.resolve("index")).doesNotExist();
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).doesNotContain("sheet.png");

@@ -3,8 +3,12 @@ package dev.balcon.retrieval;
 import dev.balcon.inference.EmbeddingFile;
 import dev.balcon.BalconException;
 import dev.balcon.inference.EmbeddingWriter;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,15 +23,23 @@ class HnswIndexTest {
     @TempDir
     Path dir;
 
-    @Test
-    void recallAtTenAgainstExactSearchIsHighOnClusteredVectors() {
+    /** The graph is built in one merge, by Lucene's single-threaded builder or by its concurrent one. */
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2, 3})
+    void recallAtTenAgainstExactSearchIsHighOnClusteredVectors(int threads) throws IOException {
         Path base = dir.resolve("clustered");
         ClusteredVectors.write(base, 3000, 32, 30, 0.35f, 5);
         try (EmbeddingFile file = EmbeddingFile.open(base)) {
             Path indexDir = dir.resolve("index");
-            HnswIndex.build(file, indexDir, 16, 100, 2);
+            HnswIndex.build(file, indexDir, 16, 100, threads);
             assertThat(indexDir.resolve("index.json")).isRegularFile();
             assertThat(dir.resolve(".index.building")).doesNotExist();
+            assertThat(dir.resolve(".index.vectors")).doesNotExist();
+            // one segment, so a query searches one graph
+            try (FSDirectory lucene = FSDirectory.open(indexDir); DirectoryReader reader = DirectoryReader.open(lucene)) {
+                assertThat(reader.leaves()).hasSize(1);
+                assertThat(reader.maxDoc()).isEqualTo(3000);
+            }
             double recall = 0;
             int queries = 50;
             try (HnswIndex index = HnswIndex.open(indexDir, file)) {
@@ -47,6 +59,22 @@ class HnswIndexTest {
                 }
             }
             assertThat(recall / queries).isGreaterThanOrEqualTo(0.95);
+            // every row is in the index exactly once, whichever thread added it
+            try (HnswIndex index = HnswIndex.open(indexDir, file)) {
+                for (long row : new long[] {0, 999, 1000, 1999, 2000, 2999}) {
+                    assertThat(index.search(file.vector(row), 1, -1, 100).get(0).row()).isEqualTo(row);
+                }
+            }
+        }
+    }
+
+    @Test
+    void threadsBelowOneAreRefused() {
+        ClusteredVectors.write(dir.resolve("a"), 20, 4, 2, 0.3f, 1);
+        try (EmbeddingFile file = EmbeddingFile.open(dir.resolve("a"))) {
+            assertThatThrownBy(() -> HnswIndex.build(file, dir.resolve("index"), 16, 100, 0))
+                    .isInstanceOf(BalconException.class).hasMessage("threads must be >= 1, got 0");
+            assertThat(dir.resolve("index")).doesNotExist();
         }
     }
 
@@ -72,20 +100,23 @@ class HnswIndexTest {
         }
     }
 
-    @Test
-    void aZeroVectorCannotBeIndexedByCosine() {
+    @ParameterizedTest(name = "{0} threads")
+    @ValueSource(ints = {1, 2})
+    void aZeroVectorCannotBeIndexedByCosine(int threads) {
         Path base = dir.resolve("z");
-        try (EmbeddingWriter writer = new EmbeddingWriter(base, 3, 2)) {
+        try (EmbeddingWriter writer = new EmbeddingWriter(base, 4, 2)) {
             writer.append(new float[] {1, 0}, "a", "train", null);
-            writer.append(new float[] {0, 0}, "b", "train", null);
-            writer.append(new float[] {0, 1}, "c", "train", null);
+            writer.append(new float[] {1, 1}, "b", "train", null);
+            writer.append(new float[] {0, 0}, "c", "train", null);
+            writer.append(new float[] {0, 1}, "d", "train", null);
             writer.commit();
         }
         try (EmbeddingFile file = EmbeddingFile.open(base)) {
-            assertThatThrownBy(() -> HnswIndex.build(file, dir.resolve("index"), 16, 100, 1))
-                    .isInstanceOf(BalconException.class).hasMessageContaining("row 1 of").hasMessageContaining("all zeros");
+            assertThatThrownBy(() -> HnswIndex.build(file, dir.resolve("index"), 16, 100, threads))
+                    .isInstanceOf(BalconException.class).hasMessageContaining("row 2 of").hasMessageContaining("all zeros");
             assertThat(dir.resolve("index")).doesNotExist();
             assertThat(dir.resolve(".index.building")).doesNotExist();
+            assertThat(dir.resolve(".index.vectors")).doesNotExist();
         }
     }
 }
