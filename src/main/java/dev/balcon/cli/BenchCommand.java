@@ -4,15 +4,22 @@ import dev.balcon.data.ImageDataset;
 import dev.balcon.data.Subsets;
 import dev.balcon.experiment.Benchmark;
 import dev.balcon.experiment.Benchmark.Measurement;
+import dev.balcon.experiment.Machine;
+import dev.balcon.experiment.StepBreakdown;
 import dev.balcon.inference.EmbedBenchmark;
 import dev.balcon.inference.Encoder;
 import dev.balcon.train.PretrainConfig;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -74,6 +81,24 @@ final class BenchCommand implements Callable<Integer> {
             + "0: libtorch's default in balcon, and as many in the peer (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--rounds", defaultValue = "1", description = "Repeat the measurements, balcon then the peer in "
+            + "each round, and report every round and the medians (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--step-only", description = "Measure the compute step alone, not end to end.")
+    boolean stepOnly;
+
+    @Option(names = "--breakdown", description = "Time the compute step phase by phase (create, forward, loss, "
+            + "backward, optimizer, close), balcon and the peer on the same batch, instead of the throughput table.")
+    boolean breakdown;
+
+    @Option(names = "--allow-reference-blas", description = "Measure even when the peer's PyTorch runs on the reference "
+            + "BLAS (its numbers are then flagged); without it the bench stops and says how to install OpenBLAS.")
+    boolean allowReferenceBlas;
+
+    /** n of the n x n reference matmul both sides time (large enough to reach the BLAS's steady speed). */
+    private static final int MATMUL_SIZE = 2048;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -85,23 +110,125 @@ final class BenchCommand implements Callable<Integer> {
         }
         PretrainConfig config = training.toConfig();
         config.validate();
-        ImageDataset train = Benchmark.dataset(config);
         if (augmentOnly) {
-            return augmentation(out, config, train);
+            return augmentation(out, config, Benchmark.dataset(config));
         }
+        if (rounds < 1 || steps < 1 || warmup < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--rounds and --steps must be >= 1 and --warmup >= 0, got " + rounds + ", " + steps + " and " + warmup);
+        }
+        boolean fairPeer = machine(out);
+        ImageDataset train = Benchmark.dataset(config);
         out.printf("model %s w%d, batch %d (x2 views), loss %s, recipe %s, %d workers, %d timed steps after %d%n",
                 config.arch(), config.width(), config.batchSize(), config.lossConfig().describe(), config.recipe(),
                 config.workers(), steps, warmup);
-        Measurement step = Benchmark.computeStep(config, train, warmup, steps);
-        Measurement e2e = Benchmark.endToEnd(config, train, warmup, steps);
-        Measurement peerStep = noPeer ? null : Benchmark.peer(peerScript, python, config, train, "step", warmup, steps, out);
-        Measurement peerE2e = noPeer ? null : Benchmark.peer(peerScript, python, config, train, "e2e", warmup, steps, out);
+        if (breakdown) {
+            return breakdown(out, config, train, fairPeer);
+        }
+        // Interleaved, balcon then the peer in each round, so that both sides see the same load on a shared machine.
+        List<Measurement> steps1 = new ArrayList<>();
+        List<Measurement> steps2 = new ArrayList<>();
+        List<Measurement> e2e1 = new ArrayList<>();
+        List<Measurement> e2e2 = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            steps1.add(Benchmark.computeStep(config, train, warmup, steps));
+            steps2.add(noPeer ? null : Benchmark.peer(peerScript, python, config, train, "step", warmup, steps, out));
+            if (!stepOnly) {
+                e2e1.add(Benchmark.endToEnd(config, train, warmup, steps));
+                e2e2.add(noPeer ? null : Benchmark.peer(peerScript, python, config, train, "e2e", warmup, steps, out));
+            }
+        }
         out.println("| measurement          | balcon views/s | pytorch views/s | ratio | balcon ms/step | pytorch ms/step |");
         out.println("|----------------------|----------------|-----------------|-------|----------------|-----------------|");
-        row(out, "compute step", step, peerStep);
-        row(out, "end to end", e2e, peerE2e);
-        out.printf("peak RSS: balcon %.0f MiB (JVM + native), pytorch %s%n", e2e.peakRssMb(),
-                peerE2e == null ? "n/a" : String.format("%.0f MiB", peerE2e.peakRssMb()));
+        for (int round = 0; rounds > 1 && round < rounds; round++) {
+            row(out, "compute step, round " + (round + 1), steps1.get(round), steps2.get(round));
+            if (!stepOnly) {
+                row(out, "end to end, round " + (round + 1), e2e1.get(round), e2e2.get(round));
+            }
+        }
+        row(out, "compute step" + (rounds > 1 ? ", median" : ""), median(steps1), median(steps2));
+        if (!stepOnly) {
+            row(out, "end to end" + (rounds > 1 ? ", median" : ""), median(e2e1), median(e2e2));
+        }
+        List<Measurement> peakSides = stepOnly ? steps1 : e2e1;
+        Measurement peerPeak = median(stepOnly ? steps2 : e2e2);
+        out.printf("peak RSS: balcon %.0f MiB (JVM + native), pytorch %s%n", peakSides.get(peakSides.size() - 1).peakRssMb(),
+                peerPeak == null ? "n/a" : String.format("%.0f MiB (main process)", peerPeak.peakRssMb()));
+        if (!fairPeer) {
+            out.println("WARNING: the pytorch numbers were measured on the reference BLAS");
+        }
+        return 0;
+    }
+
+    /** The measurement with the median views/s (the upper middle one for an even count); null if any is null. */
+    private static Measurement median(List<Measurement> measurements) {
+        if (measurements.isEmpty() || measurements.contains(null)) {
+            return null;
+        }
+        List<Measurement> sorted = new ArrayList<>(measurements);
+        sorted.sort(java.util.Comparator.comparingDouble(Measurement::viewsPerSecond));
+        return sorted.get(sorted.size() / 2);
+    }
+
+    /**
+     * Prints the CPU, its relevant instruction-set flags and both sides' large-matmul speed, and checks the peer's
+     * BLAS. Returns false when the peer runs on the reference BLAS and --allow-reference-blas let it through (its
+     * numbers then carry a warning); throws, ending the command with one line, when that flag is absent.
+     */
+    private boolean machine(PrintWriter out) {
+        out.println("CPU: " + Machine.current().describe());
+        String waitPolicy = System.getenv("OMP_WAIT_POLICY");
+        out.println("OMP_WAIT_POLICY=" + (waitPolicy == null ? "(unset: OpenMP threads spin between operations)" : waitPolicy)
+                + " for both sides (the peer inherits balcon's environment)");
+        double ours;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ours = Machine.matmulGflops(manager, MATMUL_SIZE, DataType.FLOAT32, 5);
+        }
+        out.printf("balcon: libtorch %s, %d intra-op threads, %dx%d fp32 matmul %.1f GFLOP/s%n",
+                Engine.getInstance().getVersion(), JniUtils.getNumThreads(), MATMUL_SIZE, MATMUL_SIZE, ours);
+        out.flush();
+        if (noPeer) {
+            return true;
+        }
+        Benchmark.PeerMachine peer = Benchmark.peerMachine(peerScript, python, MATMUL_SIZE, out);
+        if (peer == null) {
+            return true;
+        }
+        String blas = (peer.optimised() ? "optimised" : "REFERENCE") + " BLAS " + peer.blasFiles().stream()
+                .map(file -> Path.of(file).getFileName().toString()).toList() + " (torch says BLAS_INFO="
+                + peer.blasInfo() + ")";
+        out.printf("pytorch: torch %s, %s, %dx%d fp32 matmul %.1f GFLOP/s, bf16 %.1f GFLOP/s%n", peer.torch(), blas,
+                MATMUL_SIZE, MATMUL_SIZE, peer.gflops(), peer.gflopsBf16());
+        if (peer.optimised()) {
+            return true;
+        }
+        String problem = "the PyTorch peer (" + python + ") runs on the reference BLAS, so its times are not "
+                + "PyTorch's: install OpenBLAS ('apt-get install libopenblas0-pthread')";
+        if (!allowReferenceBlas) {
+            throw new dev.balcon.BalconException(problem + " or pass --allow-reference-blas");
+        }
+        out.println("WARNING: " + problem + "; every pytorch number below is handicapped");
+        return false;
+    }
+
+    private int breakdown(PrintWriter out, PretrainConfig config, ImageDataset train, boolean fairPeer) {
+        StepBreakdown.Result ours = Benchmark.breakdown(config, train, warmup, steps);
+        StepBreakdown.Result peer = noPeer ? null
+                : Benchmark.peerBreakdown(peerScript, python, config, train, warmup, steps, out);
+        out.println("compute step by phase, median ms over " + steps + " steps"
+                + (fairPeer ? "" : " (WARNING: the peer runs on the reference BLAS)"));
+        out.println("| phase      | balcon ms | pytorch ms | balcon / pytorch |");
+        out.println("|------------|-----------|------------|------------------|");
+        for (String phase : StepBreakdown.PHASES) {
+            double theirs = peer == null ? Double.NaN : peer.millis().get(phase);
+            out.printf("| %-10s | %9.1f | %10s | %16s |%n", phase, ours.millis().get(phase),
+                    Double.isNaN(theirs) ? "n/a" : String.format("%.1f", theirs),
+                    Double.isNaN(theirs) ? "n/a" : String.format("%.2f", ours.millis().get(phase) / theirs));
+        }
+        out.printf("| %-10s | %9.1f | %10s | %16s |%n", "step", ours.totalMillis(),
+                peer == null ? "n/a" : String.format("%.1f", peer.totalMillis()),
+                peer == null ? "n/a" : String.format("%.2f", ours.totalMillis() / peer.totalMillis()));
+        out.printf("balcon: %d arrays in the step's manager when it closes%n", ours.arraysPerStep());
         return 0;
     }
 

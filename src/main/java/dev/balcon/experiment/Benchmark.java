@@ -96,7 +96,14 @@ public final class Benchmark {
     public static Measurement peer(Path script, String python, PretrainConfig config, ImageDataset train, String mode,
                                    int warmup,
                                    int steps, java.io.PrintWriter log) {
-        List<String> command = new ArrayList<>(List.of(python, script.toString(), "--mode", mode,
+        JsonNode result = runPeer(peerCommand(script, python, config, train, mode, warmup, steps), log);
+        return result == null ? null : new Measurement("pytorch", mode, result.get("views_per_s").asDouble(),
+                result.get("ms_per_step_median").asDouble(), result.get("peak_rss_mb").asDouble());
+    }
+
+    private static List<String> peerCommand(Path script, String python, PretrainConfig config, ImageDataset train,
+                                            String mode, int warmup, int steps) {
+        return new ArrayList<>(List.of(python, script.toString(), "--mode", mode,
                 "--arch", config.arch(), "--width", String.valueOf(config.width()),
                 "--proj-hidden", String.valueOf(config.projectorHidden()), "--proj-out", String.valueOf(config.projectorOut()),
                 "--batch", String.valueOf(config.batchSize()), "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
@@ -104,9 +111,56 @@ public final class Benchmark {
                 "--in-channels", String.valueOf(train.channels()), "--size", String.valueOf(train.height()),
                 "--tau", String.valueOf(config.tau() == null ? 0.5 : config.tau()),
                 "--workers", String.valueOf(config.workers())));
-        JsonNode result = runPeer(command, log);
-        return result == null ? null : new Measurement("pytorch", mode, result.get("views_per_s").asDouble(),
-                result.get("ms_per_step_median").asDouble(), result.get("peak_rss_mb").asDouble());
+    }
+
+    /**
+     * The peer's BLAS and matmul speed ({@code --mode matmul}).
+     *
+     * @param optimised false when the peer runs on the reference BLAS (no OpenBLAS, MKL or BLIS mapped)
+     * @param blasFiles the BLAS libraries the peer's process mapped
+     * @param blasInfo what {@code torch.__config__.show()} says ({@code generic} for Debian's torch whatever it loads)
+     */
+    public record PeerMachine(double gflops, double gflopsBf16, boolean optimised, List<String> blasFiles,
+                              String blasInfo, String torch) {}
+
+    /** Runs the peer's {@code --mode matmul} with {@code n x n} products; null (said on {@code log}) if it fails. */
+    public static PeerMachine peerMachine(Path script, String python, int n, java.io.PrintWriter log) {
+        JsonNode result = runPeer(List.of(python, script.toString(), "--mode", "matmul", "--matmul-size",
+                String.valueOf(n)), log);
+        if (result == null) {
+            return null;
+        }
+        List<String> files = new ArrayList<>();
+        result.path("blas_files").forEach(file -> files.add(file.asText()));
+        return new PeerMachine(result.get("gflops").asDouble(), result.get("gflops_bf16").asDouble(),
+                result.path("blas").asText().equals("optimised"), files, result.path("blas_info").asText("unknown"),
+                result.path("torch").asText("unknown"));
+    }
+
+    /** balcon's compute step, phase by phase ({@link StepBreakdown}), on the same fixed batch as {@link #computeStep}. */
+    public static StepBreakdown.Result breakdown(PretrainConfig config, ImageDataset train, int warmup, int steps) {
+        try (NDManager manager = NDManager.newBaseManager();
+             ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
+                     train.height(), train.width(), manager, config.seed())) {
+            return StepBreakdown.measure(model,
+                    new SgdMomentum(model.trainableParameters(), config.momentum(), config.weightDecay()),
+                    new ContrastiveLoss(config.lossConfig()), fixedBatch(config, train), warmup, steps);
+        }
+    }
+
+    /** The peer's phases ({@code --mode breakdown}), in {@link StepBreakdown#PHASES} order; null if it fails. */
+    public static StepBreakdown.Result peerBreakdown(Path script, String python, PretrainConfig config,
+                                                     ImageDataset train, int warmup, int steps,
+                                                     java.io.PrintWriter log) {
+        JsonNode result = runPeer(peerCommand(script, python, config, train, "breakdown", warmup, steps), log);
+        if (result == null) {
+            return null;
+        }
+        java.util.Map<String, Double> millis = new java.util.LinkedHashMap<>();
+        for (String phase : StepBreakdown.PHASES) {
+            millis.put(phase, result.path("ms").path(phase).asDouble(Double.NaN));
+        }
+        return new StepBreakdown.Result(millis, result.get("ms_per_step_median").asDouble(), -1);
     }
 
     /**
