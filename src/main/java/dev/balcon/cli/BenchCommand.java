@@ -119,9 +119,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         boolean fairPeer = machine(out);
         ImageDataset train = Benchmark.dataset(config);
-        out.printf("model %s w%d, batch %d (x2 views), loss %s, recipe %s, %d workers, %d timed steps after %d%n",
-                config.arch(), config.width(), config.batchSize(), config.lossConfig().describe(), config.recipe(),
-                config.workers(), steps, warmup);
+        out.printf("model %s w%d, batch %d (x2 views), loss %s, recipe %s, %d workers, precision %s, %d timed steps "
+                        + "after %d%n", config.arch(), config.width(), config.batchSize(), config.lossConfig().describe(),
+                config.recipe(), config.workers(), config.computePrecision().id(), steps, warmup);
         if (breakdown) {
             return breakdown(out, config, train, fairPeer);
         }

@@ -45,6 +45,7 @@ public final class Benchmark {
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
                      train.height(), train.width(), manager, config.seed())) {
+            model.setPrecision(config.computePrecision());
             TrainStep step = new TrainStep(model,
                     new SgdMomentum(model.trainableParameters(), config.momentum(), config.weightDecay()),
                     new ContrastiveLoss(config.lossConfig()));
@@ -67,6 +68,7 @@ public final class Benchmark {
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
                      train.height(), train.width(), manager, config.seed())) {
+            model.setPrecision(config.computePrecision());
             TrainStep step = new TrainStep(model,
                     new SgdMomentum(model.trainableParameters(), config.momentum(), config.weightDecay()),
                     new ContrastiveLoss(config.lossConfig()));
@@ -110,7 +112,7 @@ public final class Benchmark {
                 "--crop-min", String.valueOf(config.cropScaleMin()),
                 "--in-channels", String.valueOf(train.channels()), "--size", String.valueOf(train.height()),
                 "--tau", String.valueOf(config.tau() == null ? 0.5 : config.tau()),
-                "--workers", String.valueOf(config.workers())));
+                "--workers", String.valueOf(config.workers()), "--precision", config.computePrecision().id()));
     }
 
     /**
@@ -142,6 +144,7 @@ public final class Benchmark {
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
                      train.height(), train.width(), manager, config.seed())) {
+            model.setPrecision(config.computePrecision());
             return StepBreakdown.measure(model,
                     new SgdMomentum(model.trainableParameters(), config.momentum(), config.weightDecay()),
                     new ContrastiveLoss(config.lossConfig()), fixedBatch(config, train), warmup, steps);

@@ -193,9 +193,18 @@ public final class ContrastiveModel implements AutoCloseable {
 
     /**
      * Sets the number format of the forward passes ({@link Precision}); the parameters stay float32 either way, so a
-     * model may change precision between steps and its checkpoints do not depend on it.
+     * model may change precision between steps and its checkpoints do not depend on it. A reduced precision is first
+     * tried in a separate process ({@link PrecisionProbe}), once per JVM.
+     *
+     * @throws dev.balcon.BalconException if the precision does not work with this engine
      */
     public void setPrecision(Precision precision) {
+        PrecisionProbe.requireSupported(precision);
+        setPrecisionUnchecked(precision);
+    }
+
+    /** {@link #setPrecision} without the trial in a separate process (for that trial itself). */
+    void setPrecisionUnchecked(Precision precision) {
         this.precision = java.util.Objects.requireNonNull(precision, "precision");
     }
 

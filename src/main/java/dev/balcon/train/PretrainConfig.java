@@ -73,6 +73,9 @@ import java.util.Set;
  *                        learning rate (spec/experiments.md, "A trap to control for")
  * @param maxImagePixels  largest width x height of an image file that is decoded; larger files are skipped as
  *                        undecodable; 0 = the default ({@code ImageFolder.DEFAULT_MAX_IMAGE_PIXELS})
+ * @param precision       number format of the forward passes, {@code fp32} or {@code bf16} (mixed precision, see
+ *                        {@link dev.balcon.model.Precision}); null (a config.json written before the field existed)
+ *                        means fp32
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -86,7 +89,7 @@ public record PretrainConfig(
         int imageSize, int channels, boolean strict, double testFraction, long dataSeed, String cacheDir,
         String trainList, String testList, String evalData,
         String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin,
-        Boolean scaleByInvAlpha, long maxImagePixels) {
+        Boolean scaleByInvAlpha, long maxImagePixels, String precision) {
 
     /** The values of {@link #classProfile()}. */
     public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
@@ -139,6 +142,9 @@ public record PretrainConfig(
         }
         validateData(imageSize, channels, testFraction);
         // 0 (absent from an older config.json) stands for the default
+        if (precision != null) {
+            dev.balcon.model.Precision.of(precision);
+        }
         if (maxImagePixels < 0) {
             throw new BalconException("--max-image-pixels must be >= 1, got " + maxImagePixels);
         }
@@ -180,6 +186,11 @@ public record PretrainConfig(
             throw new BalconException("--balanced-twin needs a long-tailed --class-profile (exp or pareto) to take "
                     + "its total size from, got --class-profile none");
         }
+    }
+
+    /** The number format of the forward passes ({@link #precision()}, fp32 when unset). */
+    public dev.balcon.model.Precision computePrecision() {
+        return precision == null ? dev.balcon.model.Precision.FP32 : dev.balcon.model.Precision.of(precision);
     }
 
     /** The encoder and projector this run trains, for images with {@code channels} channels. */
@@ -310,6 +321,7 @@ public record PretrainConfig(
         builder.balancedTwin = balancedTwin;
         builder.scaleByInvAlpha = scaleByInvAlpha;
         builder.maxImagePixels = maxImagePixels;
+        builder.precision = precision;
         return builder;
     }
 
@@ -349,6 +361,7 @@ public record PretrainConfig(
         private long dataSeed = 0;
         private String cacheDir = null;
         private long maxImagePixels = 0;
+        private String precision = "fp32";
         private String trainList = null;
         private String testList = null;
         private String evalData = null;
@@ -526,6 +539,11 @@ public record PretrainConfig(
             return this;
         }
 
+        public Builder precision(String precision) {
+            this.precision = precision;
+            return this;
+        }
+
         public Builder maxImagePixels(long maxImagePixels) {
             this.maxImagePixels = maxImagePixels;
             return this;
@@ -578,7 +596,7 @@ public record PretrainConfig(
 
         public PretrainConfig build() {
             return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, dataSeed, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                    scaleByInvAlpha, maxImagePixels);
+                    scaleByInvAlpha, maxImagePixels, precision);
         }
     }
 }

@@ -154,6 +154,7 @@ public final class Pretrainer {
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
                      train.height(), train.width(), manager, config.seed())) {
+            model.setPrecision(config.computePrecision());
             List<Parameter> parameters = model.trainableParameters();
             SgdMomentum optimizer = new SgdMomentum(parameters, config.momentum(), config.weightDecay());
             Checkpoint.Progress progress = new Checkpoint.Progress(0, 0);
