@@ -6,6 +6,8 @@ import dev.balcon.experiment.Benchmark;
 import dev.balcon.experiment.Benchmark.Measurement;
 import dev.balcon.experiment.Machine;
 import dev.balcon.experiment.StepBreakdown;
+import dev.balcon.model.ModelFlops;
+import dev.balcon.model.Precision;
 import dev.balcon.inference.EmbedBenchmark;
 import dev.balcon.inference.Encoder;
 import dev.balcon.train.PretrainConfig;
@@ -117,13 +119,14 @@ final class BenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--rounds and --steps must be >= 1 and --warmup >= 0, got " + rounds + ", " + steps + " and " + warmup);
         }
-        boolean fairPeer = machine(out);
+        Reference reference = machine(out, config.computePrecision());
+        boolean fairPeer = reference.fairPeer();
         ImageDataset train = Benchmark.dataset(config);
         out.printf("model %s w%d, batch %d (x2 views), loss %s, recipe %s, %d workers, precision %s, %d timed steps "
                         + "after %d%n", config.arch(), config.width(), config.batchSize(), config.lossConfig().describe(),
                 config.recipe(), config.workers(), config.computePrecision().id(), steps, warmup);
         if (breakdown) {
-            return breakdown(out, config, train, fairPeer);
+            return breakdown(out, config, train, reference);
         }
         // Interleaved, balcon then the peer in each round, so that both sides see the same load on a shared machine.
         List<Measurement> steps1 = new ArrayList<>();
@@ -154,10 +157,39 @@ final class BenchCommand implements Callable<Integer> {
         Measurement peerPeak = median(stepOnly ? steps2 : e2e2);
         out.printf("peak RSS: balcon %.0f MiB (JVM + native), pytorch %s%n", peakSides.get(peakSides.size() - 1).peakRssMb(),
                 peerPeak == null ? "n/a" : String.format("%.0f MiB (main process)", peerPeak.peakRssMb()));
+        Measurement peerStep = median(steps2);
+        fractionOfPeak(out, config, train, reference, median(steps1).msPerStepMedian(),
+                peerStep == null ? Double.NaN : peerStep.msPerStepMedian());
         if (!fairPeer) {
             out.println("WARNING: the pytorch numbers were measured on the reference BLAS");
         }
         return 0;
+    }
+
+    /**
+     * The model's multiply-adds ({@link ModelFlops}) and each side's achieved FLOP/s in a compute step as a fraction of
+     * its own large-matmul speed in the same precision.
+     */
+    private static void fractionOfPeak(PrintWriter out, PretrainConfig config, ImageDataset train, Reference reference,
+                                       double oursMs, double peerMs) {
+        var model = config.modelConfig(train.channels());
+        int views = 2 * config.batchSize();
+        double stepFlops = ModelFlops.trainingStepFlops(model, train.height(), train.width(), views);
+        out.printf("model: %.2f M multiply-adds per image forward (%dx%dx%d); a step on %d views = %.1f GFLOP "
+                        + "(6 x views x multiply-adds)%n", ModelFlops.multiplyAdds(model, train.height(), train.width()) / 1e6,
+                train.channels(), train.height(), train.width(), views, stepFlops / 1e9);
+        out.printf("achieved in the compute step: balcon %s, pytorch %s (%s matmul peak of each side)%n",
+                achieved(stepFlops, oursMs, reference.ours()), achieved(stepFlops, peerMs, reference.peer()),
+                config.computePrecision().id());
+    }
+
+    private static String achieved(double stepFlops, double ms, double peakGflops) {
+        if (Double.isNaN(ms)) {
+            return "n/a";
+        }
+        double gflops = stepFlops / (ms / 1000) / 1e9;
+        return Double.isNaN(peakGflops) ? String.format("%.1f GFLOP/s", gflops)
+                : String.format("%.1f GFLOP/s = %.0f%% of %.1f", gflops, 100 * gflops / peakGflops, peakGflops);
     }
 
     /** The measurement with the median views/s (the upper middle one for an even count); null if any is null. */
@@ -175,32 +207,45 @@ final class BenchCommand implements Callable<Integer> {
      * BLAS. Returns false when the peer runs on the reference BLAS and --allow-reference-blas let it through (its
      * numbers then carry a warning); throws, ending the command with one line, when that flag is absent.
      */
-    private boolean machine(PrintWriter out) {
+    /**
+     * What the bench compares achieved speed with: each side's large-matmul GFLOP/s in the precision measured (NaN
+     * where not measured), and whether the peer's BLAS is an optimised one.
+     */
+    private record Reference(boolean fairPeer, double ours, double peer) {}
+
+    private Reference machine(PrintWriter out, Precision precision) {
         out.println("CPU: " + Machine.current().describe());
         String waitPolicy = System.getenv("OMP_WAIT_POLICY");
         out.println("OMP_WAIT_POLICY=" + (waitPolicy == null ? "(unset: OpenMP threads spin between operations)" : waitPolicy)
                 + " for both sides (the peer inherits balcon's environment)");
         double ours;
+        double oursBf16 = Double.NaN;
         try (NDManager manager = NDManager.newBaseManager()) {
-            ours = Machine.matmulGflops(manager, MATMUL_SIZE, DataType.FLOAT32, 5);
+            ours = Machine.matmulGflops(manager, MATMUL_SIZE, Precision.FP32, 5);
+            if (precision == Precision.BF16) {
+                oursBf16 = Machine.matmulGflops(manager, MATMUL_SIZE, Precision.BF16, 5);
+            }
         }
-        out.printf("balcon: libtorch %s, %d intra-op threads, %dx%d fp32 matmul %.1f GFLOP/s%n",
-                Engine.getInstance().getVersion(), JniUtils.getNumThreads(), MATMUL_SIZE, MATMUL_SIZE, ours);
+        out.printf("balcon: libtorch %s, %d intra-op threads, %dx%d fp32 matmul %.1f GFLOP/s%s%n",
+                Engine.getInstance().getVersion(), JniUtils.getNumThreads(), MATMUL_SIZE, MATMUL_SIZE, ours,
+                Double.isNaN(oursBf16) ? "" : String.format(", bf16 %.1f GFLOP/s", oursBf16));
         out.flush();
+        double oursPeak = precision == Precision.BF16 ? oursBf16 : ours;
         if (noPeer) {
-            return true;
+            return new Reference(true, oursPeak, Double.NaN);
         }
         Benchmark.PeerMachine peer = Benchmark.peerMachine(peerScript, python, MATMUL_SIZE, out);
         if (peer == null) {
-            return true;
+            return new Reference(true, oursPeak, Double.NaN);
         }
+        double peerPeak = precision == Precision.BF16 ? peer.gflopsBf16() : peer.gflops();
         String blas = (peer.optimised() ? "optimised" : "REFERENCE") + " BLAS " + peer.blasFiles().stream()
                 .map(file -> Path.of(file).getFileName().toString()).toList() + " (torch says BLAS_INFO="
                 + peer.blasInfo() + ")";
         out.printf("pytorch: torch %s, %s, %dx%d fp32 matmul %.1f GFLOP/s, bf16 %.1f GFLOP/s%n", peer.torch(), blas,
                 MATMUL_SIZE, MATMUL_SIZE, peer.gflops(), peer.gflopsBf16());
         if (peer.optimised()) {
-            return true;
+            return new Reference(true, oursPeak, peerPeak);
         }
         String problem = "the PyTorch peer (" + python + ") runs on the reference BLAS, so its times are not "
                 + "PyTorch's: install OpenBLAS ('apt-get install libopenblas0-pthread')";
@@ -208,10 +253,11 @@ final class BenchCommand implements Callable<Integer> {
             throw new dev.balcon.BalconException(problem + " or pass --allow-reference-blas");
         }
         out.println("WARNING: " + problem + "; every pytorch number below is handicapped");
-        return false;
+        return new Reference(false, oursPeak, peerPeak);
     }
 
-    private int breakdown(PrintWriter out, PretrainConfig config, ImageDataset train, boolean fairPeer) {
+    private int breakdown(PrintWriter out, PretrainConfig config, ImageDataset train, Reference reference) {
+        boolean fairPeer = reference.fairPeer();
         StepBreakdown.Result ours = Benchmark.breakdown(config, train, warmup, steps);
         StepBreakdown.Result peer = noPeer ? null
                 : Benchmark.peerBreakdown(peerScript, python, config, train, warmup, steps, out);
@@ -229,6 +275,7 @@ final class BenchCommand implements Callable<Integer> {
                 peer == null ? "n/a" : String.format("%.1f", peer.totalMillis()),
                 peer == null ? "n/a" : String.format("%.2f", ours.totalMillis() / peer.totalMillis()));
         out.printf("balcon: %d arrays in the step's manager when it closes%n", ours.arraysPerStep());
+        fractionOfPeak(out, config, train, reference, ours.totalMillis(), peer == null ? Double.NaN : peer.totalMillis());
         return 0;
     }
 

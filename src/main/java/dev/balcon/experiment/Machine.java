@@ -2,7 +2,9 @@ package dev.balcon.experiment;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import dev.balcon.model.Bfloat16;
+import dev.balcon.model.Precision;
+import dev.balcon.model.PrecisionProbe;
 import ai.djl.ndarray.types.Shape;
 
 import java.io.IOException;
@@ -72,20 +74,26 @@ public record Machine(String cpuModel, int logicalCpus, Map<String, Boolean> fla
     }
 
     /**
-     * The engine's speed on an {@code n x n} by {@code n x n} product of {@code type} arrays in GFLOP/s ({@code 2 n^3}
+     * The engine's speed on an {@code n x n} by {@code n x n} product in {@code precision} in GFLOP/s ({@code 2 n^3}
      * floating-point operations per product): the median of {@code repeats} products after two untimed ones. This is
      * the reference the bench divides a model's achieved FLOP/s by, the same measurement as the peer's
      * {@code --mode matmul}.
      *
      * @throws IllegalArgumentException if {@code n < 1} or {@code repeats < 1}
+     * @throws dev.balcon.BalconException if {@code precision} does not work with this engine ({@link PrecisionProbe})
      */
-    public static double matmulGflops(NDManager manager, int n, DataType type, int repeats) {
+    public static double matmulGflops(NDManager manager, int n, Precision precision, int repeats) {
         if (n < 1 || repeats < 1) {
             throw new IllegalArgumentException("n and repeats must be >= 1, got " + n + " and " + repeats);
         }
         try (NDManager scope = manager.newSubManager()) {
-            NDArray a = scope.randomNormal(new Shape(n, n)).toType(type, false);
-            NDArray b = scope.randomNormal(new Shape(n, n)).toType(type, false);
+            NDArray a = scope.randomNormal(new Shape(n, n));
+            NDArray b = scope.randomNormal(new Shape(n, n));
+            if (precision == Precision.BF16) {
+                PrecisionProbe.requireSupported(precision);
+                a = Bfloat16.toBfloat16(a);
+                b = Bfloat16.toBfloat16(b);
+            }
             for (int i = 0; i < 2; i++) {
                 a.matMul(b).close();
             }

@@ -22,21 +22,23 @@ import java.nio.file.StandardCopyOption;
  * history. Each cast here is a one-line TorchScript module ({@code forward(x) = x.to(torch.bfloat16)} or
  * {@code x.to(torch.float32)}, written by {@code bench/make_bfloat16_cast.py}) run through DJL's module API, so
  * autograd records it like any cast and the gradient reaches the float32 side. DJL reports a bfloat16 array's data type
- * as {@code UNKNOWN}; operations that take no data type (convolution, batch norm, matmul, relu, pooling) work on it.
+ * as {@code UNKNOWN}; operations that take no data type (convolution, batch norm, matmul, relu, pooling) work on it,
+ * while one that passes the array's data type back to the native layer would abort the JVM: callers first make sure
+ * bf16 works here with {@link PrecisionProbe#requireSupported}, and keep bfloat16 arrays inside their own code.
  */
-final class Bfloat16 {
+public final class Bfloat16 {
     private static PtSymbolBlock toBfloat16;
     private static PtSymbolBlock toFloat32;
 
     private Bfloat16() {}
 
     /** {@code array} (float32, any shape) as bfloat16, attached to {@code array}'s manager. */
-    static NDArray toBfloat16(NDArray array) {
+    public static NDArray toBfloat16(NDArray array) {
         return run(modules()[0], array);
     }
 
     /** {@code array} (bfloat16, any shape) as float32, attached to {@code array}'s manager. */
-    static NDArray toFloat32(NDArray array) {
+    public static NDArray toFloat32(NDArray array) {
         return run(modules()[1], array);
     }
 

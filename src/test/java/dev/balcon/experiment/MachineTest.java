@@ -1,7 +1,7 @@
 package dev.balcon.experiment;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
+import dev.balcon.model.Precision;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -40,8 +40,8 @@ class MachineTest {
     @Test
     void measuresAPositiveMatmulSpeedAndRejectsAnEmptyProduct() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            assertThat(Machine.matmulGflops(manager, 64, DataType.FLOAT32, 3)).isPositive().isFinite();
-            assertThatThrownBy(() -> Machine.matmulGflops(manager, 0, DataType.FLOAT32, 3))
+            assertThat(Machine.matmulGflops(manager, 64, Precision.FP32, 3)).isPositive().isFinite();
+            assertThatThrownBy(() -> Machine.matmulGflops(manager, 0, Precision.FP32, 3))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("n and repeats");
         }
     }
