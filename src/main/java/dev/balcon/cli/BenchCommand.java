@@ -141,8 +141,10 @@ final class BenchCommand implements Callable<Integer> {
                 e2e2.add(noPeer ? null : Benchmark.peer(peerScript, python, config, train, "e2e", warmup, steps, out));
             }
         }
-        out.println("| measurement          | balcon views/s | pytorch views/s | ratio | balcon ms/step | pytorch ms/step |");
-        out.println("|----------------------|----------------|-----------------|-------|----------------|-----------------|");
+        out.println("| measurement           | balcon views/s | pytorch views/s | ratio | balcon ms/step | pytorch ms/step | "
+                + "CPU ms/step balcon / pytorch = ratio |");
+        out.println("|-----------------------|----------------|-----------------|-------|----------------|-----------------|"
+                + "-------------------------------------|");
         for (int round = 0; rounds > 1 && round < rounds; round++) {
             row(out, "compute step, round " + (round + 1), steps1.get(round), steps2.get(round));
             if (!stepOnly) {
@@ -153,9 +155,8 @@ final class BenchCommand implements Callable<Integer> {
         if (!stepOnly) {
             row(out, "end to end" + (rounds > 1 ? ", median" : ""), median(e2e1), median(e2e2));
         }
-        List<Measurement> peakSides = stepOnly ? steps1 : e2e1;
         Measurement peerPeak = median(stepOnly ? steps2 : e2e2);
-        out.printf("peak RSS: balcon %.0f MiB (JVM + native), pytorch %s%n", peakSides.get(peakSides.size() - 1).peakRssMb(),
+        out.printf("peak RSS: balcon %.0f MiB (JVM + native), pytorch %s%n", median(stepOnly ? steps1 : e2e1).peakRssMb(),
                 peerPeak == null ? "n/a" : String.format("%.0f MiB (main process)", peerPeak.peakRssMb()));
         Measurement peerStep = median(steps2);
         fractionOfPeak(out, config, train, reference, median(steps1).msPerStepMedian(),
@@ -192,14 +193,22 @@ final class BenchCommand implements Callable<Integer> {
                 : String.format("%.1f GFLOP/s = %.0f%% of %.1f", gflops, 100 * gflops / peakGflops, peakGflops);
     }
 
-    /** The measurement with the median views/s (the upper middle one for an even count); null if any is null. */
+    /**
+     * Each number's median over the rounds (the upper middle one for an even count) and the largest peak memory; null
+     * if a round has no measurement.
+     */
     private static Measurement median(List<Measurement> measurements) {
         if (measurements.isEmpty() || measurements.contains(null)) {
             return null;
         }
-        List<Measurement> sorted = new ArrayList<>(measurements);
-        sorted.sort(java.util.Comparator.comparingDouble(Measurement::viewsPerSecond));
-        return sorted.get(sorted.size() / 2);
+        java.util.function.ToDoubleFunction<java.util.function.ToDoubleFunction<Measurement>> middle = field -> {
+            double[] values = measurements.stream().mapToDouble(field).sorted().toArray();
+            return values[values.length / 2];
+        };
+        Measurement first = measurements.get(0);
+        return new Measurement(first.who(), first.mode(), middle.applyAsDouble(Measurement::viewsPerSecond),
+                middle.applyAsDouble(Measurement::msPerStepMedian), middle.applyAsDouble(Measurement::cpuMsPerStepMedian),
+                measurements.stream().mapToDouble(Measurement::peakRssMb).max().orElseThrow());
     }
 
     /**
@@ -347,9 +356,12 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static void row(PrintWriter out, String name, Measurement ours, Measurement peer) {
-        out.printf("| %-20s | %14.0f | %15s | %5s | %14.1f | %15s |%n", name, ours.viewsPerSecond(),
+        out.printf("| %-21s | %14.0f | %15s | %5s | %14.1f | %15s | %s |%n", name, ours.viewsPerSecond(),
                 peer == null ? "n/a" : String.format("%.0f", peer.viewsPerSecond()),
                 peer == null ? "n/a" : String.format("%.2f", ours.viewsPerSecond() / peer.viewsPerSecond()),
-                ours.msPerStepMedian(), peer == null ? "n/a" : String.format("%.1f", peer.msPerStepMedian()));
+                ours.msPerStepMedian(), peer == null ? "n/a" : String.format("%.1f", peer.msPerStepMedian()),
+                Double.isNaN(ours.cpuMsPerStepMedian()) || peer == null || Double.isNaN(peer.cpuMsPerStepMedian()) ? "n/a"
+                        : String.format("%.0f / %.0f = %.2f", ours.cpuMsPerStepMedian(), peer.cpuMsPerStepMedian(),
+                        peer.cpuMsPerStepMedian() / ours.cpuMsPerStepMedian()));
     }
 }

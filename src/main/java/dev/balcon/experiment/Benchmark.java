@@ -35,8 +35,13 @@ import java.util.concurrent.TimeUnit;
 public final class Benchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One side's numbers: views per second (two per image) and peak resident memory. */
-    public record Measurement(String who, String mode, double viewsPerSecond, double msPerStepMedian, double peakRssMb) {}
+    /**
+     * One side's numbers: views per second (two per image), the median step in wall-clock milliseconds, the median
+     * step in CPU milliseconds of the whole process (all threads; NaN where not measured: on a shared machine it
+     * counts the work done rather than the share of the cores obtained) and peak resident memory.
+     */
+    public record Measurement(String who, String mode, double viewsPerSecond, double msPerStepMedian,
+                              double cpuMsPerStepMedian, double peakRssMb) {}
 
     private Benchmark() {}
 
@@ -51,15 +56,21 @@ public final class Benchmark {
                     new ContrastiveLoss(config.lossConfig()));
             TwoViewBatch batch = fixedBatch(config, train);
             double[] millis = new double[steps];
+            double[] cpuMillis = new double[steps];
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             for (int i = 0; i < warmup + steps; i++) {
                 long start = System.nanoTime();
+                long cpuStart = os.getProcessCpuTime();
                 step.run(batch, 0.01);
                 if (i >= warmup) {
                     millis[i - warmup] = (System.nanoTime() - start) / 1e6;
+                    cpuMillis[i - warmup] = (os.getProcessCpuTime() - cpuStart) / 1e6;
                 }
             }
             double median = median(millis);
-            return new Measurement("balcon", "step", 2 * config.batchSize() * 1000 / median, median, peakRssMb());
+            return new Measurement("balcon", "step", 2 * config.batchSize() * 1000 / median, median, median(cpuMillis),
+                    peakRssMb());
         }
     }
 
@@ -87,7 +98,8 @@ public final class Benchmark {
                 }
             }
             double median = median(millis);
-            return new Measurement("balcon", "e2e", 2 * config.batchSize() * 1000 / median, median, peakRssMb());
+            return new Measurement("balcon", "e2e", 2 * config.batchSize() * 1000 / median, median, Double.NaN,
+                    peakRssMb());
         }
     }
 
@@ -100,7 +112,8 @@ public final class Benchmark {
                                    int steps, java.io.PrintWriter log) {
         JsonNode result = runPeer(peerCommand(script, python, config, train, mode, warmup, steps), log);
         return result == null ? null : new Measurement("pytorch", mode, result.get("views_per_s").asDouble(),
-                result.get("ms_per_step_median").asDouble(), result.get("peak_rss_mb").asDouble());
+                result.get("ms_per_step_median").asDouble(), result.path("cpu_ms_per_step_median").asDouble(Double.NaN),
+                result.get("peak_rss_mb").asDouble());
     }
 
     private static List<String> peerCommand(Path script, String python, PretrainConfig config, ImageDataset train,
