@@ -142,7 +142,7 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         out.println("| measurement           | balcon views/s | pytorch views/s | ratio | balcon ms/step | pytorch ms/step | "
-                + "CPU ms/step balcon / pytorch = ratio |");
+                + "CPU ms/step: balcon, pytorch (ratio) |");
         out.println("|-----------------------|----------------|-----------------|-------|----------------|-----------------|"
                 + "-------------------------------------|");
         for (int round = 0; rounds > 1 && round < rounds; round++) {
@@ -361,7 +361,7 @@ final class BenchCommand implements Callable<Integer> {
                 peer == null ? "n/a" : String.format("%.2f", ours.viewsPerSecond() / peer.viewsPerSecond()),
                 ours.msPerStepMedian(), peer == null ? "n/a" : String.format("%.1f", peer.msPerStepMedian()),
                 Double.isNaN(ours.cpuMsPerStepMedian()) || peer == null || Double.isNaN(peer.cpuMsPerStepMedian()) ? "n/a"
-                        : String.format("%.0f / %.0f = %.2f", ours.cpuMsPerStepMedian(), peer.cpuMsPerStepMedian(),
+                        : String.format("%.0f, %.0f (%.2f)", ours.cpuMsPerStepMedian(), peer.cpuMsPerStepMedian(),
                         peer.cpuMsPerStepMedian() / ours.cpuMsPerStepMedian()));
     }
 }
