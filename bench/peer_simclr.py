@@ -19,12 +19,17 @@ Modes:
         ((pixel / 255 - mean) / std) and goes through the backbone in eval mode under torch.inference_mode(),
         features back as a numpy array; --weights loads an export's model.safetensors. The median over --steps
         batches after the warm-up ones. --threads 0 keeps torch's default thread count.
-All print one JSON line.
+  breakdown  the compute step's phases timed one by one (create, forward, loss, backward, optimizer, close),
+        medians over --steps steps, as `balcon bench --breakdown` times balcon's.
+  matmul  the machine's reference speed: GFLOP/s of a --matmul-size square matmul in float32 and bfloat16.
+--precision bf16 runs the forward pass under torch.autocast("cpu", bfloat16); the loss stays float32.
+Every mode reports the BLAS library the process loaded (see blas_library). All print one JSON line.
 
 Run with Debian's interpreter (python3-torch 1.13, python3-torchvision 0.14):
   /usr/bin/python3 bench/peer_simclr.py --mode step --arch resnet-small --width 32 --batch 256
 """
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -97,10 +102,17 @@ def nt_xent(z1, z2, tau):
     return F.cross_entropy(logits, positives)
 
 
-def train_step(model, optimizer, view1, view2, tau):
+def autocast(precision):
+    """bf16: torch.autocast on the CPU (convolutions and matmuls in bfloat16, weights and optimiser state float32);
+    fp32: nothing."""
+    return torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
+
+
+def train_step(model, optimizer, view1, view2, tau, precision="fp32"):
     optimizer.zero_grad(set_to_none=True)
-    _, z = model(torch.cat([view1, view2]))
-    z1, z2 = z.chunk(2)
+    with autocast(precision):
+        _, z = model(torch.cat([view1, view2]))
+    z1, z2 = z.float().chunk(2)  # the loss in float32, as balcon computes it
     loss = nt_xent(z1, z2, tau)
     loss.backward()
     optimizer.step()
@@ -123,6 +135,21 @@ def read_safetensors(path):
         dtype = np.dtype(types[entry["dtype"]]).newbyteorder("<")
         tensors[name] = np.frombuffer(data[begin:end], dtype).reshape(entry["shape"])
     return tensors
+
+
+def matmul_gflops(n, dtype, repeats=5):
+    """GFLOP/s (2 n^3 per product) of an n x n by n x n matmul, the median of `repeats` after two untimed."""
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(n, n, generator=generator).to(dtype)
+    b = torch.randn(n, n, generator=generator).to(dtype)
+    for _ in range(2):
+        a @ b
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        times.append(time.perf_counter() - start)
+    return 2 * n ** 3 / statistics.median(times) / 1e9
 
 
 def blas_library():
@@ -216,17 +243,55 @@ def run_step_mode(args, model, optimizer):
     shape = (args.batch, args.in_channels, args.size, args.size)
     view1, view2 = torch.randn(shape, generator=generator), torch.randn(shape, generator=generator)
     for _ in range(args.warmup):
-        train_step(model, optimizer, view1, view2, args.tau)
+        train_step(model, optimizer, view1, view2, args.tau, args.precision)
     times, cpu_times = [], []
     for _ in range(args.steps):
         start, cpu_start = time.perf_counter(), time.process_time()
-        train_step(model, optimizer, view1, view2, args.tau)
+        train_step(model, optimizer, view1, view2, args.tau, args.precision)
         times.append(time.perf_counter() - start)
         cpu_times.append(time.process_time() - cpu_start)
     median = statistics.median(times)
     # CPU time (all threads) is reported too: on a shared machine it is less disturbed by other processes
     return {"mode": "step", "views_per_s": 2 * args.batch / median, "ms_per_step_median": 1000 * median,
             "ms_per_step_min": 1000 * min(times), "cpu_ms_per_step_median": 1000 * statistics.median(cpu_times),
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def run_breakdown_mode(args, model, optimizer):
+    """The phases of train_step timed one by one, as balcon's StepBreakdown times TrainStep: create (the input tensor
+    from the two views' arrays), forward, loss (and its value), backward, optimizer (step and zero_grad), close (the
+    step's tensors released)."""
+    rng = np.random.default_rng(args.seed)
+    shape = (args.batch, args.in_channels, args.size, args.size)
+    view1 = rng.standard_normal(shape, dtype=np.float32)
+    view2 = rng.standard_normal(shape, dtype=np.float32)
+    phases = ["create", "forward", "loss", "backward", "optimizer", "close"]
+    times = {phase: [] for phase in phases}
+    totals = []
+    for step in range(args.warmup + args.steps):
+        marks = [time.perf_counter()]
+        images = torch.cat([torch.from_numpy(view1), torch.from_numpy(view2)])
+        marks.append(time.perf_counter())
+        with autocast(args.precision):
+            _, z = model(images)
+        marks.append(time.perf_counter())
+        z1, z2 = z.float().chunk(2)
+        loss = nt_xent(z1, z2, args.tau)
+        loss.item()
+        marks.append(time.perf_counter())
+        loss.backward()
+        marks.append(time.perf_counter())
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        marks.append(time.perf_counter())
+        del images, z, z1, z2, loss
+        marks.append(time.perf_counter())
+        if step >= args.warmup:
+            for phase, begin, end in zip(phases, marks, marks[1:]):
+                times[phase].append(1000 * (end - begin))
+            totals.append(1000 * (marks[-1] - marks[0]))
+    return {"mode": "breakdown", "ms": {phase: statistics.median(values) for phase, values in times.items()},
+            "ms_per_step_median": statistics.median(totals), "views_per_s": 2000 * args.batch / statistics.median(totals),
             "peak_rss_mb": peak_rss_mb()}
 
 
@@ -251,13 +316,13 @@ def run_e2e_mode(args, model, optimizer):
     losses = []
     for _ in range(args.warmup):
         view1, view2 = next_batch()
-        losses.append(train_step(model, optimizer, view1, view2, args.tau))
+        losses.append(train_step(model, optimizer, view1, view2, args.tau, args.precision))
     step_times = []
     start = time.perf_counter()
     for _ in range(args.steps):
         step_start = time.perf_counter()
         view1, view2 = next_batch()  # waiting for the loader counts: this is the end-to-end rate
-        losses.append(train_step(model, optimizer, view1, view2, args.tau))
+        losses.append(train_step(model, optimizer, view1, view2, args.tau, args.precision))
         step_times.append(time.perf_counter() - step_start)
     elapsed = time.perf_counter() - start
     del batches  # joins the workers, so that their peak memory is counted below
@@ -270,7 +335,7 @@ def run_e2e_mode(args, model, optimizer):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=["step", "e2e", "embed"], default="step")
+    parser.add_argument("--mode", choices=["step", "e2e", "embed", "breakdown", "matmul"], default="step")
     parser.add_argument("--arch", choices=sorted(DEPTHS), default="resnet-small")
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--in-channels", type=int, default=1)
@@ -287,6 +352,9 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--crop-min", type=float, default=0.2, help="RandomResizedCrop lower scale bound")
     parser.add_argument("--jitter", type=float, default=0.8, help="brightness and contrast jitter strength")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                        help="bf16: forward under torch.autocast(cpu, bfloat16), loss and optimiser in float32")
+    parser.add_argument("--matmul-size", type=int, default=2048, help="--mode matmul: n of the n x n matmuls")
     parser.add_argument("--weights", help="--mode embed: model.safetensors of a balcon export")
     parser.add_argument("--mean", default="0.2860", help="--mode embed: per-channel input mean, comma-separated")
     parser.add_argument("--std", default="0.3530", help="--mode embed: per-channel input std, comma-separated")
@@ -295,6 +363,13 @@ def main():
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
+    if args.mode == "matmul":
+        result = {"mode": "matmul", "gflops": matmul_gflops(args.matmul_size, torch.float32),
+                  "gflops_bf16": matmul_gflops(args.matmul_size, torch.bfloat16),
+                  "torch": torch.__version__, "torch_threads": torch.get_num_threads()}
+        result.update(blas_library())  # after the matmuls: the BLAS is mapped by then
+        print(json.dumps(result))
+        return
     if args.mode == "embed":
         result = run_embed_mode(args)
         result.update({"arch": args.arch, "width": args.width, "batch": args.batch, "torch": torch.__version__})
@@ -302,8 +377,10 @@ def main():
         return
     model = ContrastiveModel(args.arch, args.width, args.in_channels, args.proj_hidden, args.proj_out).train()
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay=5e-4)
-    result = run_step_mode(args, model, optimizer) if args.mode == "step" else run_e2e_mode(args, model, optimizer)
-    result.update({"arch": args.arch, "width": args.width, "batch": args.batch, "threads": args.threads,
+    modes = {"step": run_step_mode, "e2e": run_e2e_mode, "breakdown": run_breakdown_mode}
+    result = modes[args.mode](args, model, optimizer)
+    result.update(blas_library())
+    result.update({"precision": args.precision, "arch": args.arch, "width": args.width, "batch": args.batch, "threads": args.threads,
                    "torch": torch.__version__})
     print(json.dumps(result))
 

@@ -4,16 +4,25 @@ import dev.balcon.data.ImageDataset;
 import dev.balcon.data.Subsets;
 import dev.balcon.experiment.Benchmark;
 import dev.balcon.experiment.Benchmark.Measurement;
+import dev.balcon.experiment.Machine;
+import dev.balcon.experiment.StepBreakdown;
+import dev.balcon.model.ModelFlops;
+import dev.balcon.model.Precision;
 import dev.balcon.inference.EmbedBenchmark;
 import dev.balcon.inference.Encoder;
 import dev.balcon.train.Methods;
 import dev.balcon.train.PretrainConfig;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -78,6 +87,24 @@ final class BenchCommand implements Callable<Integer> {
             + "0: libtorch's default in balcon, and as many in the peer (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--rounds", defaultValue = "1", description = "Repeat the measurements, balcon then the peer in "
+            + "each round, and report every round and the medians (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--step-only", description = "Measure the compute step alone, not end to end.")
+    boolean stepOnly;
+
+    @Option(names = "--breakdown", description = "Time the compute step phase by phase (create, forward, loss, "
+            + "backward, optimizer, close), balcon and the peer on the same batch, instead of the throughput table.")
+    boolean breakdown;
+
+    @Option(names = "--allow-reference-blas", description = "Measure even when the peer's PyTorch runs on the reference "
+            + "BLAS (its numbers are then flagged); without it the bench stops and says how to install OpenBLAS.")
+    boolean allowReferenceBlas;
+
+    /** n of the n x n reference matmul both sides time (large enough to reach the BLAS's steady speed). */
+    private static final int MATMUL_SIZE = 2048;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -89,30 +116,190 @@ final class BenchCommand implements Callable<Integer> {
         }
         PretrainConfig config = training.toConfig();
         config.validate();
-        ImageDataset train = Benchmark.dataset(config);
         if (augmentOnly) {
-            return augmentation(out, config, train);
+            return augmentation(out, config, Benchmark.dataset(config));
+        }
+        if (rounds < 1 || steps < 1 || warmup < 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--rounds and --steps must be >= 1 and --warmup >= 0, got " + rounds + ", " + steps + " and " + warmup);
         }
         boolean simclr = config.method().equals(Methods.SIMCLR);
-        out.printf("model %s w%d, batch %d (x2 views), %s, recipe %s, %d workers, %d timed steps after %d%n",
-                config.arch(), config.width(), config.batchSize(),
-                simclr ? "loss " + config.lossConfig().describe() : "method " + config.method(), config.recipe(),
-                config.workers(), steps, warmup);
-        Measurement step = Benchmark.computeStep(config, train, warmup, steps);
-        Measurement e2e = Benchmark.endToEnd(config, train, warmup, steps);
-        // the peer (bench/peer_simclr.py) trains SimCLR only: timing it against another method would compare unlike
-        boolean peer = !noPeer && simclr;
-        if (!noPeer && !simclr) {
-            out.println("no PyTorch peer for method " + config.method() + ": bench/peer_simclr.py trains simclr only");
+        if (!simclr && breakdown) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--breakdown times the phases of the simclr step; --method " + config.method() + " has other phases");
         }
-        Measurement peerStep = peer ? Benchmark.peer(peerScript, python, config, train, "step", warmup, steps, out) : null;
-        Measurement peerE2e = peer ? Benchmark.peer(peerScript, python, config, train, "e2e", warmup, steps, out) : null;
-        out.println("| measurement          | balcon views/s | pytorch views/s | ratio | balcon ms/step | pytorch ms/step |");
-        out.println("|----------------------|----------------|-----------------|-------|----------------|-----------------|");
-        row(out, "compute step", step, peerStep);
-        row(out, "end to end", e2e, peerE2e);
-        out.printf("peak RSS: balcon %.0f MiB (JVM + native), pytorch %s%n", e2e.peakRssMb(),
-                peerE2e == null ? "n/a" : String.format("%.0f MiB", peerE2e.peakRssMb()));
+        if (!simclr && !noPeer) {
+            // the peer (bench/peer_simclr.py) trains SimCLR only: timing it against another method would compare unlike
+            out.println("no PyTorch peer for method " + config.method() + ": bench/peer_simclr.py trains simclr only");
+            noPeer = true;
+        }
+        Reference reference = machine(out, config.computePrecision());
+        boolean fairPeer = reference.fairPeer();
+        ImageDataset train = Benchmark.dataset(config);
+        out.printf("model %s w%d, batch %d (x2 views), %s, recipe %s, %d workers, precision %s, %d timed steps "
+                        + "after %d%n", config.arch(), config.width(), config.batchSize(),
+                simclr ? "loss " + config.lossConfig().describe() : "method " + config.method(),
+                config.recipe(), config.workers(), config.computePrecision().id(), steps, warmup);
+        if (breakdown) {
+            return breakdown(out, config, train, reference);
+        }
+        // Interleaved, balcon then the peer in each round, so that both sides see the same load on a shared machine.
+        List<Measurement> steps1 = new ArrayList<>();
+        List<Measurement> steps2 = new ArrayList<>();
+        List<Measurement> e2e1 = new ArrayList<>();
+        List<Measurement> e2e2 = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            steps1.add(Benchmark.computeStep(config, train, warmup, steps));
+            steps2.add(noPeer ? null : Benchmark.peer(peerScript, python, config, train, "step", warmup, steps, out));
+            if (!stepOnly) {
+                e2e1.add(Benchmark.endToEnd(config, train, warmup, steps));
+                e2e2.add(noPeer ? null : Benchmark.peer(peerScript, python, config, train, "e2e", warmup, steps, out));
+            }
+        }
+        out.println("| measurement           | balcon views/s | pytorch views/s | ratio | balcon ms/step | pytorch ms/step | "
+                + "CPU ms/step: balcon, pytorch (ratio) |");
+        out.println("|-----------------------|----------------|-----------------|-------|----------------|-----------------|"
+                + "-------------------------------------|");
+        for (int round = 0; rounds > 1 && round < rounds; round++) {
+            row(out, "compute step, round " + (round + 1), steps1.get(round), steps2.get(round));
+            if (!stepOnly) {
+                row(out, "end to end, round " + (round + 1), e2e1.get(round), e2e2.get(round));
+            }
+        }
+        row(out, "compute step" + (rounds > 1 ? ", median" : ""), median(steps1), median(steps2));
+        if (!stepOnly) {
+            row(out, "end to end" + (rounds > 1 ? ", median" : ""), median(e2e1), median(e2e2));
+        }
+        Measurement peerPeak = median(stepOnly ? steps2 : e2e2);
+        out.printf("peak RSS: balcon %.0f MiB (JVM + native), pytorch %s%n", median(stepOnly ? steps1 : e2e1).peakRssMb(),
+                peerPeak == null ? "n/a" : String.format("%.0f MiB (main process)", peerPeak.peakRssMb()));
+        Measurement peerStep = median(steps2);
+        fractionOfPeak(out, config, train, reference, median(steps1).msPerStepMedian(),
+                peerStep == null ? Double.NaN : peerStep.msPerStepMedian());
+        if (!fairPeer) {
+            out.println("WARNING: the pytorch numbers were measured on the reference BLAS");
+        }
+        return 0;
+    }
+
+    /**
+     * The model's multiply-adds ({@link ModelFlops}) and each side's achieved FLOP/s in a compute step as a fraction of
+     * its own large-matmul speed in the same precision.
+     */
+    private static void fractionOfPeak(PrintWriter out, PretrainConfig config, ImageDataset train, Reference reference,
+                                       double oursMs, double peerMs) {
+        var model = config.modelConfig(train.channels());
+        int views = 2 * config.batchSize();
+        double stepFlops = ModelFlops.trainingStepFlops(model, train.height(), train.width(), views);
+        out.printf("model: %.2f M multiply-adds per image forward (%dx%dx%d); a step on %d views = %.1f GFLOP "
+                        + "(6 x views x multiply-adds)%n", ModelFlops.multiplyAdds(model, train.height(), train.width()) / 1e6,
+                train.channels(), train.height(), train.width(), views, stepFlops / 1e9);
+        out.printf("achieved in the compute step: balcon %s, pytorch %s (%s matmul peak of each side)%n",
+                achieved(stepFlops, oursMs, reference.ours()), achieved(stepFlops, peerMs, reference.peer()),
+                config.computePrecision().id());
+    }
+
+    private static String achieved(double stepFlops, double ms, double peakGflops) {
+        if (Double.isNaN(ms)) {
+            return "n/a";
+        }
+        double gflops = stepFlops / (ms / 1000) / 1e9;
+        return Double.isNaN(peakGflops) ? String.format("%.1f GFLOP/s", gflops)
+                : String.format("%.1f GFLOP/s = %.0f%% of %.1f", gflops, 100 * gflops / peakGflops, peakGflops);
+    }
+
+    /**
+     * Each number's median over the rounds (the upper middle one for an even count) and the largest peak memory; null
+     * if a round has no measurement.
+     */
+    private static Measurement median(List<Measurement> measurements) {
+        if (measurements.isEmpty() || measurements.contains(null)) {
+            return null;
+        }
+        java.util.function.ToDoubleFunction<java.util.function.ToDoubleFunction<Measurement>> middle = field -> {
+            double[] values = measurements.stream().mapToDouble(field).sorted().toArray();
+            return values[values.length / 2];
+        };
+        Measurement first = measurements.get(0);
+        return new Measurement(first.who(), first.mode(), middle.applyAsDouble(Measurement::viewsPerSecond),
+                middle.applyAsDouble(Measurement::msPerStepMedian), middle.applyAsDouble(Measurement::cpuMsPerStepMedian),
+                measurements.stream().mapToDouble(Measurement::peakRssMb).max().orElseThrow());
+    }
+
+    /**
+     * Prints the CPU, its relevant instruction-set flags and both sides' large-matmul speed, and checks the peer's
+     * BLAS. Returns false when the peer runs on the reference BLAS and --allow-reference-blas let it through (its
+     * numbers then carry a warning); throws, ending the command with one line, when that flag is absent.
+     */
+    /**
+     * What the bench compares achieved speed with: each side's large-matmul GFLOP/s in the precision measured (NaN
+     * where not measured), and whether the peer's BLAS is an optimised one.
+     */
+    private record Reference(boolean fairPeer, double ours, double peer) {}
+
+    private Reference machine(PrintWriter out, Precision precision) {
+        out.println("CPU: " + Machine.current().describe());
+        String waitPolicy = System.getenv("OMP_WAIT_POLICY");
+        out.println("OMP_WAIT_POLICY=" + (waitPolicy == null ? "(unset: OpenMP threads spin between operations)" : waitPolicy)
+                + " for both sides (the peer inherits balcon's environment)");
+        double ours;
+        double oursBf16 = Double.NaN;
+        try (NDManager manager = NDManager.newBaseManager(dev.balcon.ComputeDevice.current())) {
+            ours = Machine.matmulGflops(manager, MATMUL_SIZE, Precision.FP32, 5);
+            if (precision == Precision.BF16) {
+                oursBf16 = Machine.matmulGflops(manager, MATMUL_SIZE, Precision.BF16, 5);
+            }
+        }
+        out.printf("balcon: libtorch %s, %d intra-op threads, %dx%d fp32 matmul %.1f GFLOP/s%s%n",
+                Engine.getInstance().getVersion(), JniUtils.getNumThreads(), MATMUL_SIZE, MATMUL_SIZE, ours,
+                Double.isNaN(oursBf16) ? "" : String.format(", bf16 %.1f GFLOP/s", oursBf16));
+        out.flush();
+        double oursPeak = precision == Precision.BF16 ? oursBf16 : ours;
+        if (noPeer) {
+            return new Reference(true, oursPeak, Double.NaN);
+        }
+        Benchmark.PeerMachine peer = Benchmark.peerMachine(peerScript, python, MATMUL_SIZE, out);
+        if (peer == null) {
+            return new Reference(true, oursPeak, Double.NaN);
+        }
+        double peerPeak = precision == Precision.BF16 ? peer.gflopsBf16() : peer.gflops();
+        String blas = (peer.optimised() ? "optimised" : "REFERENCE") + " BLAS " + peer.blasFiles().stream()
+                .map(file -> Path.of(file).getFileName().toString()).toList() + " (torch says BLAS_INFO="
+                + peer.blasInfo() + ")";
+        out.printf("pytorch: torch %s, %s, %dx%d fp32 matmul %.1f GFLOP/s, bf16 %.1f GFLOP/s%n", peer.torch(), blas,
+                MATMUL_SIZE, MATMUL_SIZE, peer.gflops(), peer.gflopsBf16());
+        if (peer.optimised()) {
+            return new Reference(true, oursPeak, peerPeak);
+        }
+        String problem = "the PyTorch peer (" + python + ") runs on the reference BLAS, so its times are not "
+                + "PyTorch's: install OpenBLAS ('apt-get install libopenblas0-pthread')";
+        if (!allowReferenceBlas) {
+            throw new dev.balcon.BalconException(problem + " or pass --allow-reference-blas");
+        }
+        out.println("WARNING: " + problem + "; every pytorch number below is handicapped");
+        return new Reference(false, oursPeak, peerPeak);
+    }
+
+    private int breakdown(PrintWriter out, PretrainConfig config, ImageDataset train, Reference reference) {
+        boolean fairPeer = reference.fairPeer();
+        StepBreakdown.Result ours = Benchmark.breakdown(config, train, warmup, steps);
+        StepBreakdown.Result peer = noPeer ? null
+                : Benchmark.peerBreakdown(peerScript, python, config, train, warmup, steps, out);
+        out.println("compute step by phase, median ms over " + steps + " steps"
+                + (fairPeer ? "" : " (WARNING: the peer runs on the reference BLAS)"));
+        out.println("| phase      | balcon ms | pytorch ms | balcon / pytorch |");
+        out.println("|------------|-----------|------------|------------------|");
+        for (String phase : StepBreakdown.PHASES) {
+            double theirs = peer == null ? Double.NaN : peer.millis().get(phase);
+            out.printf("| %-10s | %9.1f | %10s | %16s |%n", phase, ours.millis().get(phase),
+                    Double.isNaN(theirs) ? "n/a" : String.format("%.1f", theirs),
+                    Double.isNaN(theirs) ? "n/a" : String.format("%.2f", ours.millis().get(phase) / theirs));
+        }
+        out.printf("| %-10s | %9.1f | %10s | %16s |%n", "step", ours.totalMillis(),
+                peer == null ? "n/a" : String.format("%.1f", peer.totalMillis()),
+                peer == null ? "n/a" : String.format("%.2f", ours.totalMillis() / peer.totalMillis()));
+        out.printf("balcon: %d arrays in the step's manager when it closes%n", ours.arraysPerStep());
+        fractionOfPeak(out, config, train, reference, ours.totalMillis(), peer == null ? Double.NaN : peer.totalMillis());
         return 0;
     }
 
@@ -184,9 +371,12 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static void row(PrintWriter out, String name, Measurement ours, Measurement peer) {
-        out.printf("| %-20s | %14.0f | %15s | %5s | %14.1f | %15s |%n", name, ours.viewsPerSecond(),
+        out.printf("| %-21s | %14.0f | %15s | %5s | %14.1f | %15s | %s |%n", name, ours.viewsPerSecond(),
                 peer == null ? "n/a" : String.format("%.0f", peer.viewsPerSecond()),
                 peer == null ? "n/a" : String.format("%.2f", ours.viewsPerSecond() / peer.viewsPerSecond()),
-                ours.msPerStepMedian(), peer == null ? "n/a" : String.format("%.1f", peer.msPerStepMedian()));
+                ours.msPerStepMedian(), peer == null ? "n/a" : String.format("%.1f", peer.msPerStepMedian()),
+                Double.isNaN(ours.cpuMsPerStepMedian()) || peer == null || Double.isNaN(peer.cpuMsPerStepMedian()) ? "n/a"
+                        : String.format("%.0f, %.0f (%.2f)", ours.cpuMsPerStepMedian(), peer.cpuMsPerStepMedian(),
+                        peer.cpuMsPerStepMedian() / ours.cpuMsPerStepMedian()));
     }
 }

@@ -137,13 +137,19 @@ final class TrainingOptions {
                     + "losses compare at equal effective learning rate (default: the preset's choice, on for balanced only).")
     Boolean scaleByInvAlpha;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = "Number format of the forward passes: fp32, or "
+            + "bf16 (mixed precision as torch.autocast: convolutions and linear layers in bfloat16, weights, optimiser "
+            + "state and loss in float32; faster only on CPUs with avx512_bf16 or amx_bf16, see docs/performance.md; "
+            + "default: ${DEFAULT-VALUE}).")
+    String precision;
+
     PretrainConfig toConfig() {
         return new PretrainConfig(data.dataset, data.dataDir, trainLimit, arch, width, projectorHidden, projectorOut,
                 loss, tau, alpha, lambda, nu, similarity, augmentation.recipe, augmentation.cropScaleMin(),
                 augmentation.cropScaleMax(), epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed,
                 workers, boundMonitor, probeSize, probeViews, data.imageSize, data.channels, data.strict, data.testFraction, data.dataSeed, data.cacheDirOrNull(),
                 data.trainList, data.testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                scaleByInvAlpha, data.maxImagePixels(), data.validationFraction, method, momentumTau);
+                scaleByInvAlpha, data.maxImagePixels(), data.validationFraction, method, momentumTau, precision);
     }
 
     /**

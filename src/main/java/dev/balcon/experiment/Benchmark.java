@@ -9,7 +9,10 @@ import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.TwoViewBatch;
 import dev.balcon.augment.TwoViewLoader;
 import dev.balcon.data.ImageDataset;
+import dev.balcon.loss.ContrastiveLoss;
+import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.Method;
+import dev.balcon.train.SgdMomentum;
 import dev.balcon.train.Methods;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.TrainStep;
@@ -35,8 +38,13 @@ import java.util.concurrent.TimeUnit;
 public final class Benchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One side's numbers: views per second (two per image) and peak resident memory. */
-    public record Measurement(String who, String mode, double viewsPerSecond, double msPerStepMedian, double peakRssMb) {}
+    /**
+     * One side's numbers: views per second (two per image), the median step in wall-clock milliseconds, the median
+     * step in CPU milliseconds of the whole process (all threads; NaN where not measured: on a shared machine it
+     * counts the work done rather than the share of the cores obtained) and peak resident memory.
+     */
+    public record Measurement(String who, String mode, double viewsPerSecond, double msPerStepMedian,
+                              double cpuMsPerStepMedian, double peakRssMb) {}
 
     private Benchmark() {}
 
@@ -47,15 +55,21 @@ public final class Benchmark {
             TrainStep step = new TrainStep(method);
             TwoViewBatch batch = fixedBatch(config, train);
             double[] millis = new double[steps];
+            double[] cpuMillis = new double[steps];
+            com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             for (int i = 0; i < warmup + steps; i++) {
                 long start = System.nanoTime();
+                long cpuStart = os.getProcessCpuTime();
                 step.run(batch, 0.01, i, warmup + steps);
                 if (i >= warmup) {
                     millis[i - warmup] = (System.nanoTime() - start) / 1e6;
+                    cpuMillis[i - warmup] = (os.getProcessCpuTime() - cpuStart) / 1e6;
                 }
             }
             double median = median(millis);
-            return new Measurement("balcon", "step", 2 * config.batchSize() * 1000 / median, median, peakRssMb());
+            return new Measurement("balcon", "step", 2 * config.batchSize() * 1000 / median, median, median(cpuMillis),
+                    peakRssMb());
         }
     }
 
@@ -79,7 +93,8 @@ public final class Benchmark {
                 }
             }
             double median = median(millis);
-            return new Measurement("balcon", "e2e", 2 * config.batchSize() * 1000 / median, median, peakRssMb());
+            return new Measurement("balcon", "e2e", 2 * config.batchSize() * 1000 / median, median, Double.NaN,
+                    peakRssMb());
         }
     }
 
@@ -90,17 +105,73 @@ public final class Benchmark {
     public static Measurement peer(Path script, String python, PretrainConfig config, ImageDataset train, String mode,
                                    int warmup,
                                    int steps, java.io.PrintWriter log) {
-        List<String> command = new ArrayList<>(List.of(python, script.toString(), "--mode", mode,
+        JsonNode result = runPeer(peerCommand(script, python, config, train, mode, warmup, steps), log);
+        return result == null ? null : new Measurement("pytorch", mode, result.get("views_per_s").asDouble(),
+                result.get("ms_per_step_median").asDouble(), result.path("cpu_ms_per_step_median").asDouble(Double.NaN),
+                result.get("peak_rss_mb").asDouble());
+    }
+
+    private static List<String> peerCommand(Path script, String python, PretrainConfig config, ImageDataset train,
+                                            String mode, int warmup, int steps) {
+        return new ArrayList<>(List.of(python, script.toString(), "--mode", mode,
                 "--arch", config.arch(), "--width", String.valueOf(config.width()),
                 "--proj-hidden", String.valueOf(config.projectorHidden()), "--proj-out", String.valueOf(config.projectorOut()),
                 "--batch", String.valueOf(config.batchSize()), "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
                 "--crop-min", String.valueOf(config.cropScaleMin()),
                 "--in-channels", String.valueOf(train.channels()), "--size", String.valueOf(train.height()),
                 "--tau", String.valueOf(config.tau() == null ? 0.5 : config.tau()),
-                "--workers", String.valueOf(config.workers())));
-        JsonNode result = runPeer(command, log);
-        return result == null ? null : new Measurement("pytorch", mode, result.get("views_per_s").asDouble(),
-                result.get("ms_per_step_median").asDouble(), result.get("peak_rss_mb").asDouble());
+                "--workers", String.valueOf(config.workers()), "--precision", config.computePrecision().id()));
+    }
+
+    /**
+     * The peer's BLAS and matmul speed ({@code --mode matmul}).
+     *
+     * @param optimised false when the peer runs on the reference BLAS (no OpenBLAS, MKL or BLIS mapped)
+     * @param blasFiles the BLAS libraries the peer's process mapped
+     * @param blasInfo what {@code torch.__config__.show()} says ({@code generic} for Debian's torch whatever it loads)
+     */
+    public record PeerMachine(double gflops, double gflopsBf16, boolean optimised, List<String> blasFiles,
+                              String blasInfo, String torch) {}
+
+    /** Runs the peer's {@code --mode matmul} with {@code n x n} products; null (said on {@code log}) if it fails. */
+    public static PeerMachine peerMachine(Path script, String python, int n, java.io.PrintWriter log) {
+        JsonNode result = runPeer(List.of(python, script.toString(), "--mode", "matmul", "--matmul-size",
+                String.valueOf(n)), log);
+        if (result == null) {
+            return null;
+        }
+        List<String> files = new ArrayList<>();
+        result.path("blas_files").forEach(file -> files.add(file.asText()));
+        return new PeerMachine(result.get("gflops").asDouble(), result.get("gflops_bf16").asDouble(),
+                result.path("blas").asText().equals("optimised"), files, result.path("blas_info").asText("unknown"),
+                result.path("torch").asText("unknown"));
+    }
+
+    /** balcon's compute step, phase by phase ({@link StepBreakdown}), on the same fixed batch as {@link #computeStep}. */
+    public static StepBreakdown.Result breakdown(PretrainConfig config, ImageDataset train, int warmup, int steps) {
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
+             ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
+                     train.height(), train.width(), manager, config.seed())) {
+            model.setPrecision(config.computePrecision());
+            return StepBreakdown.measure(model,
+                    new SgdMomentum(model.trainableParameters(), config.momentum(), config.weightDecay()),
+                    new ContrastiveLoss(config.lossConfig()), fixedBatch(config, train), warmup, steps);
+        }
+    }
+
+    /** The peer's phases ({@code --mode breakdown}), in {@link StepBreakdown#PHASES} order; null if it fails. */
+    public static StepBreakdown.Result peerBreakdown(Path script, String python, PretrainConfig config,
+                                                     ImageDataset train, int warmup, int steps,
+                                                     java.io.PrintWriter log) {
+        JsonNode result = runPeer(peerCommand(script, python, config, train, "breakdown", warmup, steps), log);
+        if (result == null) {
+            return null;
+        }
+        java.util.Map<String, Double> millis = new java.util.LinkedHashMap<>();
+        for (String phase : StepBreakdown.PHASES) {
+            millis.put(phase, result.path("ms").path(phase).asDouble(Double.NaN));
+        }
+        return new StepBreakdown.Result(millis, result.get("ms_per_step_median").asDouble(), -1);
     }
 
     /**

@@ -55,6 +55,7 @@ public final class ContrastiveModel implements AutoCloseable {
     private final Block projector;
     private final ParameterStore inferenceStore;
     private final List<Pair<String, Parameter>> namedParameters;
+    private volatile Precision precision = Precision.FP32;
 
     private ContrastiveModel(ModelConfig config, Block backbone, Block projector, NDManager parameterManager) {
         this.config = config;
@@ -151,19 +152,58 @@ public final class ContrastiveModel implements AutoCloseable {
      *
      * @param images float32 images {@code [B, C, H, W]}
      * @param training true to normalise with batch statistics and update the batch-norm running statistics
-     * @return {@code NDList(features [B, featureDim], projections [B, projectorOutDim])}
+     * @return {@code NDList(features [B, featureDim], projections [B, projectorOutDim])}, float32 whatever the
+     *     {@link #precision()} (under bf16 both are cast back, differentiably, so the loss runs in float32)
      */
     public NDList forward(ParameterStore ps, NDArray images, boolean training) {
         checkImages(images);
+        if (precision == Precision.BF16) {
+            ParameterStore bf16 = new Bfloat16ParameterStore(ps, images.getManager());
+            NDArray features = backbone.forward(bf16, new NDList(Bfloat16.toBfloat16(images)), training).singletonOrThrow();
+            NDArray projections = projector.forward(bf16, new NDList(features), training).singletonOrThrow();
+            NDList float32 = new NDList(Bfloat16.toFloat32(features), Bfloat16.toFloat32(projections));
+            features.close();
+            projections.close();
+            return float32;
+        }
         NDArray features = backbone.forward(ps, new NDList(images), training).singletonOrThrow();
         NDArray projections = projector.forward(ps, new NDList(features), training).singletonOrThrow();
         return new NDList(features, projections);
     }
 
-    /** Backbone features {@code [B, featureDim]} of images {@code [B, C, H, W]} in inference mode. */
+    /** Backbone features {@code [B, featureDim]} (float32) of images {@code [B, C, H, W]} in inference mode. */
     public NDArray features(NDArray images) {
         checkImages(images);
+        if (precision == Precision.BF16) {
+            ParameterStore bf16 = new Bfloat16ParameterStore(inferenceStore, images.getManager());
+            try (NDArray features = backbone.forward(bf16, new NDList(Bfloat16.toBfloat16(images)), false)
+                    .singletonOrThrow()) {
+                return Bfloat16.toFloat32(features);
+            }
+        }
         return backbone.forward(inferenceStore, new NDList(images), false).singletonOrThrow();
+    }
+
+    /** The number format of the forward passes from now on; {@link Precision#FP32} until set. */
+    public Precision precision() {
+        return precision;
+    }
+
+    /**
+     * Sets the number format of the forward passes ({@link Precision}); the parameters stay float32 either way, so a
+     * model may change precision between steps and its checkpoints do not depend on it. A reduced precision is first
+     * tried in a separate process ({@link PrecisionProbe}), once per JVM.
+     *
+     * @throws dev.balcon.BalconException if the precision does not work with this engine
+     */
+    public void setPrecision(Precision precision) {
+        PrecisionProbe.requireSupported(precision);
+        setPrecisionUnchecked(precision);
+    }
+
+    /** {@link #setPrecision} without the trial in a separate process (for that trial itself). */
+    void setPrecisionUnchecked(Precision precision) {
+        this.precision = java.util.Objects.requireNonNull(precision, "precision");
     }
 
     /** Projections {@code [B, projectorOutDim]} of images {@code [B, C, H, W]} in inference mode. */

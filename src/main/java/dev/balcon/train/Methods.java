@@ -59,6 +59,8 @@ public final class Methods {
         ContrastiveModel model = ContrastiveModel.create(config.modelConfig(channels), height, width, manager,
                 config.seed());
         try {
+            // the online network computes in the run's precision; heads and a momentum copy stay float32
+            model.setPrecision(config.computePrecision());
             return switch (config.method()) {
                 case SIMCLR -> new SimClr(model, config.lossConfig(), config.momentum(), config.weightDecay());
                 case SIMSIAM -> new SimSiam(model, predictor(config, manager), config.momentum(), config.weightDecay());

@@ -80,6 +80,9 @@ import java.util.Set;
  *                        config.json written before methods existed) reads as simclr
  * @param momentumTau     base EMA rate of a momentum (target) encoder, raised to 1 by a cosine over the run, in
  *                        [0, 1]; null = the method's default (0.99 for byol); only for methods with such an encoder
+ * @param precision       number format of the forward passes, {@code fp32} or {@code bf16} (mixed precision, see
+ *                        {@link dev.balcon.model.Precision}); null (a config.json written before the field existed)
+ *                        means fp32
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -93,7 +96,8 @@ public record PretrainConfig(
         int imageSize, int channels, boolean strict, double testFraction, long dataSeed, String cacheDir,
         String trainList, String testList, String evalData,
         String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin,
-        Boolean scaleByInvAlpha, long maxImagePixels, double validationFraction, String method, Double momentumTau) {
+        Boolean scaleByInvAlpha, long maxImagePixels, double validationFraction, String method, Double momentumTau,
+        String precision) {
 
     /** The values of {@link #classProfile()}. */
     public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
@@ -146,6 +150,9 @@ public record PretrainConfig(
         }
         validateData(imageSize, channels, testFraction);
         // 0 (absent from an older config.json) stands for the default
+        if (precision != null) {
+            dev.balcon.model.Precision.of(precision);
+        }
         if (maxImagePixels < 0) {
             throw new BalconException("--max-image-pixels must be >= 1, got " + maxImagePixels);
         }
@@ -200,6 +207,11 @@ public record PretrainConfig(
             throw new BalconException("--balanced-twin needs a long-tailed --class-profile (exp or pareto) to take "
                     + "its total size from, got --class-profile none");
         }
+    }
+
+    /** The number format of the forward passes ({@link #precision()}, fp32 when unset). */
+    public dev.balcon.model.Precision computePrecision() {
+        return precision == null ? dev.balcon.model.Precision.FP32 : dev.balcon.model.Precision.of(precision);
     }
 
     /** The encoder and projector this run trains, for images with {@code channels} channels. */
@@ -333,6 +345,7 @@ public record PretrainConfig(
         builder.validationFraction = validationFraction;
         builder.method = method;
         builder.momentumTau = momentumTau;
+        builder.precision = precision;
         return builder;
     }
 
@@ -373,6 +386,7 @@ public record PretrainConfig(
         private String cacheDir = null;
         private long maxImagePixels = 0;
         private double validationFraction = 0;
+        private String precision = "fp32";
         private String trainList = null;
         private String testList = null;
         private String evalData = null;
@@ -557,6 +571,11 @@ public record PretrainConfig(
             return this;
         }
 
+        public Builder precision(String precision) {
+            this.precision = precision;
+            return this;
+        }
+
         public Builder maxImagePixels(long maxImagePixels) {
             this.maxImagePixels = maxImagePixels;
             return this;
@@ -619,7 +638,7 @@ public record PretrainConfig(
 
         public PretrainConfig build() {
             return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, dataSeed, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                    scaleByInvAlpha, maxImagePixels, validationFraction, method, momentumTau);
+                    scaleByInvAlpha, maxImagePixels, validationFraction, method, momentumTau, precision);
         }
     }
 }

@@ -1,0 +1,38 @@
+package dev.balcon.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+import static dev.balcon.cli.CommandLineErrorsTest.balcon;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BenchCommandTest {
+
+    private static Path referenceBlasPeer() throws URISyntaxException {
+        return Path.of(Objects.requireNonNull(BenchCommandTest.class.getResource("/bench/reference-blas-peer.sh")).toURI());
+    }
+
+    @Test
+    void aPeerOnTheReferenceBlasIsRefusedWithTheWayToInstallOpenBlas() throws URISyntaxException {
+        CommandLineErrorsTest.Outcome outcome = balcon("bench", "--no-progress", "--python", "/bin/sh",
+                "--peer", referenceBlasPeer().toString());
+
+        assertThat(outcome.status()).isEqualTo(2);
+        assertThat(outcome.err().strip()).doesNotContain("\n").contains("reference BLAS")
+                .contains("apt-get install libopenblas0-pthread").contains("--allow-reference-blas");
+        // the machine was described before the refusal, and nothing was measured
+        assertThat(outcome.out()).contains("CPU: ").contains("REFERENCE BLAS [libblas.so.3]")
+                .doesNotContain("| measurement");
+    }
+
+    @Test
+    void roundsBelowOneAreAUsageError() {
+        CommandLineErrorsTest.Outcome outcome = balcon("bench", "--no-peer", "--rounds", "0");
+
+        assertThat(outcome.status()).isEqualTo(2);
+        assertThat(outcome.err().strip()).doesNotContain("\n").contains("--rounds");
+    }
+}
