@@ -29,6 +29,14 @@ class BenchCommandTest {
     }
 
     @Test
+    void anUnknownPrecisionIsOneLineNamingIt() {
+        CommandLineErrorsTest.Outcome outcome = balcon("bench", "--no-peer", "--precision", "fp8");
+
+        assertThat(outcome.status()).isEqualTo(2);
+        assertThat(outcome.err().strip()).doesNotContain("\n").contains("precision must be fp32 or bf16, got 'fp8'");
+    }
+
+    @Test
     void roundsBelowOneAreAUsageError() {
         CommandLineErrorsTest.Outcome outcome = balcon("bench", "--no-peer", "--rounds", "0");
 
