@@ -65,10 +65,8 @@ record ModelFiles(String source, Map<String, byte[]> files, boolean l2Normalize)
                 for (Map.Entry<String, byte[]> file : files.entrySet()) {
                     Files.write(directory.resolve(file.getKey()), file.getValue());
                 }
-                Encoder encoder = Encoder.loadExport(directory, l2Normalize);
-                // after loading: the native library is loaded with the first tensor
-                ai.djl.pytorch.jni.JniUtils.setNumThreads(torchThreads);
-                return encoder;
+                TorchThreads.ensure(torchThreads);
+                return Encoder.loadExport(directory, l2Normalize);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the model of " + source + " on this executor", e);
             }
