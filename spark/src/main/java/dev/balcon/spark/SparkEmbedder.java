@@ -59,11 +59,14 @@ public final class SparkEmbedder implements java.io.Serializable {
     /** Undecodable files named per task in {@link #skippedExamples()}: enough to find the problem, bounded. */
     private static final int EXAMPLES_PER_TASK = 5;
 
-    /** Schema of the input of {@link #embed}: an image's id, its class name (null if unlabelled) and its file's bytes. */
+    /**
+     * Schema of the input of {@link #embed}: an image's id, its class name (null if unlabelled) and its file's bytes
+     * (null for a file that could not be read, which is skipped like an undecodable one).
+     */
     public static final StructType INPUT_SCHEMA = new StructType()
             .add("id", DataTypes.StringType, false)
             .add("label", DataTypes.StringType, true)
-            .add("content", DataTypes.BinaryType, false);
+            .add("content", DataTypes.BinaryType, true);
 
     /** Schema of the output: the id and label of the input row and the vector {@code [featureDim]} float32. */
     public static final StructType OUTPUT_SCHEMA = VectorSchema.SCHEMA;
@@ -195,6 +198,33 @@ public final class SparkEmbedder implements java.io.Serializable {
     }
 
     /**
+     * The images named by a list file, as rows of {@link #INPUT_SCHEMA}: one image per line, its path (a Hadoop file
+     * system URI, an absolute path, or a path relative to the list file's folder), then optionally whitespace and its
+     * label; blank lines and lines starting with '#' are ignored. The id is the path as listed. A listed file that
+     * does not exist or cannot be read gets a null content (skipped and counted by {@link #embed}, or an error with
+     * {@link Options#strict}). Paths may not contain whitespace when a label follows. Lazy: files are read by the
+     * tasks that embed them.
+     *
+     * @throws BalconException if the list file does not exist
+     */
+    public static Dataset<Row> readImageList(SparkSession spark, String listFile) {
+        org.apache.hadoop.fs.Path list = new org.apache.hadoop.fs.Path(listFile);
+        String base;
+        try {
+            FileSystem fs = list.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.isFile(list)) {
+                throw new BalconException("--image-list " + listFile + " is not a file (expected one image path per line)");
+            }
+            base = fs.makeQualified(list).getParent().toString();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BalconException("--image-list " + listFile + " cannot be read: " + e.getMessage(), e);
+        }
+        HadoopConf conf = HadoopConf.of(spark.sparkContext().hadoopConfiguration());
+        MapPartitionsFunction<String, Row> read = lines -> new ListedFiles(lines, base, conf);
+        return spark.read().textFile(listFile).mapPartitions(read, ExpressionEncoder.apply(INPUT_SCHEMA));
+    }
+
+    /**
      * The vectors of {@code images} (rows of {@link #INPUT_SCHEMA}; extra columns are ignored) as rows of
      * {@link #OUTPUT_SCHEMA}, one per decodable image, in the input's partitions. Lazy, like any transformation: the
      * counts below are known after an action.
@@ -262,12 +292,15 @@ public final class SparkEmbedder implements java.io.Serializable {
                     Row row = rows.next();
                     String id = row.getString(0);
                     try {
+                        if (row.isNullAt(2)) {
+                            throw new java.io.FileNotFoundException("the file does not exist or cannot be read");
+                        }
                         batch.add(ImageBytes.decode((byte[]) row.get(2), options.maxPixels()));
                         sources.add(row);
                     } catch (IOException e) {
                         if (options.strict()) {
-                            throw new BalconException("image " + id + " is not decodable: " + e.getMessage()
-                                    + " (--strict)", e);
+                            throw new BalconException("image " + id + (row.isNullAt(2) ? ": " : " is not decodable: ")
+                                    + e.getMessage() + " (--strict)", e);
                         }
                         skipped.add(1);
                         if (examples++ < EXAMPLES_PER_TASK) {

@@ -31,9 +31,11 @@ final class TestFixtures {
 
     private TestFixtures() {}
 
-    /** local[2] without UI, with few shuffle partitions (the data are small). */
+    /** local[2] without UI, with few shuffle partitions (the data are small); anew if a command-line test stopped it. */
     static synchronized SparkSession spark() {
-        if (spark == null) {
+        if (spark == null || spark.sparkContext().isStopped()) {
+            SparkSession.clearActiveSession(); // a stopped session of a command-line test would be returned again
+            SparkSession.clearDefaultSession();
             spark = SparkSession.builder().master("local[2]").appName("balcon-spark-tests")
                     .config("spark.ui.enabled", "false")
                     .config("spark.sql.shuffle.partitions", "4")
