@@ -6,6 +6,7 @@ import dev.balcon.eval.KnnResult;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
@@ -158,7 +159,7 @@ public final class SparkKnn {
     /** The table cut into cached blocks, partition by partition. */
     private static JavaRDD<VectorBlock> blocks(Dataset<Row> rows, Broadcast<Map<String, Integer>> classes, int blockRows,
                                                String what) {
-        return rows.toJavaRDD()
+        return rows.as(Encoders.bean(LabelledVector.class)).toJavaRDD()
                 .mapPartitionsWithIndex((partition, it) -> VectorBlock.cut(partition, it, classes.value(), blockRows, what),
                         true)
                 .persist(StorageLevel.MEMORY_AND_DISK());

@@ -1,7 +1,6 @@
 package dev.balcon.spark;
 
 import dev.balcon.BalconException;
-import org.apache.spark.sql.Row;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -23,7 +22,7 @@ record VectorBlock(long key, int rows, int dim, float[] vectors, int[] labels) i
     private static final long serialVersionUID = 1L;
 
     /**
-     * Cuts one partition of rows {@code (label string, vector array<float>)} into blocks of at most {@code blockRows}
+     * Cuts one partition of labelled vectors into blocks of at most {@code blockRows}
      * rows, so that a task holds a bounded number of vectors at a time.
      *
      * @param classes class name to index
@@ -31,7 +30,7 @@ record VectorBlock(long key, int rows, int dim, float[] vectors, int[] labels) i
      * @throws BalconException if a row has no label or no vector, a vector holds NaN or infinity, or vectors differ in
      *                         length within the partition
      */
-    static Iterator<VectorBlock> cut(int partition, Iterator<Row> rows, Map<String, Integer> classes, int blockRows,
+    static Iterator<VectorBlock> cut(int partition, Iterator<LabelledVector> rows, Map<String, Integer> classes, int blockRows,
                                      String what) {
         return new Iterator<>() {
             private int block;
@@ -46,27 +45,24 @@ record VectorBlock(long key, int rows, int dim, float[] vectors, int[] labels) i
                 List<float[]> vectors = new ArrayList<>();
                 List<Integer> labels = new ArrayList<>();
                 while (vectors.size() < blockRows && rows.hasNext()) {
-                    Row row = rows.next();
-                    if (row.isNullAt(0) || row.isNullAt(1)) {
-                        throw new BalconException(what + ": a row has no " + (row.isNullAt(0) ? "label" : "vector")
+                    LabelledVector row = rows.next();
+                    if (row.getLabel() == null || row.getVector() == null) {
+                        throw new BalconException(what + ": a row has no " + (row.getLabel() == null ? "label" : "vector")
                                 + "; k-NN needs a label and a vector on every row");
                     }
-                    List<Float> values = row.getList(1);
-                    float[] vector = new float[values.size()];
+                    float[] vector = row.getVector();
                     for (int i = 0; i < vector.length; i++) {
-                        Float value = values.get(i);
-                        if (value == null || !Float.isFinite(value)) {
-                            throw new BalconException(what + ": a vector of label " + row.getString(0) + " holds "
-                                    + value + " at index " + i + "; k-NN needs finite features");
+                        if (!Float.isFinite(vector[i])) {
+                            throw new BalconException(what + ": a vector of label " + row.getLabel() + " holds "
+                                    + vector[i] + " at index " + i + "; k-NN needs finite features");
                         }
-                        vector[i] = value;
                     }
                     if (!vectors.isEmpty() && vector.length != vectors.get(0).length) {
                         throw new BalconException(what + ": vectors of different lengths (" + vectors.get(0).length
                                 + " and " + vector.length + ")");
                     }
                     vectors.add(vector);
-                    labels.add(classes.get(row.getString(0)));
+                    labels.add(classes.get(row.getLabel()));
                 }
                 int dim = vectors.get(0).length;
                 float[] flat = new float[Math.multiplyExact(vectors.size(), dim)];

@@ -50,6 +50,7 @@ final class TestFixtures {
         if (root == null) {
             try {
                 Path dir = Files.createTempDirectory("balcon-spark-test-");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(dir)));
                 writeClasses(dir.resolve("images/train"), 8, 1);
                 writeClasses(dir.resolve("images/test"), 4, 2);
                 PretrainConfig config = PretrainConfig.builder().dataset("imagefolder")
@@ -64,6 +65,14 @@ final class TestFixtures {
             }
         }
         return root;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // a temporary folder left behind is harmless
+        }
     }
 
     static Path images() {
