@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * the given scale (row r draws from a generator seeded with seed and r, so any partitioning gives the same table).
  *
  * <pre>
- * java $(cat spark/jvm-options) -cp "spark/target/lib/*" spark/bench/SyntheticVectors.java \
+ * java $(cat spark/jvm-options) -cp "spark/target/lib/*:spark/target/balcon-spark-0.1.0-SNAPSHOT.jar" spark/bench/SyntheticVectors.java \
  *     OUT ROWS DIM CLASSES NOISE SEED PARTITIONS
  * </pre>
  */

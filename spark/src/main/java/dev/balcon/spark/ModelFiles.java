@@ -22,8 +22,9 @@ import java.util.stream.Stream;
  * @param source   the directory they were read from, for messages
  * @param files    file name to content
  * @param l2Normalize whether the encoder returns unit-length vectors
+ * @param featureDim  length of the vectors
  */
-record ModelFiles(String source, Map<String, byte[]> files, boolean l2Normalize) implements Serializable {
+record ModelFiles(String source, Map<String, byte[]> files, boolean l2Normalize, int featureDim) implements Serializable {
     private static final long serialVersionUID = 1L;
     /** One encoder per broadcast variable and executor JVM. */
     private static final Map<Long, Encoder> OPEN = new ConcurrentHashMap<>();
@@ -32,15 +33,15 @@ record ModelFiles(String source, Map<String, byte[]> files, boolean l2Normalize)
      * Reads every regular file of {@code directory} after checking, by opening it, that it is an export the core
      * reads (model.json's format, the weights' SHA-256).
      *
-     * @return the files and the encoder's feature dimension
      * @throws BalconException if the directory is missing, not an export, or its files are damaged
      */
     static ModelFiles read(Path directory, boolean l2Normalize) {
         if (!Files.isDirectory(directory)) {
             throw new BalconException("--model " + directory + " is not a directory (expected the output of 'balcon export')");
         }
+        int featureDim;
         try (Encoder check = Encoder.loadExport(directory, l2Normalize)) {
-            check.featureDim();
+            featureDim = check.featureDim();
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
         try (Stream<Path> children = Files.list(directory)) {
@@ -50,7 +51,7 @@ record ModelFiles(String source, Map<String, byte[]> files, boolean l2Normalize)
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the model directory " + directory, e);
         }
-        return new ModelFiles(directory.toString(), files, l2Normalize);
+        return new ModelFiles(directory.toString(), files, l2Normalize, featureDim);
     }
 
     /**

@@ -5,6 +5,7 @@ import ai.djl.translate.TranslateException;
 import dev.balcon.BalconException;
 import dev.balcon.inference.Encoder;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -16,6 +17,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,15 +145,11 @@ public final class SparkEmbedder implements java.io.Serializable {
      */
     public static SparkEmbedder create(SparkSession spark, Path modelDir, Options options) {
         ModelFiles files = ModelFiles.read(modelDir, options.l2Normalize());
-        int featureDim;
-        try (Encoder encoder = Encoder.loadExport(modelDir, options.l2Normalize())) {
-            featureDim = encoder.featureDim();
-        }
         int threads = options.torchThreads() > 0 ? options.torchThreads()
                 : Integer.parseInt(spark.sparkContext().getConf().get("spark.task.cpus", "1"));
         Broadcast<ModelFiles> broadcast = spark.sparkContext().broadcast(files,
                 scala.reflect.ClassTag$.MODULE$.apply(ModelFiles.class));
-        return new SparkEmbedder(broadcast, options, threads, featureDim, spark);
+        return new SparkEmbedder(broadcast, options, threads, files.featureDim(), spark);
     }
 
     /** Length of the vectors. */
@@ -257,6 +255,7 @@ public final class SparkEmbedder implements java.io.Serializable {
     private Iterator<Row> embedPartition(Iterator<Row> rows) {
         Encoder encoder = model.value().encoder(model.id(), torchThreads);
         Predictor<BufferedImage, float[]> predictor = encoder.newPredictor();
+        TaskContext.get().addTaskCompletionListener((TaskCompletionListener) context -> predictor.close());
         return new Iterator<>() {
             private final List<Row> ready = new ArrayList<>();
             private int next;
@@ -266,7 +265,6 @@ public final class SparkEmbedder implements java.io.Serializable {
             public boolean hasNext() {
                 while (next == ready.size()) {
                     if (!rows.hasNext()) {
-                        predictor.close();
                         return false;
                     }
                     fill();

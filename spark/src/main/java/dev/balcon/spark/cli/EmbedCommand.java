@@ -73,6 +73,10 @@ final class EmbedCommand implements Callable<Integer> {
             SparkEmbedder embedder = SparkEmbedder.create(spark, model, options);
             Dataset<Row> input = images != null ? SparkEmbedder.readImageFolder(spark, images)
                     : SparkEmbedder.readImageList(spark, imageList);
+            if (input.select("id").isEmpty()) { // before the job: it would write an empty table
+                throw new BalconException((images != null ? "--images " + images : "--image-list " + imageList)
+                        + " holds no image file (expected .jpg, .jpeg or .png files)");
+            }
             if (partitions > 0) {
                 input = input.repartition(partitions);
             }
@@ -81,10 +85,6 @@ final class EmbedCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - start) / 1e9;
             long embedded = embedder.embeddedImages();
             long skipped = embedder.skippedImages();
-            if (embedded + skipped == 0) {
-                throw new BalconException((images != null ? "--images " + images : "--image-list " + imageList)
-                        + " holds no image file (expected .jpg, .jpeg or .png)");
-            }
             stdout.printf("embedded %d images into %d-d vectors in %.1f s (%.0f images/s) on %s: %s%n", embedded,
                     embedder.featureDim(), seconds, embedded / seconds, spark.sparkContext().master(), out);
             if (skipped > 0) {

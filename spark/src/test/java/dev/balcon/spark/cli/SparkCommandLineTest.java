@@ -106,6 +106,9 @@ class SparkCommandLineTest {
                 .failedInOneLine(dir + " holds no exported model: model.json is missing");
         run(local("embed", "--model", TestAccess.model().toString(), "--images", dir.resolve("none").toString(),
                 "--out", dir.resolve("o").toString())).failedInOneLine("--images " + dir.resolve("none") + " does not exist");
+        run(local("embed", "--model", TestAccess.model().toString(), "--images", TestAccess.model().toString(),
+                "--out", dir.resolve("o").toString()))
+                .failedInOneLine("--images " + TestAccess.model() + " holds no image file (expected .jpg, .jpeg or .png files)");
     }
 
     @Test
