@@ -160,12 +160,12 @@ public final class SparkEmbedder implements java.io.Serializable {
     /**
      * The image files below {@code root} (any Hadoop file system URI or local path), recursively, as rows of
      * {@link #INPUT_SCHEMA}: {@code .jpg/.jpeg/.png} files (any case), skipping hidden files and folders (name
-     * starting with '.' or '_', which Spark's file listing leaves out) and {@code __MACOSX} folders. The id is the file's path relative to
-     * {@code root} with '/' separators; the label is its first folder below {@code root} (the class folder of an
-     * image folder, as {@code balcon embed} names it), null for a file directly in {@code root}. Lazy: files are read
-     * by the tasks that embed them.
+     * starting with '.' or '_', which Spark's file listing leaves out) and {@code __MACOSX} folders. The id is the
+     * file's path relative to {@code root} with '/' separators; the label is its first folder below {@code root} (the
+     * class folder of an image folder, as {@code balcon embed} names it), null for a file directly in {@code root}.
+     * Lazy: files are listed by the first action and read by the tasks that embed them.
      *
-     * @throws BalconException if {@code root} does not exist or holds no image file
+     * @throws BalconException if {@code root} does not exist or is not a folder
      */
     public static Dataset<Row> readImageFolder(SparkSession spark, String root) {
         String prefix;
@@ -186,11 +186,13 @@ public final class SparkEmbedder implements java.io.Serializable {
         Dataset<Row> files = spark.read().format("binaryFile").option("recursiveFileLookup", "true")
                 .load(root)
                 .filter(lower(col("path")).rlike("\\.(jpe?g|png)$"))
-                .filter(col("path").startsWith(withSlash))
-                .withColumn("id", substring(col("path"), withSlash.length() + 1, Integer.MAX_VALUE))
+                // Spark lists qualified paths, as makeQualified wrote the root; a path in another form keeps it whole
+                .withColumn("id", when(col("path").startsWith(withSlash),
+                        substring(col("path"), withSlash.length() + 1, Integer.MAX_VALUE)).otherwise(col("path")))
                 .filter(col("id").rlike("(^|/)__MACOSX/").unary_$bang());
         Dataset<Row> labelled = files.withColumn("label",
-                        when(col("id").contains("/"), element_at(split(col("id"), "/"), 1)).otherwise(lit(null)))
+                        when(col("path").startsWith(withSlash).and(col("id").contains("/")),
+                                element_at(split(col("id"), "/"), 1)).otherwise(lit(null)))
                 .select(col("id"), col("label"), col("content"));
         return labelled;
     }
