@@ -107,7 +107,7 @@ class MethodSeamTest {
     void methodsWithALossOfTheirOwnRefuseTheContrastiveLossSettings() {
         assertThatThrownBy(() -> PretrainConfig.builder().method("byol").loss("balanced").build())
                 .isInstanceOf(BalconException.class)
-                .hasMessage("the loss settings (loss, tau, alpha, lambda, nu, similarity, scaleByInvAlpha) are simclr's;"
+                .hasMessage("the loss settings (loss, tau, alpha, lambda, nu, similarity, scaleByInvAlpha) are simclr's and moco's;"
                         + " method byol has a loss of its own, so leave them at their defaults");
         assertThatThrownBy(() -> PretrainConfig.builder().method("simsiam").tau(0.2).build())
                 .isInstanceOf(BalconException.class).hasMessageContaining("method simsiam has a loss of its own");
