@@ -62,7 +62,7 @@ public final class Methods {
     }
 
     /** Whether {@code method} trains with the contrastive loss family (loss, tau, alpha, ... apply to it). */
-    static boolean usesLossFamily(String method) {
+    public static boolean usesLossFamily(String method) {
         return method.equals(SIMCLR) || method.equals(MOCO);
     }
 

@@ -104,6 +104,34 @@ class MethodSeamTest {
     }
 
     @Test
+    void mocosQueueAndMomentumDefaultAndAreCheckedNamingTheField() {
+        PretrainConfig moco = PretrainConfig.builder().method("moco").build();
+        assertThat(moco.momentumTau()).isEqualTo(0.99);
+        assertThat(moco.queueSize()).isEqualTo(4096);
+        assertThat(PretrainConfig.builder().method("moco").queueSize(100).batchSize(50).build().queueSize())
+                .isEqualTo(100);
+        assertThat(PretrainConfig.builder().method("simclr").build().queueSize()).isNull();
+        assertThatThrownBy(() -> PretrainConfig.builder().method("byol").queueSize(64).build())
+                .isInstanceOf(BalconException.class).hasMessage("queueSize applies to moco only; method byol has no queue");
+        assertThatThrownBy(() -> PretrainConfig.builder().method("moco").queueSize(0).build())
+                .isInstanceOf(BalconException.class).hasMessage("queueSize must be >= 1, got 0");
+        assertThatThrownBy(() -> PretrainConfig.builder().method("moco").queueSize(99).batchSize(50).build())
+                .isInstanceOf(BalconException.class).hasMessage("queueSize must be >= 2 x batchSize (a step enqueues the"
+                        + " keys of both views), got 99 with batchSize 50");
+    }
+
+    @Test
+    void mocoTakesTheLossFamilyButOnlyTheCosineSimilarity() {
+        PretrainConfig balanced = PretrainConfig.builder().method("moco").loss("balanced").alpha(5.0).lambda(1.5).build();
+        assertThat(balanced.lossConfig().describe()).startsWith("balanced(alpha=5, lambda=1.5");
+        PretrainConfig dot = PretrainConfig.builder().method("moco").similarity("dot").batchSize(4).queueSize(8).build();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            assertThatThrownBy(() -> Methods.create(dot, 1, 8, 8, manager)).isInstanceOf(BalconException.class)
+                    .hasMessage("similarity must be cosine for moco (its keys and queue are unit vectors), got dot");
+        }
+    }
+
+    @Test
     void methodsWithALossOfTheirOwnRefuseTheContrastiveLossSettings() {
         assertThatThrownBy(() -> PretrainConfig.builder().method("byol").loss("balanced").build())
                 .isInstanceOf(BalconException.class)
