@@ -197,7 +197,7 @@ public final class MoCo extends Method {
         Shape shape = queue.getShape();
         if (size != shape.get(0) || dim != shape.get(1)) {
             throw new BalconException("the stored queue is [" + size + ", " + dim + "]; this run's queueSize and "
-                    + "projectorOut make it " + shape);
+                    + "projectorOut make it [" + shape.get(0) + ", " + shape.get(1) + "]");
         }
         float[] values = new float[Math.toIntExact(size * dim)];
         for (int i = 0; i < values.length; i++) {
