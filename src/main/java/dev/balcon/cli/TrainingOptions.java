@@ -46,12 +46,16 @@ final class TrainingOptions {
     int projectorOut;
 
     @Option(names = "--method", defaultValue = "simclr",
-            description = "Self-supervised method: simclr, byol or simsiam (docs/methods.md; default: ${DEFAULT-VALUE}).")
+            description = "Self-supervised method: simclr, moco, byol or simsiam (docs/methods.md; default: ${DEFAULT-VALUE}).")
     String method;
 
-    @Option(names = "--momentum-tau", description = "Base EMA rate of byol's target network, raised to 1 by a cosine "
-            + "over the run, in [0, 1] (default 0.99).")
+    @Option(names = "--momentum-tau", description = "EMA rate of the momentum encoder, in [0, 1]: byol's base rate, "
+            + "raised to 1 by a cosine over the run; moco's, constant (default 0.99 for both).")
     Double momentumTau;
+
+    @Option(names = "--queue-size", description = "Number of keys in moco's queue of negatives, >= 1 (default 4096; "
+            + "moco only).")
+    Integer queueSize;
 
     @Option(names = "--loss", defaultValue = "nt_xent",
             description = "Loss preset: nt_xent, generalized_nt_xent, dcl, balanced (default: ${DEFAULT-VALUE}).")
@@ -149,7 +153,7 @@ final class TrainingOptions {
                 augmentation.cropScaleMax(), epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed,
                 workers, boundMonitor, probeSize, probeViews, data.imageSize, data.channels, data.strict, data.testFraction, data.dataSeed, data.cacheDirOrNull(),
                 data.trainList, data.testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                scaleByInvAlpha, data.maxImagePixels(), data.validationFraction, method, momentumTau, precision);
+                scaleByInvAlpha, data.maxImagePixels(), data.validationFraction, method, momentumTau, precision, queueSize);
     }
 
     /**
@@ -171,6 +175,7 @@ final class TrainingOptions {
         if (given.contains("method")) {
             // a momentum rate belongs to its method: another method does not inherit the stored one
             given.add("momentumTau");
+            given.add("queueSize");
         }
         return run.readConfig().withFieldsOf(toConfig(), given);
     }

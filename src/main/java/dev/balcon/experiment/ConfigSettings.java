@@ -45,7 +45,8 @@ final class ConfigSettings {
                 "lambda", significant(loss.lambda()) + preset,
                 "nu", significant(loss.nu()) + preset,
                 "scaleByInvAlpha", loss.scaleByInvAlpha() + preset,
-                "momentumTau", "none (" + config.method() + " has no momentum encoder)");
+                "momentumTau", "none (" + config.method() + " has no momentum encoder)",
+                "queueSize", "none (" + config.method() + " has no queue)");
         Map<String, String> shown = new LinkedHashMap<>();
         JsonNode fields = RunDirectory.JSON.valueToTree(config);
         boolean profiled = !config.classProfile().equals("none");

@@ -144,7 +144,10 @@ public final class ModelExport {
         if (config.momentumTau() != null) {
             training.put("momentum_tau", config.momentumTau());
         }
-        training.put("loss", config.method().equals(Methods.SIMCLR) ? lossFields(config.lossConfig())
+        if (config.queueSize() != null) {
+            training.put("queue_size", config.queueSize());
+        }
+        training.put("loss", Methods.usesLossFamily(config.method()) ? lossFields(config.lossConfig())
                 : Map.of("description", "the " + config.method() + " loss (docs/methods.md)"));
         training.put("status", diverged ? PretrainResult.DIVERGED
                 : progress.epochsDone() < config.epochs() ? "unfinished" : PretrainResult.FINISHED);

@@ -86,6 +86,54 @@ public final class ContrastiveLoss {
         return meanOverAnchors(z1, z2, batchSize, firstImage, imageCount);
     }
 
+    /**
+     * The loss family with a queue of keys as the candidates, as MoCo's InfoNCE (He et al. 2020, eq. 1; Chen et al.
+     * 2020, "Improved Baselines with Momentum Contrastive Learning"): per query q with positive key k+,
+     * {@code l(q) = -alpha s(q, k+) + (lambda/nu) log(exp(alpha s(q, k+)) + sum_j exp(alpha s(q, queue_j)))}, divided
+     * by alpha if {@code scaleByInvAlpha}; without the positive's term if the positive is excluded (dcl). The mean over
+     * the queries. The candidate set of the configuration (all_views, cross_view) does not apply: the queue is the
+     * candidates. NT-Xent at tau is InfoNCE at temperature tau; the balanced loss weighs the repelling term over the
+     * queue by lambda and scales by 1/alpha.
+     *
+     * <p>Only the cosine similarity: keys and queue are unit vectors, s is {@code q/|q| . k} (q divided by
+     * max(|q|, 1e-12)). Gradients flow into {@code queries} only if the keys are detached. The result is a scalar
+     * attached to {@code queries}' manager; intermediates are closed.
+     *
+     * @param queries      [M, d], M &gt;= 1
+     * @param positiveKeys [M, d] unit vectors, row i the positive of query i
+     * @param queue        [K, d] unit vectors, K &gt;= 1, the negatives of every query
+     * @throws BalconException if the similarity is not cosine, or the shapes do not fit
+     */
+    public NDArray computeAgainstQueue(NDArray queries, NDArray positiveKeys, NDArray queue) {
+        if (config.similarity() != Similarity.COSINE) {
+            throw new BalconException("similarity must be cosine for a loss against a queue of unit keys (moco), got "
+                    + config.similarity().cliName());
+        }
+        Shape shape = queries.getShape();
+        if (shape.dimension() != 2 || shape.get(0) < 1 || !shape.equals(positiveKeys.getShape())
+                || queue.getShape().dimension() != 2 || queue.getShape().get(0) < 1
+                || queue.getShape().get(1) != shape.get(1)) {
+            throw new BalconException("queries and positiveKeys must have shape [M, d] and queue [K, d], got "
+                    + shape + ", " + positiveKeys.getShape() + " and " + queue.getShape());
+        }
+        NDManager callerManager = queries.getManager();
+        try (NDManager scope = callerManager.newSubManager()) {
+            NDArray q = queries.getDataType() == queue.getDataType() ? queries
+                    : queries.toType(queue.getDataType(), false);
+            scope.tempAttachAll(q);
+            NDArray unit = q.div(q.norm(new int[] {1}, true).maximum(NORM_EPSILON));
+            NDArray positive = unit.mul(positiveKeys).sum(new int[] {1});
+            NDArray negatives = unit.matMul(queue.transpose());
+            NDArray candidates = config.includePositive() ? positive.reshape(-1, 1).concat(negatives, 1) : negatives;
+            NDArray logSumExp = logSumExpOverRows(candidates.mul(config.alpha()));
+            double scale = config.scaleByInvAlpha() ? 1 / config.alpha() : 1;
+            NDArray loss = positive.mul(-config.alpha() * scale).add(logSumExp.mul(config.repellingWeight() * scale))
+                    .mean();
+            loss.attach(callerManager);
+            return loss;
+        }
+    }
+
     private NDArray meanOverAnchors(NDArray z1, NDArray z2, int batchSize, int firstImage, int imageCount) {
         NDManager callerManager = z1.getManager();
         try (NDManager scope = callerManager.newSubManager()) {

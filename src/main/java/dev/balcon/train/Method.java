@@ -45,7 +45,7 @@ public abstract class Method implements AutoCloseable {
         this.optimizer = new SgdMomentum(trainable, momentum, weightDecay);
     }
 
-    /** The method's name: simclr, byol, simsiam. */
+    /** The method's name: simclr, moco, byol, simsiam. */
     public final String name() {
         return name;
     }

@@ -15,25 +15,34 @@ import java.util.List;
  */
 public final class Methods {
     public static final String SIMCLR = "simclr";
+    public static final String MOCO = "moco";
     public static final String BYOL = "byol";
     public static final String SIMSIAM = "simsiam";
     /** The methods {@code PretrainConfig.method} may name. */
-    public static final List<String> NAMES = List.of(SIMCLR, BYOL, SIMSIAM);
+    public static final List<String> NAMES = List.of(SIMCLR, MOCO, BYOL, SIMSIAM);
     /** BYOL's tau_base (Grill et al., 2020, section 3.2; solo-learn's default too). */
     private static final double BYOL_TAU = 0.99;
+    /**
+     * MoCo's momentum: 0.999 in He et al. (2020) and Chen et al. (2020) at 256 images a step over 200 epochs of
+     * ImageNet; CPU runs take far fewer steps, so the key encoder follows faster (solo-learn's mocov2plus: 0.99).
+     */
+    private static final double MOCO_TAU = 0.99;
+    /** MoCo's queue: 65536 keys in the papers, sized down for CPU runs. */
+    private static final int MOCO_QUEUE_SIZE = 4096;
     /** As torch's F.normalize: rows are divided by max(|z|, 1e-12), so a zero row stays finite. */
     private static final double NORM_EPSILON = 1e-12;
 
     private Methods() {}
 
     /**
-     * Checks a method name and its momentum setting.
+     * Checks a method name and its momentum and queue settings.
      *
-     * @param momentumTau the base EMA rate given, or null for the method's default
-     * @throws BalconException naming the field: an unknown method, or a momentumTau for a method without a momentum
-     *     encoder or outside [0, 1]
+     * @param momentumTau the EMA rate given, or null for the method's default
+     * @param queueSize   the queue size given, or null for the method's default
+     * @throws BalconException naming the field: an unknown method, a momentumTau for a method without a momentum
+     *     encoder or outside [0, 1], or a queueSize for a method without a queue or below 1
      */
-    static void validate(String method, Double momentumTau) {
+    static void validate(String method, Double momentumTau, Integer queueSize) {
         if (!NAMES.contains(method)) {
             throw new BalconException("method must be one of " + NAMES + ", got '" + method + "'");
         }
@@ -44,11 +53,31 @@ public final class Methods {
         if (momentumTau != null && !(momentumTau >= 0 && momentumTau <= 1)) {
             throw new BalconException("momentumTau must be in [0, 1], got " + momentumTau);
         }
+        if (queueSize != null && defaultQueueSize(method) == null) {
+            throw new BalconException("queueSize applies to moco only; method " + method + " has no queue");
+        }
+        if (queueSize != null && queueSize < 1) {
+            throw new BalconException("queueSize must be >= 1, got " + queueSize);
+        }
+    }
+
+    /** Whether {@code method} trains with the contrastive loss family (loss, tau, alpha, ... apply to it). */
+    public static boolean usesLossFamily(String method) {
+        return method.equals(SIMCLR) || method.equals(MOCO);
+    }
+
+    /** The number of keys in {@code method}'s queue of negatives by default, or null if it keeps no queue. */
+    static Integer defaultQueueSize(String method) {
+        return method.equals(MOCO) ? MOCO_QUEUE_SIZE : null;
     }
 
     /** The base EMA rate of {@code method}'s momentum encoder, or null if it has none. */
     static Double defaultMomentumTau(String method) {
-        return method.equals(BYOL) ? BYOL_TAU : null;
+        return switch (method) {
+            case BYOL -> BYOL_TAU;
+            case MOCO -> MOCO_TAU;
+            default -> null;
+        };
     }
 
     /**
@@ -63,6 +92,9 @@ public final class Methods {
             model.setPrecision(config.computePrecision());
             return switch (config.method()) {
                 case SIMCLR -> new SimClr(model, config.lossConfig(), config.momentum(), config.weightDecay());
+                case MOCO -> new MoCo(model, ContrastiveModel.create(model.config(), height, width, manager,
+                        config.seed()), config.lossConfig(), config.momentumTau(), config.queueSize(),
+                        config.seed() + 2, config.momentum(), config.weightDecay());
                 case SIMSIAM -> new SimSiam(model, predictor(config, manager), config.momentum(), config.weightDecay());
                 case BYOL -> new Byol(model, predictor(config, manager),
                         ContrastiveModel.create(model.config(), height, width, manager, config.seed()),

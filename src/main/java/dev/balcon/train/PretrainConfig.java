@@ -78,8 +78,12 @@ import java.util.Set;
  *                        (what {@code balcon tune} selects on, so the test split stays unseen); 0 = none
  * @param method          the self-supervised method, one of {@link Methods#NAMES} (docs/methods.md); null (a
  *                        config.json written before methods existed) reads as simclr
- * @param momentumTau     base EMA rate of a momentum (target) encoder, raised to 1 by a cosine over the run, in
- *                        [0, 1]; null = the method's default (0.99 for byol); only for methods with such an encoder
+ * @param momentumTau     EMA rate of a momentum encoder, in [0, 1]: byol's base rate, raised to 1 by a cosine over
+ *                        the run; moco's, constant; null = the method's default (0.99 for both); only for methods
+ *                        with such an encoder
+ * @param queueSize       number of keys in moco's queue of negatives, >= 1; null = the method's default (4096 for
+ *                        moco); only for moco. Need not be a multiple of 2 x batchSize: keys are written at the
+ *                        queue pointer modulo queueSize, so a step's keys may wrap around the end (docs/methods.md)
  * @param precision       number format of the forward passes, {@code fp32} or {@code bf16} (mixed precision, see
  *                        {@link dev.balcon.model.Precision}); null (a config.json written before the field existed)
  *                        means fp32
@@ -97,7 +101,7 @@ public record PretrainConfig(
         String trainList, String testList, String evalData,
         String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin,
         Boolean scaleByInvAlpha, long maxImagePixels, double validationFraction, String method, Double momentumTau,
-        String precision) {
+        String precision, Integer queueSize) {
 
     /** The values of {@link #classProfile()}. */
     public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
@@ -165,13 +169,18 @@ public record PretrainConfig(
         validateProfile(classProfile, rho, paretoShape, profileMax, balancedTwin);
         // a config.json written before methods existed trained SimCLR
         method = method == null ? Methods.SIMCLR : method;
-        Methods.validate(method, momentumTau);
-        if (!method.equals(Methods.SIMCLR) && (!"nt_xent".equals(loss) || tau != null || alpha != null || lambda != null
+        Methods.validate(method, momentumTau, queueSize);
+        if (!Methods.usesLossFamily(method) && (!"nt_xent".equals(loss) || tau != null || alpha != null || lambda != null
                 || nu != null || !"cosine".equals(similarity) || scaleByInvAlpha != null)) {
             throw new BalconException("the loss settings (loss, tau, alpha, lambda, nu, similarity, scaleByInvAlpha) "
-                    + "are simclr's; method " + method + " has a loss of its own, so leave them at their defaults");
+                    + "are simclr's and moco's; method " + method + " has a loss of its own, so leave them at their defaults");
         }
         momentumTau = momentumTau == null ? Methods.defaultMomentumTau(method) : momentumTau;
+        queueSize = queueSize == null ? Methods.defaultQueueSize(method) : queueSize;
+        if (queueSize != null && queueSize < 2L * batchSize) {
+            throw new BalconException("queueSize must be >= 2 x batchSize (a step enqueues the keys of both views), got "
+                    + queueSize + " with batchSize " + batchSize);
+        }
     }
 
     private static void validateData(int imageSize, int channels, double testFraction) {
@@ -345,6 +354,7 @@ public record PretrainConfig(
         builder.validationFraction = validationFraction;
         builder.method = method;
         builder.momentumTau = momentumTau;
+        builder.queueSize = queueSize;
         builder.precision = precision;
         return builder;
     }
@@ -398,6 +408,7 @@ public record PretrainConfig(
         private Boolean scaleByInvAlpha = null;
         private String method = Methods.SIMCLR;
         private Double momentumTau = null;
+        private Integer queueSize = null;
 
         private Builder() {}
 
@@ -631,6 +642,11 @@ public record PretrainConfig(
             return this;
         }
 
+        public Builder queueSize(Integer queueSize) {
+            this.queueSize = queueSize;
+            return this;
+        }
+
         public Builder momentumTau(Double momentumTau) {
             this.momentumTau = momentumTau;
             return this;
@@ -638,7 +654,7 @@ public record PretrainConfig(
 
         public PretrainConfig build() {
             return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, dataSeed, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                    scaleByInvAlpha, maxImagePixels, validationFraction, method, momentumTau, precision);
+                    scaleByInvAlpha, maxImagePixels, validationFraction, method, momentumTau, precision, queueSize);
         }
     }
 }

@@ -253,8 +253,8 @@ public final class Pretrainer {
         DataParallelStep parallelStep = null;
         if (shards > 1) {
             if (!(method instanceof SimClr simClr)) {
-                throw new BalconException("shards gather the negatives of a contrastive method; method " + method.name()
-                        + " compares no negatives");
+                throw new BalconException("shards gather the negatives of simclr's batch; method " + method.name()
+                        + " trains on one shard only (moco's negatives are its queue; byol and simsiam compare none)");
             }
             parallelStep = new DataParallelStep(method.model(), method.optimizer(), simClr.contrastiveLoss(), shards);
         }

@@ -80,11 +80,37 @@ class MethodCommandTest {
     void anUnknownMethodOrALossSettingForByolIsOneLine(@TempDir Path other) {
         Outcome unknown = balcon("pretrain", "--run-dir", other.resolve("a").toString(), "--method", "moco3");
         assertThat(unknown.status()).isEqualTo(Main.EXIT_USER_ERROR);
-        assertThat(unknown.err().strip()).isEqualTo("balcon: method must be one of [simclr, byol, simsiam], got 'moco3'");
+        assertThat(unknown.err().strip()).isEqualTo("balcon: method must be one of [simclr, moco, byol, simsiam], got 'moco3'");
         Outcome loss = balcon("pretrain", "--run-dir", other.resolve("b").toString(), "--method", "byol", "--loss",
                 "balanced");
         assertThat(loss.status()).isEqualTo(Main.EXIT_USER_ERROR);
         assertThat(loss.err().strip().lines()).hasSize(1);
         assertThat(loss.err()).contains("method byol has a loss of its own");
+    }
+
+    @Test
+    void aMocoRunWithTheBalancedLossRecordsItsQueueAndLoss(@TempDir Path other) throws IOException {
+        Path mocoDir = other.resolve("moco");
+        Outcome outcome = balcon("pretrain", "--method", "moco", "--queue-size", "50", "--loss", "balanced", "--alpha",
+                "4", "--lambda", "2", "--run-dir", mocoDir.toString(), "--data", data.toString(), "--width", "4",
+                "--proj-hidden", "16", "--proj-out", "8", "--batch-size", "20", "--epochs", "1", "--warmup-epochs", "0",
+                "--lr", "0.1", "--workers", "1", "--no-progress");
+        assertThat(outcome.status()).as(outcome.err()).isZero();
+        RunDirectory run = new RunDirectory(mocoDir);
+        assertThat(run.readConfig().method()).isEqualTo("moco");
+        assertThat(run.readConfig().queueSize()).isEqualTo(50);
+        assertThat(run.readConfig().momentumTau()).isEqualTo(0.99);
+        assertThat(run.readConfig().lossConfig().presetName()).isEqualTo("balanced");
+        JsonNode pretrain = run.readResults().get("pretrain");
+        assertThat(pretrain.get("status").asText()).isEqualTo("finished");
+        assertThat(pretrain.get("finalLoss").asDouble()).isFinite();
+    }
+
+    @Test
+    void aQueueSizeForAnotherMethodIsOneLineNamingTheField(@TempDir Path other) {
+        Outcome outcome = balcon("pretrain", "--run-dir", other.resolve("q").toString(), "--method", "byol",
+                "--queue-size", "64");
+        assertThat(outcome.status()).isEqualTo(Main.EXIT_USER_ERROR);
+        assertThat(outcome.err().strip()).isEqualTo("balcon: queueSize applies to moco only; method byol has no queue");
     }
 }

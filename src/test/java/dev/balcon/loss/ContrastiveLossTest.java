@@ -134,4 +134,49 @@ class ContrastiveLossTest {
             }
         }
     }
+
+    /**
+     * The loss against a queue, by hand in double precision: per query the positive's cosine, the log-sum-exp over the
+     * queue (and the positive, unless dcl drops it), weights and 1/alpha as the configuration says; the candidate set
+     * of the configuration plays no part.
+     */
+    @Test
+    void computeAgainstQueueIsTheFamilyWithTheQueueAsCandidates() {
+        float[] queries = {3, 4, -1, 2};
+        float[] keys = {1, 0, 0.6f, 0.8f};
+        float[] queue = {0, 1, -1, 0, 0.8f, -0.6f};
+        for (LossConfig config : new LossConfig[] {LossConfig.ntXent(0.2), LossConfig.dcl(0.5),
+                LossConfig.balanced(4, 2), LossConfig.generalizedNtXent(2, 3).withNu(2)}) {
+            double expected = 0;
+            for (int i = 0; i < 2; i++) {
+                double qx = queries[2 * i];
+                double qy = queries[2 * i + 1];
+                double norm = Math.hypot(qx, qy);
+                double positive = (qx * keys[2 * i] + qy * keys[2 * i + 1]) / norm;
+                double sum = config.includePositive() ? Math.exp(config.alpha() * positive) : 0;
+                for (int j = 0; j < 3; j++) {
+                    sum += Math.exp(config.alpha() * (qx * queue[2 * j] + qy * queue[2 * j + 1]) / norm);
+                }
+                double term = -config.alpha() * positive + config.repellingWeight() * Math.log(sum);
+                expected += (config.scaleByInvAlpha() ? term / config.alpha() : term) / 2;
+            }
+            try (NDManager scope = manager.newSubManager()) {
+                double actual = new ContrastiveLoss(config).computeAgainstQueue(scope.create(queries, new Shape(2, 2)),
+                        scope.create(keys, new Shape(2, 2)), scope.create(queue, new Shape(3, 2))).getFloat();
+                assertThat(actual).as(config.describe()).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-5));
+            }
+        }
+    }
+
+    @Test
+    void computeAgainstQueueRefusesAnotherSimilarityNamingTheField() {
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray two = scope.ones(new Shape(2, 2));
+            assertThatThrownBy(() -> new ContrastiveLoss(LossConfig.ntXent(0.5).withSimilarity(Similarity.DOT))
+                    .computeAgainstQueue(two, two, two)).isInstanceOf(BalconException.class)
+                    .hasMessage("similarity must be cosine for a loss against a queue of unit keys (moco), got dot");
+            assertThatThrownBy(() -> NT_XENT.computeAgainstQueue(two, two, scope.ones(new Shape(3, 4))))
+                    .isInstanceOf(BalconException.class).hasMessageContaining("queue [K, d]");
+        }
+    }
 }

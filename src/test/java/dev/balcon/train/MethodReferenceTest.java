@@ -78,6 +78,56 @@ class MethodReferenceTest {
         }
     }
 
+    /**
+     * MoCo v2 with NT-Xent (tau 0.5: InfoNCE) and with the balanced loss (alpha 4, lambda 2) against the queue: from
+     * the peer's weights and queue (16 keys, so that step 2's 12 keys wrap around its end), two steps give the peer's
+     * losses, model, key encoder (EMA at m = 0.9 over parameters and running statistics), queue and pointer.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"moco", "moco_balanced"})
+    void mocoTwoStepsMatchThePytorchPeer(String variant) {
+        boolean balanced = variant.equals("moco_balanced");
+        PretrainConfig config = PretrainConfig.builder().method("moco").arch(fixture.get("arch").asText())
+                .width(fixture.get("width").asInt()).projectorHidden(fixture.get("projector_hidden").asInt())
+                .projectorOut(fixture.get("projector_out").asInt()).batchSize(fixture.get("batch").asInt())
+                .loss(balanced ? "balanced" : "nt_xent")
+                .tau(balanced ? null : fixture.get("nt_xent_tau").asDouble())
+                .alpha(balanced ? fixture.get("balanced_alpha").asDouble() : null)
+                .lambda(balanced ? fixture.get("balanced_lambda").asDouble() : null)
+                .momentumTau(fixture.get("moco_momentum").asDouble()).queueSize(fixture.get("queue_size").asInt())
+                .momentum(fixture.get("momentum").asDouble()).weightDecay(fixture.get("weight_decay").asDouble())
+                .build();
+        int size = fixture.get("size").asInt();
+        JsonNode expected = fixture.get("methods").get(variant);
+        try (NDManager manager = NDManager.newBaseManager();
+             Method method = Methods.create(config, 1, size, size, manager)) {
+            MoCo moco = (MoCo) method;
+            overwrite(moco.model().namedParameters(), fixture.get("initial").get("model"));
+            overwrite(moco.keyEncoder().namedParameters(), fixture.get("initial").get("model"));
+            JsonNode initialQueue = fixture.get("initial").get("queue");
+            assertThat(moco.queue().getShape().getShape()).containsExactly(initialQueue.get(0).get(0).asLong(),
+                    initialQueue.get(0).get(1).asLong());
+            ArrayValues.overwrite(moco.queue(), floats(initialQueue.get(1)));
+            TrainStep step = new TrainStep(method);
+            for (int i = 0; i < 2; i++) {
+                double loss = step.run(batch(i, size), fixture.get("learning_rate").asDouble(),
+                        fixture.get("steps").get(i).asLong(), fixture.get("total_steps").asLong());
+                assertThat(loss).as("loss of step %d", i + 1)
+                        .isCloseTo(expected.get("losses").get(i).asDouble(), within(TOLERANCE));
+            }
+            JsonNode finalState = expected.get("final");
+            assertClose(moco.model().namedParameters(), finalState.get("model"));
+            assertClose(moco.keyEncoder().namedParameters(), finalState.get("key_encoder"));
+            float[] queue = moco.queue().toFloatArray();
+            float[] wanted = floats(finalState.get("queue").get(1));
+            assertThat(queue).hasSize(wanted.length);
+            for (int j = 0; j < queue.length; j++) {
+                assertThat((double) queue[j]).as("queue [%d]", j).isCloseTo(wanted[j], within(TOLERANCE));
+            }
+            assertThat(moco.queuePointer()).isEqualTo(finalState.get("queue_pointer").asLong());
+        }
+    }
+
     private static TwoViewBatch batch(int index, int size) {
         JsonNode pair = fixture.get("batches").get(index);
         int n = fixture.get("batch").asInt();

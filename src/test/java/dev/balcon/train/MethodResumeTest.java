@@ -18,18 +18,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-/** A byol or simsiam run killed after an epoch and resumed ends as the uninterrupted run: its state is checkpointed. */
+/** A moco, byol or simsiam run killed after an epoch and resumed ends as the uninterrupted run: its state is checkpointed. */
 class MethodResumeTest {
     private static final ImageDataset IMAGES = SyntheticImages.quadrants(96, 16, 3);
     private static final Normalization NORMALIZATION = new Normalization(new float[] {0.4f}, new float[] {0.3f});
 
     private static PretrainConfig config(String method) {
         return PretrainConfig.builder().method(method).width(4).projectorHidden(16).projectorOut(8).batchSize(16)
-                .epochs(2).learningRate(0.1).warmupEpochs(0.5).seed(7).workers(2).boundMonitor(false).build();
+                .epochs(2).learningRate(0.1).warmupEpochs(0.5).seed(7).workers(2).boundMonitor(false)
+                // 80 keys, not a multiple of a step's 32: the queue pointer stops mid-queue at the epoch's end
+                .queueSize(method.equals("moco") ? 80 : null).build();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"byol", "simsiam"})
+    @ValueSource(strings = {"moco", "byol", "simsiam"})
     void aRunStoppedAfterAnEpochResumesToTheSameResult(String method, @TempDir Path dir) {
         PretrainConfig config = config(method);
         RunDirectory straight = new RunDirectory(dir.resolve("straight"));
@@ -53,12 +55,15 @@ class MethodResumeTest {
         float[] resumedState = state(config, interrupted);
         assertThat(resumedState).hasSameSizeAs(straightState);
         for (int i = 0; i < straightState.length; i++) {
-            assertThat((double) resumedState[i]).as("value %d of the model, predictor and target", i)
+            assertThat((double) resumedState[i]).as("value %d of the model, predictor, target, key encoder and queue", i)
                     .isCloseTo(straightState[i], within(1e-4 * Math.max(1, Math.abs(straightState[i]))));
         }
     }
 
-    /** Every value of the method's networks (model, predictor, target) as the run's checkpoint restores them. */
+    /**
+     * Every value of the method's networks (model, predictor, target, key encoder) and of moco's queue and pointer, as
+     * the run's checkpoint restores them.
+     */
     private static float[] state(PretrainConfig config, RunDirectory run) {
         try (NDManager manager = NDManager.newBaseManager();
              Method method = Methods.create(config, 1, 16, 16, manager)) {
@@ -71,6 +76,13 @@ class MethodResumeTest {
                 all.addAll(simSiam.predictor().namedParameters());
             }
             List<Float> values = new ArrayList<>();
+            if (method instanceof MoCo moco) {
+                all.addAll(moco.keyEncoder().namedParameters());
+                for (float value : moco.queue().toFloatArray()) {
+                    values.add(value);
+                }
+                values.add((float) moco.queuePointer());
+            }
             for (Pair<String, Parameter> named : all) {
                 for (float value : named.getValue().getArray().toFloatArray()) {
                     values.add(value);

@@ -19,6 +19,7 @@ import java.util.List;
 import static dev.balcon.train.TestCheckpoints.NORMALIZATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /** The method seam: the registry, the method field of the configuration, and a method's state in checkpoints. */
 class MethodSeamTest {
@@ -104,10 +105,68 @@ class MethodSeamTest {
     }
 
     @Test
+    void mocosQueueAndMomentumDefaultAndAreCheckedNamingTheField() {
+        PretrainConfig moco = PretrainConfig.builder().method("moco").build();
+        assertThat(moco.momentumTau()).isEqualTo(0.99);
+        assertThat(moco.queueSize()).isEqualTo(4096);
+        assertThat(PretrainConfig.builder().method("moco").queueSize(100).batchSize(50).build().queueSize())
+                .isEqualTo(100);
+        assertThat(PretrainConfig.builder().method("simclr").build().queueSize()).isNull();
+        assertThatThrownBy(() -> PretrainConfig.builder().method("byol").queueSize(64).build())
+                .isInstanceOf(BalconException.class).hasMessage("queueSize applies to moco only; method byol has no queue");
+        assertThatThrownBy(() -> PretrainConfig.builder().method("moco").queueSize(0).build())
+                .isInstanceOf(BalconException.class).hasMessage("queueSize must be >= 1, got 0");
+        assertThatThrownBy(() -> PretrainConfig.builder().method("moco").queueSize(99).batchSize(50).build())
+                .isInstanceOf(BalconException.class).hasMessage("queueSize must be >= 2 x batchSize (a step enqueues the"
+                        + " keys of both views), got 99 with batchSize 50");
+    }
+
+    @Test
+    void mocoTakesTheLossFamilyButOnlyTheCosineSimilarity() {
+        PretrainConfig balanced = PretrainConfig.builder().method("moco").loss("balanced").alpha(5.0).lambda(1.5).build();
+        assertThat(balanced.lossConfig().describe()).startsWith("balanced(alpha=5, lambda=1.5");
+        PretrainConfig dot = PretrainConfig.builder().method("moco").similarity("dot").batchSize(4).queueSize(8).build();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            assertThatThrownBy(() -> Methods.create(dot, 1, 8, 8, manager)).isInstanceOf(BalconException.class)
+                    .hasMessage("similarity must be cosine for moco (its keys and queue are unit vectors), got dot");
+        }
+    }
+
+    @Test
+    void mocosStateRoundTripsAndAQueueOfAnotherSizeIsRefusedNamingTheFields() throws IOException {
+        PretrainConfig small = PretrainConfig.builder().method("moco").width(2).projectorHidden(8).projectorOut(4)
+                .batchSize(4).queueSize(8).build();
+        try (NDManager manager = NDManager.newBaseManager();
+             MoCo first = (MoCo) Methods.create(small, 1, 8, 8, manager);
+             MoCo same = (MoCo) Methods.create(small.toBuilder().seed(small.seed() + 5).build(), 1, 8, 8, manager);
+             MoCo larger = (MoCo) Methods.create(small.toBuilder().queueSize(12).build(), 1, 8, 8, manager)) {
+            float[] queue = first.queue().toFloatArray();
+            assertThat(same.queue().toFloatArray()).isNotEqualTo(queue);
+            for (int row = 0; row < 8; row++) {
+                double squares = 0;
+                for (int j = 0; j < 4; j++) {
+                    squares += queue[row * 4 + j] * queue[row * 4 + j];
+                }
+                assertThat(squares).as("squared norm of queue row %d", row).isCloseTo(1, within(1e-5));
+            }
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                first.saveState(out);
+            }
+            same.loadState(new DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+            assertThat(same.queue().toFloatArray()).isEqualTo(queue);
+            assertThat(same.nonFiniteStateValues()).isZero();
+            assertThatThrownBy(() -> larger.loadState(new DataInputStream(
+                    new java.io.ByteArrayInputStream(bytes.toByteArray())))).isInstanceOf(BalconException.class)
+                    .hasMessage("the stored queue is [8, 4]; this run's queueSize and projectorOut make it [12, 4]");
+        }
+    }
+
+    @Test
     void methodsWithALossOfTheirOwnRefuseTheContrastiveLossSettings() {
         assertThatThrownBy(() -> PretrainConfig.builder().method("byol").loss("balanced").build())
                 .isInstanceOf(BalconException.class)
-                .hasMessage("the loss settings (loss, tau, alpha, lambda, nu, similarity, scaleByInvAlpha) are simclr's;"
+                .hasMessage("the loss settings (loss, tau, alpha, lambda, nu, similarity, scaleByInvAlpha) are simclr's and moco's;"
                         + " method byol has a loss of its own, so leave them at their defaults");
         assertThatThrownBy(() -> PretrainConfig.builder().method("simsiam").tau(0.2).build())
                 .isInstanceOf(BalconException.class).hasMessageContaining("method simsiam has a loss of its own");
