@@ -47,10 +47,6 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--l2-normalize", description = "Divide every vector by its Euclidean norm.")
     boolean l2Normalize;
 
-    @Option(names = "--torch-threads", defaultValue = "0",
-            description = "libtorch threads per executor (default 0: spark.task.cpus, one per running task).")
-    int torchThreads;
-
     @Mixin
     SparkOptions sparkOptions;
 
@@ -66,7 +62,7 @@ final class EmbedCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--partitions must be >= 0, got " + partitions);
         }
         SparkEmbedder.Options options = SparkEmbedder.Options.defaults().withBatchSize(batchSize).withStrict(strict)
-                .withL2Normalize(l2Normalize).withTorchThreads(torchThreads);
+                .withL2Normalize(l2Normalize).withTorchThreads(sparkOptions.torchThreads);
         PrintWriter stdout = spec.commandLine().getOut();
         SparkSession spark = sparkOptions.session("balcon-spark embed", spec.commandLine().getErr());
         try {

@@ -47,10 +47,6 @@ final class KnnCommand implements Callable<Integer> {
             description = "Repartition the queries into N parts (default: as read).")
     int queryPartitions;
 
-    @Option(names = "--torch-threads", defaultValue = "0",
-            description = "libtorch threads per executor (default 0: spark.task.cpus, one per running task).")
-    int torchThreads;
-
     @Mixin
     SparkOptions sparkOptions;
 
@@ -63,7 +59,7 @@ final class KnnCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--bank-partitions and --query-partitions must be >= 0, got " + bankPartitions + " and " + queryPartitions);
         }
-        SparkKnn.Options options = new SparkKnn.Options(k, temperature, bankBlockRows, queryBlockRows, torchThreads);
+        SparkKnn.Options options = new SparkKnn.Options(k, temperature, bankBlockRows, queryBlockRows, sparkOptions.torchThreads);
         SparkSession spark = sparkOptions.session("balcon-spark knn", spec.commandLine().getErr());
         try {
             Dataset<Row> bankTable = VectorSchema.readVectors(spark, bank, "--bank");

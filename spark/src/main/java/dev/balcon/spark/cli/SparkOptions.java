@@ -21,6 +21,10 @@ final class SparkOptions {
                     + "spark://HOST:PORT, yarn, k8s://... Under spark-submit, its --master is the default.")
     String master;
 
+    @Option(names = "--torch-threads", defaultValue = "0",
+            description = "libtorch threads per executor (default 0: spark.task.cpus, one per running task).")
+    int torchThreads;
+
     @Option(names = "--conf", paramLabel = "KEY=VALUE",
             description = "A Spark setting, e.g. --conf spark.executor.memory=8g (repeatable).")
     Map<String, String> conf = new LinkedHashMap<>();
