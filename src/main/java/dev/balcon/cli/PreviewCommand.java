@@ -2,7 +2,7 @@ package dev.balcon.cli;
 
 import dev.balcon.augment.AugmentationRecipe;
 import dev.balcon.data.ImageDataset;
-import dev.balcon.experiment.Datasets;
+import dev.balcon.data.Datasets;
 import dev.balcon.experiment.Preview;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.TwoViewBatch;
 import dev.balcon.augment.TwoViewLoader;
+import dev.balcon.data.Datasets;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.loss.ContrastiveLoss;
 import dev.balcon.model.ContrastiveModel;
@@ -314,7 +315,7 @@ public final class Benchmark {
 
     /** The images a run with {@code config} would train on. */
     public static ImageDataset dataset(PretrainConfig config) {
-        return Datasets.trainingSet(config).images();
+        return Datasets.trainingSet(config.runData()).images();
     }
 
     private static TwoViewBatch fixedBatch(PretrainConfig config, ImageDataset train) {

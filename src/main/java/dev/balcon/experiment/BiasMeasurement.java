@@ -11,7 +11,9 @@ import dev.balcon.analysis.PrototypeBias;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.AugmentationRecipe;
 import dev.balcon.data.DatasetSplits;
+import dev.balcon.data.Datasets;
 import dev.balcon.data.ImageDataset;
+import dev.balcon.data.ImageSelection;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
@@ -97,7 +99,7 @@ public final class BiasMeasurement {
     /** Measures the bias of the run's checkpoint on its own dataset. */
     public static Report ofRun(RunDirectory run, Options options) {
         PretrainConfig config = run.readConfig();
-        return ofRun(run, Datasets.evaluationSplits(config), options);
+        return ofRun(run, Datasets.evaluationSplits(config.runData()), options);
     }
 
     /**

@@ -13,7 +13,9 @@ import dev.balcon.analysis.ViewEmbeddings;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.DatasetSplits;
+import dev.balcon.data.Datasets;
 import dev.balcon.data.ImageDataset;
+import dev.balcon.data.ImageSelection;
 import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.EpochMonitor;
@@ -185,7 +187,7 @@ public final class BoundMonitor implements EpochMonitor {
     /** Measures the checkpoint of a run on demand (the {@code bounds} verb), on its own dataset. */
     public static Measurement ofRun(RunDirectory run, int probeSize, int probeViews) {
         PretrainConfig config = run.readConfig();
-        DatasetSplits splits = Datasets.evaluationSplits(config);
+        DatasetSplits splits = Datasets.evaluationSplits(config.runData());
         ImageDataset train = splits.train();
         try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              TrainedEncoder encoder = TrainedEncoder.open(run, config, train, manager)) {

@@ -1,6 +1,7 @@
 package dev.balcon.experiment;
 
 import dev.balcon.data.DatasetSplits;
+import dev.balcon.data.Datasets;
 import dev.balcon.eval.KnnClassifier;
 import dev.balcon.eval.KnnResult;
 import dev.balcon.train.PretrainConfig;
@@ -22,12 +23,12 @@ public final class Demo {
     public record Outcome(PretrainResult pretrain, KnnResult learned, KnnResult randomInit, KnnResult pixels) {}
 
     public static Outcome run(Path runDir, PretrainConfig config, boolean resume, KnnClassifier knn, PrintWriter out) {
-        Datasets.requireEvaluationData(config);
+        Datasets.requireEvaluationData(config.runData());
         PretrainResult pretrain = PretrainRun.pretrain(runDir, config, resume, true, out);
         out.println(PretrainRun.summary(pretrain, runDir));
         RunDirectory run = new RunDirectory(runDir);
         PretrainConfig stored = run.readConfig();
-        DatasetSplits splits = Datasets.evaluationSplits(stored);
+        DatasetSplits splits = Datasets.evaluationSplits(stored.runData());
         KnnResult pixels = Evaluation.knnOfPixels(splits, knn);
         KnnResult randomInit = Evaluation.knnOfRandomInit(stored, splits, knn);
         KnnResult learned = pretrain.diverged() ? null : Evaluation.knnOfRun(run, splits, knn);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.balcon.ComputeDevice;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.DatasetSplits;
+import dev.balcon.data.Datasets;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.eval.FeatureCache;
 import dev.balcon.eval.FeatureExtractor;
@@ -27,7 +28,7 @@ public final class Evaluation {
      */
     public static KnnResult knnOfRun(RunDirectory run, KnnClassifier knn) {
         PretrainConfig config = run.readConfig();
-        return knnOfRun(run, Datasets.evaluationSplits(config), knn);
+        return knnOfRun(run, Datasets.evaluationSplits(config.runData()), knn);
     }
 
     /** As {@link #knnOfRun(RunDirectory, KnnClassifier)}, on splits the caller has already loaded. */
@@ -56,7 +57,7 @@ public final class Evaluation {
      */
     public static LinearProbeResult linearOfRun(RunDirectory run, LinearProbe probe) {
         PretrainConfig config = run.readConfig();
-        return linearOfRun(run, Datasets.evaluationSplits(config), probe);
+        return linearOfRun(run, Datasets.evaluationSplits(config.runData()), probe);
     }
 
     /** As {@link #linearOfRun(RunDirectory, LinearProbe)}, on splits the caller has already loaded. */

@@ -2,6 +2,7 @@ package dev.balcon.experiment;
 
 import dev.balcon.BalconException;
 import dev.balcon.augment.Normalization;
+import dev.balcon.data.Datasets;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
 import dev.balcon.train.Pretrainer;
@@ -47,7 +48,7 @@ public final class PretrainRun {
             }
         }
         effective.validate();
-        Datasets.TrainingSet train = Datasets.trainingSet(effective);
+        Datasets.TrainingSet train = Datasets.trainingSet(effective.runData());
         train.notes().forEach(out::println);
         out.println("training on " + train.images().size() + " images, per-class counts "
                 + Datasets.counts(train.images().classCounts()));

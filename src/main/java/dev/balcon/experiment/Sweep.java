@@ -3,7 +3,9 @@ package dev.balcon.experiment;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
+import dev.balcon.data.DataSelection;
 import dev.balcon.data.DatasetSplits;
+import dev.balcon.data.Datasets;
 import dev.balcon.data.Subsets;
 import dev.balcon.eval.FeatureCache;
 import dev.balcon.train.PretrainConfig;
@@ -251,7 +253,7 @@ public final class Sweep {
 
     /** Training images of a run: its train limit or its dataset's whole training split, cut to its class profile. */
     private int trainImages(PretrainConfig config) {
-        return Datasets.trainingImages(config, fullData(config).train());
+        return Datasets.trainingImages(config.runData(), fullData(config).train());
     }
 
     /** Images one run's evaluations and bound monitor push through the encoder (each view counts as one). */
@@ -441,16 +443,16 @@ public final class Sweep {
     private DatasetSplits evaluationSplits(PretrainConfig config) {
         int trainImages = experiment.protocol().trainImages();
         DatasetSplits all = fullData(config);
-        return evaluationData.computeIfAbsent("eval|" + DataSelection.of(config) + "|" + config.evalData(),
+        return evaluationData.computeIfAbsent("eval|" + config.dataSelection() + "|" + config.evalData(),
                 key -> new DatasetSplits(Subsets.limit(all.train(), trainImages, config.dataSeed()), all.test()));
     }
 
     /** The whole evaluation splits of a run's dataset. */
     private DatasetSplits fullData(PretrainConfig config) {
-        String key = "all|" + DataSelection.of(config) + "|" + config.evalData();
+        String key = "all|" + config.dataSelection() + "|" + config.evalData();
         DatasetSplits cached = evaluationData.get(key);
         if (cached == null) {
-            cached = Datasets.evaluationSplits(config);
+            cached = Datasets.evaluationSplits(config.runData());
             evaluationData.put(key, cached);
         }
         return cached;

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
 import dev.balcon.augment.Normalization;
+import dev.balcon.data.DataSelection;
+import dev.balcon.data.Datasets;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.Checkpoint;
@@ -44,7 +46,7 @@ public record TrainedEncoder(ContrastiveModel model, Normalization normalization
      */
     public static TrainedEncoder open(RunDirectory run, NDManager manager) {
         PretrainConfig config = run.readConfig();
-        int[] shape = Datasets.imageShape(DataSelection.of(config));
+        int[] shape = Datasets.imageShape(config.dataSelection());
         return open(run, config, shape[0], shape[1], shape[2], () -> {
             throw new BalconException(run.checkpoint() + " was written before checkpoints stored the input "
                     + "normalisation: its mean and std are unknown");

@@ -3,6 +3,7 @@ package dev.balcon.experiment;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
+import dev.balcon.data.Datasets;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 

@@ -81,7 +81,7 @@ public final class ModelExport {
             try {
                 String sha256 = writeWeights(temporary.resolve(WEIGHTS_FILE),
                         TorchStateDict.of(encoder.model(), progress.globalStep(), manager));
-                int[] shape = dev.balcon.experiment.Datasets.imageShape(dev.balcon.experiment.DataSelection.of(config));
+                int[] shape = dev.balcon.data.Datasets.imageShape(config.dataSelection());
                 ModelManifest manifest = manifest(encoder.model().config(), shape, encoder.normalization(), sha256,
                         training(run, config, progress, diverged));
                 Files.write(temporary.resolve(ModelManifest.FILE), manifest.toJson());

@@ -9,6 +9,7 @@ import dev.balcon.analysis.ViewEmbeddings;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.AugmentationRecipe;
 import dev.balcon.data.ImageDataset;
+import dev.balcon.data.ImageSelection;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.RunDirectory;
 import dev.balcon.train.SyntheticImages;

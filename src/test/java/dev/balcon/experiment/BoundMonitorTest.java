@@ -10,6 +10,7 @@ import dev.balcon.analysis.PrototypeBias;
 import dev.balcon.analysis.ViewEmbeddings;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.data.ImageDataset;
+import dev.balcon.data.ImageSelection;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.Pretrainer;

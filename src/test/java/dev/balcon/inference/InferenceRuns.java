@@ -1,6 +1,6 @@
 package dev.balcon.inference;
 
-import dev.balcon.experiment.ImageTrees;
+import dev.balcon.data.ImageTrees;
 import dev.balcon.experiment.PretrainRun;
 import dev.balcon.train.PretrainConfig;
 

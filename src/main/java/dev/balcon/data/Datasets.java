@@ -1,13 +1,6 @@
-package dev.balcon.experiment;
+package dev.balcon.data;
 
 import dev.balcon.BalconException;
-import dev.balcon.data.Cifar;
-import dev.balcon.data.DatasetSplits;
-import dev.balcon.data.FashionMnist;
-import dev.balcon.data.ImageDataset;
-import dev.balcon.data.ImageFolder;
-import dev.balcon.data.Subsets;
-import dev.balcon.train.PretrainConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,8 +139,8 @@ public final class Datasets {
      * {@link Subsets#limit}), then subsampled to the class profile if one is set; both draws are seeded by the
      * run's data seed, not its training seed.
      */
-    public static TrainingSet trainingSet(PretrainConfig config) {
-        Loaded loaded = load(DataSelection.of(config));
+    public static TrainingSet trainingSet(RunData config) {
+        Loaded loaded = load(config.selection());
         List<String> notes = new ArrayList<>(loaded.notes());
         ImageDataset train = Subsets.limit(loaded.train(), config.trainLimit(), config.dataSeed());
         if (train != loaded.train()) {
@@ -182,7 +175,7 @@ public final class Datasets {
     }
 
     /** The number of images {@link #trainingSet} would pretrain on, without loading the dataset again. */
-    public static int trainingImages(PretrainConfig config, ImageDataset fullTrain) {
+    public static int trainingImages(RunData config, ImageDataset fullTrain) {
         ImageDataset train = Subsets.limit(fullTrain, config.trainLimit(), config.dataSeed());
         if (config.classProfile().equals("none")) {
             return train.size();
@@ -196,25 +189,25 @@ public final class Datasets {
      *
      * @throws BalconException for an unlabelled dataset without {@code --eval-data}
      */
-    public static DatasetSplits evaluationSplits(PretrainConfig config) {
+    public static DatasetSplits evaluationSplits(RunData config) {
         requireEvaluationData(config);
-        DataSelection selection = DataSelection.of(config);
+        DataSelection selection = config.selection();
         if (config.evalData() == null) {
             return load(selection).splits();
         }
-        if (config.validationFraction() > 0) {
+        if (selection.validationFraction() > 0) {
             // the held-out images must come from the training images, and evalData replaces them for evaluation
             throw new BalconException("validationFraction and evalData cannot be combined: the validation images are"
                     + " held out of the training split, and evalData names other images to evaluate on");
         }
         int[] shape = imageShape(selection);
         return load(new DataSelection(IMAGE_FOLDER, config.evalData(), null, null, shape[1], shape[0],
-                config.strict(), config.testFraction(), config.cacheDir(), config.dataSeed(), config.maxImagePixels(),
-                0)).splits();
+                selection.strict(), selection.testFraction(), selection.cacheDir(), selection.seed(),
+                selection.maxImagePixels(), 0)).splits();
     }
 
     /** Fails at once if k-NN could not evaluate this run (unlabelled images and no {@code --eval-data}). */
-    public static void requireEvaluationData(PretrainConfig config) {
+    public static void requireEvaluationData(RunData config) {
         if (config.dataset().equals(UNLABELLED_FOLDER) && config.evalData() == null) {
             throw unlabelledForEvaluation();
         }
@@ -400,8 +393,11 @@ public final class Datasets {
         return selection.cacheDir() == null ? null : Path.of(selection.cacheDir());
     }
 
-    /** Per-class counts for a line of output: all of them up to 20 classes, else the first and last five. */
-    static String counts(int[] counts) {
+    /**
+     * Per-class counts for a line of output: all of them up to 20 classes, else the first and last five. Public for
+     * {@code PretrainRun}, which prints the counts it trains on in the same form.
+     */
+    public static String counts(int[] counts) {
         String shown = counts.length <= 20 ? Arrays.toString(counts)
                 : Arrays.toString(Arrays.copyOf(counts, 5)).replace("]", ", ...")
                         + Arrays.toString(Arrays.copyOfRange(counts, counts.length - 5, counts.length)).replace("[", " ");

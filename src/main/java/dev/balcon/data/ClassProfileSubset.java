@@ -1,10 +1,6 @@
-package dev.balcon.experiment;
+package dev.balcon.data;
 
 import dev.balcon.BalconException;
-import dev.balcon.data.ClassProfiles;
-import dev.balcon.data.ImageDataset;
-import dev.balcon.data.Subsets;
-import dev.balcon.train.PretrainConfig;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -31,7 +27,7 @@ public record ClassProfileSubset(String profile, double rho, Double paretoShape,
      *
      * @throws BalconException naming the option when the profile cannot be drawn from {@code train}
      */
-    public static ClassProfileSubset plan(PretrainConfig config, ImageDataset train) {
+    public static ClassProfileSubset plan(RunData config, ImageDataset train) {
         int[] available = train.classCounts();
         int smallest = Arrays.stream(available).min().orElse(0);
         if (smallest < 1) {

@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.data;
 
 import javax.imageio.ImageIO;
 import java.awt.Color;

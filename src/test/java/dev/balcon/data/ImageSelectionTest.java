@@ -1,7 +1,5 @@
-package dev.balcon.experiment;
+package dev.balcon.data;
 
-import dev.balcon.data.ClassOrderedImages;
-import dev.balcon.data.ImageDataset;
 import org.junit.jupiter.api.Test;
 
 import java.util.stream.IntStream;

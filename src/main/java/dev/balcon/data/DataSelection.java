@@ -1,10 +1,9 @@
-package dev.balcon.experiment;
-
-import dev.balcon.train.PretrainConfig;
+package dev.balcon.data;
 
 /**
  * Which images to load and how: what {@link Datasets#load} needs, without the training subset choices
- * (class profile, train limit). The {@code preview} verb uses it alone; runs take it from their configuration.
+ * (class profile, train limit, see {@link RunData}). The {@code preview} verb uses it alone; runs take it from their
+ * configuration ({@code train.PretrainConfig#dataSelection}).
  *
  * @param kind         fashion-mnist, cifar10, cifar100, imagefolder, list or unlabelled-folder
  * @param dataDir      the dataset's directory (image root for list), or null for the dataset's default place
@@ -24,11 +23,4 @@ import dev.balcon.train.PretrainConfig;
 public record DataSelection(String kind, String dataDir, String trainList, String testList, int imageSize,
                             int channels, boolean strict, double testFraction, String cacheDir, long seed,
                             long maxImagePixels, double validationFraction) {
-
-    /** The selection a run configuration names. */
-    public static DataSelection of(PretrainConfig config) {
-        return new DataSelection(config.dataset(), config.dataDir(), config.trainList(), config.testList(),
-                config.imageSize(), config.channels(), config.strict(), config.testFraction(), config.cacheDir(),
-                config.dataSeed(), config.maxImagePixels(), config.validationFraction());
-    }
 }

@@ -1,18 +1,20 @@
-package dev.balcon.experiment;
+package dev.balcon.data;
 
 import dev.balcon.BalconException;
-import dev.balcon.data.ImageDataset;
-import dev.balcon.data.Subsets;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
 
-/** Which images of a labelled split the instruments look at: all of them, or the same number from every class. */
-final class ImageSelection {
+/**
+ * Which images of a labelled split the instruments look at: all of them, or the same number from every class. Public
+ * since it moved down from {@code experiment} into {@code data}: the instruments ({@code BiasMeasurement},
+ * {@code BoundMonitor}) call it from above.
+ */
+public final class ImageSelection {
     private ImageSelection() {}
 
     /** Every image of the split, after checking that each class has at least one (its prototype needs it). */
-    static int[] all(ImageDataset split) {
+    public static int[] all(ImageDataset split) {
         requireEveryClass(split);
         return IntStream.range(0, split.size()).toArray();
     }
@@ -23,7 +25,7 @@ final class ImageSelection {
      *
      * @param option the option that set {@code perClass}, named in the error if a class has fewer images
      */
-    static int[] balanced(ImageDataset split, int perClass, long seed, String option) {
+    public static int[] balanced(ImageDataset split, int perClass, long seed, String option) {
         requireEveryClass(split);
         if (perClass < 1) {
             throw new BalconException(option + " must be >= 1, got " + perClass);
@@ -41,7 +43,7 @@ final class ImageSelection {
     }
 
     /** The fewest images any class has in the split. */
-    static int smallestClass(ImageDataset split) {
+    public static int smallestClass(ImageDataset split) {
         return Arrays.stream(split.classCounts()).min().orElse(0);
     }
 
@@ -49,12 +51,12 @@ final class ImageSelection {
      * @throws BalconException if the split has fewer than 2 classes (no labels to speak of) or a class without
      *     images
      */
-    static void requireEveryClass(ImageDataset split) {
+    public static void requireEveryClass(ImageDataset split) {
         requireEveryClass(split, IntStream.range(0, split.size()).toArray());
     }
 
     /** As {@link #requireEveryClass(ImageDataset)} for the images {@code indices} of the split. */
-    static void requireEveryClass(ImageDataset split, int[] indices) {
+    public static void requireEveryClass(ImageDataset split, int[] indices) {
         if (split.numClasses() < 2) {
             throw new BalconException("the instruments compare images with their class prototypes and need a labelled"
                     + " dataset with at least 2 classes; " + split.name() + " has " + split.numClasses());
