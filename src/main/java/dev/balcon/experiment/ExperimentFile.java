@@ -10,6 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.balcon.BalconException;
 import dev.balcon.eval.KnnClassifier;
 import dev.balcon.eval.LinearProbe;
+import dev.balcon.run.BiasMeasurement;
 import dev.balcon.train.PretrainConfig;
 
 import java.io.IOException;

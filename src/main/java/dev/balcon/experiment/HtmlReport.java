@@ -3,6 +3,8 @@ package dev.balcon.experiment;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
 import dev.balcon.analysis.Plots;
+import dev.balcon.run.BiasMeasurement;
+import dev.balcon.run.BoundMonitor;
 import dev.balcon.train.MetricsLog;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;

@@ -8,6 +8,9 @@ import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.Datasets;
 import dev.balcon.data.Subsets;
 import dev.balcon.eval.FeatureCache;
+import dev.balcon.run.BiasMeasurement;
+import dev.balcon.run.Evaluation;
+import dev.balcon.run.PretrainRun;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 

@@ -2,6 +2,8 @@ package dev.balcon.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.analysis.Plots;
+import dev.balcon.run.BiasMeasurement;
+import dev.balcon.run.BoundMonitor;
 import dev.balcon.train.RunDirectory;
 
 import java.nio.charset.StandardCharsets;

@@ -15,7 +15,7 @@ import dev.balcon.data.ImageFolder;
 import dev.balcon.eval.FeatureExtractor;
 import dev.balcon.data.DataSelection;
 import dev.balcon.data.Datasets;
-import dev.balcon.experiment.TrainedEncoder;
+import dev.balcon.run.TrainedEncoder;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.RunDirectory;
 

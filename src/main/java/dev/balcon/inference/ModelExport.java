@@ -7,7 +7,7 @@ import dev.balcon.BalconException;
 import dev.balcon.ComputeDevice;
 import dev.balcon.Version;
 import dev.balcon.augment.Normalization;
-import dev.balcon.experiment.TrainedEncoder;
+import dev.balcon.run.TrainedEncoder;
 import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;

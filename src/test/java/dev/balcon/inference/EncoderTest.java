@@ -9,7 +9,7 @@ import dev.balcon.data.ImageDataset;
 import dev.balcon.eval.FeatureExtractor;
 import dev.balcon.data.DataSelection;
 import dev.balcon.data.Datasets;
-import dev.balcon.experiment.TrainedEncoder;
+import dev.balcon.run.TrainedEncoder;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 import org.junit.jupiter.api.BeforeAll;

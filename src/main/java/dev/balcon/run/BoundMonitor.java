@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.run;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.run;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

@@ -1,7 +1,6 @@
-package dev.balcon.experiment;
+package dev.balcon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.balcon.cli.Main;
 import dev.balcon.data.FashionMnist;
 import dev.balcon.train.RunDirectory;
 import org.junit.jupiter.api.Test;

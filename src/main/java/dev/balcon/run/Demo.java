@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.run;
 
 import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.Datasets;
