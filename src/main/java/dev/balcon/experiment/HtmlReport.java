@@ -5,6 +5,11 @@ import dev.balcon.BalconException;
 import dev.balcon.analysis.Plots;
 import dev.balcon.run.BiasMeasurement;
 import dev.balcon.run.BoundMonitor;
+import dev.balcon.sweep.ConfigSettings;
+import dev.balcon.sweep.ExperimentFile;
+import dev.balcon.sweep.RunConfigFactory;
+import dev.balcon.sweep.RunRecord;
+import dev.balcon.sweep.SweepResults;
 import dev.balcon.train.MetricsLog;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
@@ -66,7 +71,7 @@ public final class HtmlReport {
         } else if (Files.isRegularFile(new RunDirectory(dir).config())) {
             page = runPage(dir);
         } else {
-            throw new BalconException(dir + " is neither a sweep directory (with " + Sweep.EXPERIMENT_COPY
+            throw new BalconException(dir + " is neither a sweep directory (with " + SweepResults.EXPERIMENT_COPY
                     + ", written by 'balcon sweep') nor a run directory (with config.json, written by 'balcon pretrain')");
         }
         RunDirectory.writeAtomically(html, page.getBytes(StandardCharsets.UTF_8));
@@ -75,7 +80,7 @@ public final class HtmlReport {
 
     /** The page of a sweep directory. */
     static String sweepPage(Path dir, RunConfigFactory configs) {
-        Path copy = dir.resolve(Sweep.EXPERIMENT_COPY);
+        Path copy = dir.resolve(SweepResults.EXPERIMENT_COPY);
         String text;
         try {
             text = Files.readString(copy, StandardCharsets.UTF_8);
@@ -93,7 +98,7 @@ public final class HtmlReport {
         if (!experiment.budget().isEmpty()) {
             page.paragraph("Budget: " + experiment.budget());
         }
-        long started = rows.stream().filter(row -> !Sweep.PENDING.equals(row.status())).count();
+        long started = rows.stream().filter(row -> !RunRecord.PENDING.equals(row.status())).count();
         page.paragraph(String.format("%d of %d runs started, %d finished (%s).", started, rows.size(),
                 rows.stream().filter(SweepResults.RunRow::finished).count(), dir.toAbsolutePath().normalize()));
         page.heading("Protocol");
@@ -158,7 +163,7 @@ public final class HtmlReport {
                 + absolute.getFileName());
         page.paragraph(absolute.toString());
 
-        JsonNode pretrain = results.get(Sweep.PRETRAIN);
+        JsonNode pretrain = results.get(RunRecord.PRETRAIN);
         page.heading("Pretraining");
         if (pretrain == null) {
             page.paragraph("Not finished: results.json has no pretraining result.");
@@ -209,7 +214,7 @@ public final class HtmlReport {
                     List.of("repelling", number(gaps.path("repelTerm"), 1, 4), number(gaps.path("repelBound"), 1, 4),
                             number(gaps.path("repelGap"), 1, 4), gaps.path("repelViolations").asText())));
         }
-        JsonNode sweep = results.get(Sweep.RESULT_KEY);
+        JsonNode sweep = results.get(RunRecord.RESULT_KEY);
         if (sweep != null) {
             page.heading("Sweep");
             page.table(List.of("cell", "seed", "status", "stages done", "wall seconds", "attempts", "error"),
@@ -353,7 +358,7 @@ public final class HtmlReport {
         }
 
         private static boolean isStatus(String cell) {
-            return List.of(Sweep.FINISHED, Sweep.FAILED, Sweep.DIVERGED).contains(cell);
+            return List.of(RunRecord.FINISHED, RunRecord.FAILED, RunRecord.DIVERGED).contains(cell);
         }
 
         void image(Path png, String caption) {

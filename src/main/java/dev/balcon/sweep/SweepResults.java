@@ -1,7 +1,8 @@
-package dev.balcon.experiment;
+package dev.balcon.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.analysis.Plots;
+import dev.balcon.experiment.ExperimentPlots;
 import dev.balcon.run.BiasMeasurement;
 import dev.balcon.run.BoundMonitor;
 import dev.balcon.train.RunDirectory;
@@ -44,7 +45,7 @@ public final class SweepResults {
                          Double biasBackbone, Double biasBackboneNormalized, Double biasProjectorNormalized,
                          Double finalLoss, Double seconds, String error, List<Plots.EpochGaps> gaps) {
         public boolean finished() {
-            return Sweep.FINISHED.equals(status);
+            return RunRecord.FINISHED.equals(status);
         }
     }
 
@@ -87,12 +88,12 @@ public final class SweepResults {
     }
 
     private static RunRow read(ExperimentFile experiment, ExperimentFile.Run run, RunDirectory directory) {
-        Sweep.RunRecord record = Sweep.RunRecord.of(directory);
+        RunRecord record = RunRecord.of(directory);
         if (record == null) {
-            return new RunRow(run, Sweep.PENDING, null, null, null, null, null, null, null, null, null, List.of());
+            return new RunRow(run, RunRecord.PENDING, null, null, null, null, null, null, null, null, null, List.of());
         }
         JsonNode results = directory.readResults();
-        Double finalLoss = number(results.path(Sweep.PRETRAIN).path("finalLoss"));
+        Double finalLoss = number(results.path(RunRecord.PRETRAIN).path("finalLoss"));
         String recipe = experiment.protocol().biasRecipe() != null ? experiment.protocol().biasRecipe()
                 : run.config().recipe();
         BiasMeasurement.Report bias = BiasMeasurement.stored(directory, recipe);
@@ -116,8 +117,8 @@ public final class SweepResults {
             List<RunRow> ofCell = rows.stream().filter(row -> row.run().cell() == cell).toList();
             List<RunRow> finished = ofCell.stream().filter(RunRow::finished).toList();
             summaries.add(new CellSummary(cell, ofCell.size(), finished.size(),
-                    (int) ofCell.stream().filter(row -> Sweep.DIVERGED.equals(row.status())).count(),
-                    (int) ofCell.stream().filter(row -> Sweep.FAILED.equals(row.status())).count(),
+                    (int) ofCell.stream().filter(row -> RunRecord.DIVERGED.equals(row.status())).count(),
+                    (int) ofCell.stream().filter(row -> RunRecord.FAILED.equals(row.status())).count(),
                     stats(finished, RunRow::knnTop1), stats(finished, RunRow::linearTop1),
                     stats(finished, RunRow::linearTop5), stats(finished, RunRow::biasBackbone),
                     stats(finished, RunRow::biasBackboneNormalized), stats(finished, RunRow::biasProjectorNormalized),
@@ -233,7 +234,7 @@ public final class SweepResults {
         if (!experiment.budget().isEmpty()) {
             text.append("Budget: ").append(experiment.budget().replaceAll("\\s+", " ")).append("\n\n");
         }
-        long done = rows.stream().filter(row -> !Sweep.PENDING.equals(row.status())).count();
+        long done = rows.stream().filter(row -> !RunRecord.PENDING.equals(row.status())).count();
         text.append(String.format("%d of %d runs started; %d finished.%n%n", done, rows.size(),
                 rows.stream().filter(RunRow::finished).count()));
         text.append("## Protocol\n\n");
@@ -439,8 +440,11 @@ public final class SweepResults {
         return mean;
     }
 
+    /** The copy of the experiment file in a sweep directory (written by {@link Sweep}). */
+    public static final String EXPERIMENT_COPY = "experiment.yaml";
+
     /** Whether the sweep directory holds a sweep (its copy of the experiment file). */
     public static boolean isSweep(Path dir) {
-        return Files.isRegularFile(dir.resolve(Sweep.EXPERIMENT_COPY));
+        return Files.isRegularFile(dir.resolve(EXPERIMENT_COPY));
     }
 }

@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.data.ImageFolder;
@@ -13,8 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** A run's configuration as the reports show it: every setting with the value the run used. */
-final class ConfigSettings {
+/**
+ * A run's configuration as the reports show it: every setting with the value the run used. Public for
+ * {@code report.HtmlReport}, which shows a run's settings as {@link SweepResults} does.
+ */
+public final class ConfigSettings {
     private ConfigSettings() {}
 
     /** The class-profile parameters, shown only when a profile is set. */
@@ -34,7 +37,7 @@ final class ConfigSettings {
      * value its preset used: tau and alpha derived from each other (alpha = 1/tau), marked "(1/tau)" or
      * "(1/alpha)", the others marked "(PRESET default)"; any other unset setting (a path, a list) is "default".
      */
-    static Map<String, String> shown(PretrainConfig config) {
+    public static Map<String, String> shown(PretrainConfig config) {
         LossConfig loss = config.lossConfig();
         String preset = " (" + loss.presetName() + " default)";
         // nt_xent and dcl are set by tau, the others by alpha (LossConfig.fromPreset)

@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.sweep;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParser;

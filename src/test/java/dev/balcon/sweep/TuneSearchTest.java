@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.sweep;
 
 import dev.balcon.BalconException;
 import org.junit.jupiter.api.Test;

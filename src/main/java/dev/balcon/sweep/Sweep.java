@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.sweep;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,56 +32,10 @@ import java.util.Set;
  * that fails or diverges is recorded as such and the sweep goes on. After every run the summary (results.csv,
  * results.md, plots) is written again, so that it always shows what is done.
  *
- * <p>What the sweep did to a run is kept in the run's results.json under {@value #RESULT_KEY} ({@link RunRecord}).
+ * <p>What the sweep did to a run is kept in the run's results.json under {@value RunRecord#RESULT_KEY}
+ * ({@link RunRecord}).
  */
 public final class Sweep {
-    /** Key of the {@link RunRecord} in a run's results.json. */
-    public static final String RESULT_KEY = "sweep";
-    /** The copy of the experiment file in the sweep directory. */
-    public static final String EXPERIMENT_COPY = "experiment.yaml";
-    /** The stage that trains; the others are {@link ExperimentFile#EVALUATIONS}. */
-    public static final String PRETRAIN = "pretrain";
-
-    /** Status of a run: every stage done. */
-    public static final String FINISHED = "finished";
-    /** Status of a run: the loss stopped being finite; not evaluated. */
-    public static final String DIVERGED = "diverged";
-    /** Status of a run: a stage threw; retried by the next sweep. */
-    public static final String FAILED = "failed";
-    /** Status of a run: started, not all stages done (the sweep was stopped). */
-    public static final String INCOMPLETE = "incomplete";
-    /** Status of a run the sweep has not started. */
-    public static final String PENDING = "pending";
-
-    /**
-     * What the sweep records of a run.
-     *
-     * @param cell     cell name
-     * @param seed     seed
-     * @param status   {@link #FINISHED}, {@link #DIVERGED}, {@link #FAILED} or {@link #INCOMPLETE}
-     * @param done     stages completed ({@link #PRETRAIN}, knn, linear, bias)
-     * @param protocol the evaluation protocol the evaluations in {@code done} followed
-     * @param seconds  wall time of the completed stages, over all attempts
-     * @param attempts sweeps that worked on the run
-     * @param error    the failure, for {@link #FAILED}; otherwise null
-     */
-    public record RunRecord(String cell, long seed, String status, List<String> done, ExperimentFile.Protocol protocol,
-                            double seconds, int attempts, String error) {
-        /** The record of a run, or null if the sweep has not touched it. */
-        public static RunRecord of(RunDirectory run) {
-            JsonNode node = Files.isRegularFile(run.results()) ? run.readResults().get(RESULT_KEY) : null;
-            if (node == null) {
-                return null;
-            }
-            try {
-                return RunDirectory.JSON.treeToValue(node, RunRecord.class);
-            } catch (JsonProcessingException e) {
-                throw new BalconException("cannot read \"" + RESULT_KEY + "\" in " + run.results() + ": "
-                        + e.getOriginalMessage(), e);
-            }
-        }
-    }
-
     /** How a sweep went: runs in the experiment, runs skipped as already done, and how the others ended. */
     public record Outcome(int runs, int skipped, int finished, int diverged, int failed) {}
 
@@ -158,7 +112,8 @@ public final class Sweep {
      */
     public Outcome run() {
         checkStoredConfigs();
-        RunDirectory.writeAtomically(out.resolve(EXPERIMENT_COPY), experiment.text().getBytes(StandardCharsets.UTF_8));
+        RunDirectory.writeAtomically(out.resolve(SweepResults.EXPERIMENT_COPY),
+                experiment.text().getBytes(StandardCharsets.UTF_8));
         List<ExperimentFile.Run> runs = runs();
         int toDo = (int) runs.stream().filter(run -> !isDone(run)).count();
         log.printf("sweep %s: %d cells x %d seeds = %d runs, %d to do, into %s%n", experiment.name(),
@@ -186,8 +141,8 @@ public final class Sweep {
             executed++;
             executedSeconds += seconds;
             switch (record.status()) {
-                case FINISHED -> finished++;
-                case DIVERGED -> diverged++;
+                case RunRecord.FINISHED -> finished++;
+                case RunRecord.DIVERGED -> diverged++;
                 default -> failed++;
             }
             if (writeSummary) {
@@ -285,7 +240,7 @@ public final class Sweep {
         for (ExperimentFile.Run run : experiment.runs()) {
             RunDirectory directory = new RunDirectory(run.directory(out));
             if (Files.isRegularFile(directory.results())) {
-                JsonNode rate = directory.readResults().path(PRETRAIN).path("imagesPerSecond");
+                JsonNode rate = directory.readResults().path(RunRecord.PRETRAIN).path("imagesPerSecond");
                 if (rate.isNumber() && rate.asDouble() > 0) {
                     sum += rate.asDouble();
                     count++;
@@ -305,17 +260,17 @@ public final class Sweep {
         if (record == null) {
             return false;
         }
-        if (record.status().equals(DIVERGED)) {
+        if (record.status().equals(RunRecord.DIVERGED)) {
             return true;
         }
-        return record.status().equals(FINISHED) && stagesStillValid(record, directory, run.config())
+        return record.status().equals(RunRecord.FINISHED) && stagesStillValid(record, directory, run.config())
                 .containsAll(stages());
     }
 
     /** The stages to run: pretraining and the evaluations of the file. */
     private List<String> stages() {
         List<String> stages = new ArrayList<>();
-        stages.add(PRETRAIN);
+        stages.add(RunRecord.PRETRAIN);
         stages.addAll(experiment.evaluate());
         return stages;
     }
@@ -330,7 +285,7 @@ public final class Sweep {
                 && directory.readConfig().epochs() < wanted.epochs()) {
             done.clear();
         } else if (!experiment.protocol().equals(record.protocol())) {
-            done.retainAll(List.of(PRETRAIN));
+            done.retainAll(List.of(RunRecord.PRETRAIN));
         }
         return done;
     }
@@ -381,21 +336,22 @@ public final class Sweep {
                 boolean diverged = runStage(stage, run, directory);
                 seconds += (System.nanoTime() - start) / 1e9;
                 if (diverged) {
-                    record = record(directory, run, DIVERGED, done, seconds, attempts, null);
+                    record = record(directory, run, RunRecord.DIVERGED, done, seconds, attempts, null);
                     return record;
                 }
                 done.add(stage);
-                record = record(directory, run, INCOMPLETE, done, seconds, attempts, null);
+                record = record(directory, run, RunRecord.INCOMPLETE, done, seconds, attempts, null);
             }
             FeatureCache cache = new FeatureCache(directory.root(), directory.checkpoint());
             // The feature caches are only needed while the run is being evaluated; they would fill the disk.
             for (String split : List.of("train", "test")) {
                 Files.deleteIfExists(cache.file(split));
             }
-            return record(directory, run, FINISHED, done, seconds, attempts, null);
+            return record(directory, run, RunRecord.FINISHED, done, seconds, attempts, null);
         } catch (Exception e) {
             String error = e instanceof BalconException ? e.getMessage() : e.toString();
-            return record(directory, run, FAILED, done, seconds, attempts, error.lines().findFirst().orElse(error));
+            return record(directory, run, RunRecord.FAILED, done, seconds, attempts,
+                    error.lines().findFirst().orElse(error));
         }
     }
 
@@ -404,7 +360,7 @@ public final class Sweep {
         RunRecord record = new RunRecord(run.cell().name(), run.seed(), status, List.copyOf(done),
                 experiment.protocol(), seconds, attempts, error);
         directory.create();
-        directory.putResult(RESULT_KEY, record);
+        directory.putResult(RunRecord.RESULT_KEY, record);
         return record;
     }
 
@@ -412,7 +368,7 @@ public final class Sweep {
     private boolean runStage(String stage, ExperimentFile.Run run, RunDirectory directory) {
         ExperimentFile.Protocol protocol = experiment.protocol();
         switch (stage) {
-            case PRETRAIN -> {
+            case RunRecord.PRETRAIN -> {
                 // a pretraining that ran to its end (killed before the sweep recorded it) is left as it is
                 return PretrainRun.pretrain(directory.root(), run.config(), true, showProgress, log).diverged();
             }
@@ -429,7 +385,7 @@ public final class Sweep {
     private String describeStage(String stage, PretrainConfig config) {
         ExperimentFile.Protocol protocol = experiment.protocol();
         return switch (stage) {
-            case PRETRAIN -> String.format("pretraining, %d epochs of %s images", config.epochs(),
+            case RunRecord.PRETRAIN -> String.format("pretraining, %d epochs of %s images", config.epochs(),
                     config.trainLimit() > 0 ? String.valueOf(config.trainLimit()) : "all");
             case ExperimentFile.KNN -> "k-NN (k=" + protocol.knnK() + ", T=" + protocol.knnTemperature() + ")";
             case ExperimentFile.LINEAR -> "linear probe (" + protocol.linearIterations() + " L-BFGS iterations at most)";

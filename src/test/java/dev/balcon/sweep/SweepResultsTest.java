@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;

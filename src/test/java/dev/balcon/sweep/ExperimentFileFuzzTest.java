@@ -1,7 +1,7 @@
-package dev.balcon.cli;
+package dev.balcon.sweep;
 
 import dev.balcon.BalconException;
-import dev.balcon.experiment.ExperimentFile;
+import dev.balcon.cli.TrainingOptionsConfigs;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;

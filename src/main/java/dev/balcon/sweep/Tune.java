@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.sweep;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -312,8 +312,8 @@ public final class Tune {
     /** The run's k-NN top-1, or NaN if it diverged. */
     private static double knnTop1(RunDirectory run) {
         JsonNode results = run.readResults();
-        Sweep.RunRecord record = Sweep.RunRecord.of(run);
-        if (record != null && record.status().equals(Sweep.DIVERGED)) {
+        RunRecord record = RunRecord.of(run);
+        if (record != null && record.status().equals(RunRecord.DIVERGED)) {
             return Double.NaN;
         }
         JsonNode top1 = results.path(ExperimentFile.KNN).path("top1");

@@ -1,10 +1,9 @@
-package dev.balcon.cli;
+package dev.balcon.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import dev.balcon.BalconException;
-import dev.balcon.experiment.ExperimentFile;
-import dev.balcon.experiment.RunConfigFactory;
+import dev.balcon.cli.TrainingOptionsConfigs;
 import dev.balcon.loss.LossConfig;
 import dev.balcon.train.PretrainConfig;
 import org.junit.jupiter.api.Test;
@@ -231,7 +230,7 @@ class ExperimentFileTest {
                   batch_size: [16, 32]
                 seeds: [0]
                 """);
-        String shared = dev.balcon.experiment.SweepResults.protocol(sameLoss).get(1);
+        String shared = dev.balcon.sweep.SweepResults.protocol(sameLoss).get(1);
         assertThat(shared).doesNotContain("tau=default", "alpha=default", "lambda=default", "nu=default",
                         "scaleByInvAlpha=default")
                 .contains("tau=0.5 (nt_xent default)", "alpha=2 (1/tau)", "lambda=1 (nt_xent default)");
@@ -244,7 +243,7 @@ class ExperimentFileTest {
                   - {name: balanced, loss: balanced}
                 seeds: [0]
                 """);
-        List<String> protocol = dev.balcon.experiment.SweepResults.protocol(twoLosses);
+        List<String> protocol = dev.balcon.sweep.SweepResults.protocol(twoLosses);
         assertThat(protocol.get(1)).doesNotContain("tau=", "alpha=", "lambda=");
         assertThat(protocol.get(2)).contains("tau", "alpha", "lambda", "scaleByInvAlpha");
     }
