@@ -2,7 +2,7 @@ package dev.balcon.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.analysis.Plots;
-import dev.balcon.experiment.ExperimentPlots;
+import dev.balcon.analysis.ExperimentPlots;
 import dev.balcon.run.BiasMeasurement;
 import dev.balcon.run.BoundMonitor;
 import dev.balcon.train.RunDirectory;

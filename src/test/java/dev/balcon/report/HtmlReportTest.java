@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.report;
 
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;

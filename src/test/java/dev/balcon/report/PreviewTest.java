@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.report;
 
 import dev.balcon.data.ClassOrderedImages;
 import dev.balcon.data.ImageDataset;

@@ -1,7 +1,6 @@
-package dev.balcon.experiment;
+package dev.balcon.analysis;
 
 import dev.balcon.BalconException;
-import dev.balcon.analysis.Plots;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -18,7 +17,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** PNG plots of experiments (XChart), in the size of {@link Plots}: a grid heatmap and a run's loss curve. */
+/**
+ * PNG plots of experiments (XChart), in the size of {@link Plots}: a grid heatmap and a run's loss curve. It sits
+ * beside {@link Plots} rather than in {@code report} because {@code sweep.SweepResults} draws the heatmap and
+ * {@code report} depends on {@code sweep}, not the other way round.
+ */
 public final class ExperimentPlots {
     private ExperimentPlots() {}
 

@@ -1,7 +1,8 @@
-package dev.balcon.experiment;
+package dev.balcon.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
+import dev.balcon.analysis.ExperimentPlots;
 import dev.balcon.analysis.Plots;
 import dev.balcon.run.BiasMeasurement;
 import dev.balcon.run.BoundMonitor;

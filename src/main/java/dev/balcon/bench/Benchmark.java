@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.bench;
 
 import dev.balcon.ComputeDevice;
 import dev.balcon.augment.Normalization;

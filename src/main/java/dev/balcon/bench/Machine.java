@@ -1,4 +1,4 @@
-package dev.balcon.experiment;
+package dev.balcon.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
