@@ -115,12 +115,12 @@ public final class Benchmark {
     private static List<String> peerCommand(Path script, String python, PretrainConfig config, ImageDataset train,
                                             String mode, int warmup, int steps) {
         return new ArrayList<>(List.of(python, script.toString(), "--mode", mode,
-                "--arch", config.arch(), "--width", String.valueOf(config.width()),
-                "--proj-hidden", String.valueOf(config.projectorHidden()), "--proj-out", String.valueOf(config.projectorOut()),
+                "--arch", config.model().arch(), "--width", String.valueOf(config.model().width()),
+                "--proj-hidden", String.valueOf(config.model().projectorHidden()), "--proj-out", String.valueOf(config.model().projectorOut()),
                 "--batch", String.valueOf(config.batchSize()), "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
-                "--crop-min", String.valueOf(config.cropScaleMin()),
+                "--crop-min", String.valueOf(config.augmentation().cropScaleMin()),
                 "--in-channels", String.valueOf(train.channels()), "--size", String.valueOf(train.height()),
-                "--tau", String.valueOf(config.tau() == null ? 0.5 : config.tau()),
+                "--tau", String.valueOf(config.method().loss().tau() == null ? 0.5 : config.method().loss().tau()),
                 "--workers", String.valueOf(config.workers()), "--precision", config.computePrecision().id()));
     }
 
@@ -155,7 +155,7 @@ public final class Benchmark {
                      train.height(), train.width(), manager, config.seed())) {
             model.setPrecision(config.computePrecision());
             return StepBreakdown.measure(model,
-                    new SgdMomentum(model.trainableParameters(), config.momentum(), config.weightDecay()),
+                    new SgdMomentum(model.trainableParameters(), config.optimizer().momentum(), config.optimizer().weightDecay()),
                     new ContrastiveLoss(config.lossConfig()), fixedBatch(config, train), warmup, steps);
         }
     }
@@ -315,7 +315,7 @@ public final class Benchmark {
 
     /** The images a run with {@code config} would train on. */
     public static ImageDataset dataset(PretrainConfig config) {
-        return Datasets.trainingSet(config.runData()).images();
+        return Datasets.trainingSet(config.data()).images();
     }
 
     private static TwoViewBatch fixedBatch(PretrainConfig config, ImageDataset train) {

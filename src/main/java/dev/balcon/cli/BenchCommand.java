@@ -115,7 +115,6 @@ final class BenchCommand implements Callable<Integer> {
             return embedding(out);
         }
         PretrainConfig config = training.toConfig();
-        config.validate();
         if (augmentOnly) {
             return augmentation(out, config, Benchmark.dataset(config));
         }
@@ -123,23 +122,23 @@ final class BenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--rounds and --steps must be >= 1 and --warmup >= 0, got " + rounds + ", " + steps + " and " + warmup);
         }
-        boolean simclr = config.method().equals(Methods.SIMCLR);
+        boolean simclr = config.method().name().equals(Methods.SIMCLR);
         if (!simclr && breakdown) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--breakdown times the phases of the simclr step; --method " + config.method() + " has other phases");
+                    "--breakdown times the phases of the simclr step; --method " + config.method().name() + " has other phases");
         }
         if (!simclr && !noPeer) {
             // the peer (bench/peer_simclr.py) trains SimCLR only: timing it against another method would compare unlike
-            out.println("no PyTorch peer for method " + config.method() + ": bench/peer_simclr.py trains simclr only");
+            out.println("no PyTorch peer for method " + config.method().name() + ": bench/peer_simclr.py trains simclr only");
             noPeer = true;
         }
         Reference reference = machine(out, config.computePrecision());
         boolean fairPeer = reference.fairPeer();
         ImageDataset train = Benchmark.dataset(config);
         out.printf("model %s w%d, batch %d (x2 views), %s, recipe %s, %d workers, precision %s, %d timed steps "
-                        + "after %d%n", config.arch(), config.width(), config.batchSize(),
-                simclr ? "loss " + config.lossConfig().describe() : "method " + config.method(),
-                config.recipe(), config.workers(), config.computePrecision().id(), steps, warmup);
+                        + "after %d%n", config.model().arch(), config.model().width(), config.batchSize(),
+                simclr ? "loss " + config.lossConfig().describe() : "method " + config.method().name(),
+                config.augmentation().recipe(), config.workers(), config.computePrecision().id(), steps, warmup);
         if (breakdown) {
             return breakdown(out, config, train, reference);
         }
@@ -347,9 +346,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new dev.balcon.BalconException("--augment-images and --seconds must be > 0, got " + augmentImages
                     + " and " + seconds);
         }
-        ImageDataset train = Subsets.limit(all, augmentImages, config.dataSeed());
+        ImageDataset train = Subsets.limit(all, augmentImages, config.data().dataSeed());
         out.printf("augmentation only: recipe %s on %d images of %s (%dx%dx%d), %.0f s per measurement; views/s%n",
-                config.recipe(), train.size(), all.name(), train.channels(), train.height(), train.width(), seconds);
+                config.augmentation().recipe(), train.size(), all.name(), train.channels(), train.height(), train.width(), seconds);
         out.flush();
         Benchmark.AugmentThroughput ours = Benchmark.augmentation(config, train, seconds);
         Benchmark.AugmentThroughput peer = noPeer ? null

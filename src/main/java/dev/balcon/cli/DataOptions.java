@@ -2,16 +2,20 @@ package dev.balcon.cli;
 
 import dev.balcon.BalconException;
 import dev.balcon.data.DataSelection;
+import dev.balcon.data.ImageFolder;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
 /** Which images to load and how, shared by the verbs that read a dataset. */
 final class DataOptions {
-    @Option(names = "--dataset", defaultValue = "fashion-mnist",
+    /** The defaults the options show. */
+    private static final DataSelection DEFAULTS = DataSelection.defaults();
+
+    @Option(names = "--dataset",
             description = "Dataset: fashion-mnist, cifar10, cifar100, imagefolder, list or unlabelled-folder "
                     + "(default: ${DEFAULT-VALUE}; layouts in docs/data.md).")
-    String dataset;
+    String dataset = DEFAULTS.kind();
 
     @Option(names = "--data", description = "Dataset directory: the IDX files (default /usr/share/datasets/fashion-mnist), "
             + "the extracted CIFAR binary files, an image folder (train/ and test/ of class folders, or class folders), "
@@ -24,21 +28,21 @@ final class DataOptions {
     @Option(names = "--test-list", description = "For --dataset list: the test list (default: hold out --test-fraction of --train-list).")
     String testList;
 
-    @Option(names = "--image-size", defaultValue = "0",
+    @Option(names = "--image-size",
             description = "Side length image folders and lists are resized to on load (default: 32; Fashion-MNIST and CIFAR keep their size).")
-    int imageSize;
+    int imageSize = DEFAULTS.imageSize();
 
-    @Option(names = "--channels", defaultValue = "0",
+    @Option(names = "--channels",
             description = "1 (grayscale) or 3 (RGB) for image folders and lists (default: 3; Fashion-MNIST has 1, CIFAR 3).")
-    int channels;
+    int channels = DEFAULTS.channels();
 
     @Option(names = "--strict", description = "Fail on a corrupt or truncated image instead of skipping and counting it.")
     boolean strict;
 
-    @Option(names = "--max-image-pixels", defaultValue = "89478485",
+    @Option(names = "--max-image-pixels",
             description = "Largest width x height of an image file that is decoded; larger files are skipped and counted "
                     + "as undecodable, an error with --strict (default: ${DEFAULT-VALUE}, Pillow's decompression-bomb limit).")
-    long maxImagePixels;
+    long maxImagePixels = ImageFolder.DEFAULT_MAX_IMAGE_PIXELS;
 
     /** --max-image-pixels, checked: 0 would read as "the default" in a stored configuration. */
     long maxImagePixels() {
@@ -48,23 +52,23 @@ final class DataOptions {
         return maxImagePixels;
     }
 
-    @Option(names = "--test-fraction", defaultValue = "0.2",
+    @Option(names = "--test-fraction",
             description = "Share of each class held out as test set when an image folder has no test/ sub-folder "
                     + "or a list no --test-list (default: ${DEFAULT-VALUE}; seeded by --data-seed).")
-    double testFraction;
+    double testFraction = DEFAULTS.testFraction();
 
-    @Option(names = "--validation-fraction", defaultValue = "0",
+    @Option(names = "--validation-fraction",
             description = "Share of each class of the train split held out as a validation set: the run trains and "
                     + "builds its k-NN bank without those images and is evaluated on them instead of the test split, "
                     + "which stays unseen (what 'balcon tune' selects on; default: ${DEFAULT-VALUE} = none; seeded by "
                     + "--data-seed).")
-    double validationFraction;
+    double validationFraction = DEFAULTS.validationFraction();
 
-    @Option(names = "--data-seed", defaultValue = "0",
+    @Option(names = "--data-seed",
             description = "Seed of every subset of the images: the held-out test split, --train-limit, --class-profile "
                     + "(default: ${DEFAULT-VALUE}; kept apart from --seed so that runs with different seeds see the same "
                     + "images).")
-    long dataSeed;
+    long dataSeed = DEFAULTS.seed();
 
     @Option(names = "--cache-dir", description = "Cache of decoded image folders (default: $XDG_CACHE_HOME/balcon or ~/.cache/balcon).")
     Path cacheDir;

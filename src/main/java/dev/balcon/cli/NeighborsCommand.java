@@ -205,7 +205,7 @@ final class NeighborsCommand implements Callable<Integer> {
             CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
             boolean dataOptions = DATA_OPTIONS.stream().anyMatch(parsed::hasMatchedOption);
             if (runDir != null && !dataOptions) {
-                dataset = Datasets.load(new RunDirectory(runDir).readConfig().dataSelection());
+                dataset = Datasets.load(new RunDirectory(runDir).readConfig().data().selection());
             } else if (parsed.hasMatchedOption("--dataset")) {
                 dataset = Datasets.load(data.toSelection());
             }

@@ -2,15 +2,19 @@ package dev.balcon.cli;
 
 import dev.balcon.BalconException;
 import dev.balcon.augment.AugmentationRecipe;
+import dev.balcon.augment.AugmentationSettings;
 import picocli.CommandLine.Option;
 
 /** The augmentation recipe, shared by the verbs that augment. */
 final class RecipeOptions {
-    @Option(names = "--recipe", defaultValue = "simclr",
+    @Option(names = "--recipe",
             description = "Augmentation recipe: simclr, simclr-no-blur, simclr-no-color, simclr+rotation, simclr+cutout, none (default: ${DEFAULT-VALUE}).")
-    String recipe;
+    String recipe = AugmentationSettings.defaults().recipe();
 
-    @Option(names = "--crop-scale", split = ",", defaultValue = "0.2,1.0",
+    /** {@link AugmentationSettings#defaults()}'s crop area range (a constant for picocli; a test holds them equal). */
+    static final String DEFAULT_CROP_SCALE = "0.2,1.0";
+
+    @Option(names = "--crop-scale", split = ",", defaultValue = DEFAULT_CROP_SCALE,
             description = "Random-resized-crop area range MIN,MAX (default: ${DEFAULT-VALUE}).")
     double[] cropScale;
 

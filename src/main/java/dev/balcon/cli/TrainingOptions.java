@@ -1,6 +1,7 @@
 package dev.balcon.cli;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.Pretrainer;
 import dev.balcon.train.RunDirectory;
@@ -10,18 +11,29 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** The options that define a pretraining run, shared by the verbs that train. */
 final class TrainingOptions {
-    /** The config.json fields of the options whose field is not the option's name in camelCase. */
+    /** What {@code balcon pretrain} runs without options: the defaults the options show. */
+    private static final PretrainConfig DEFAULTS = PretrainConfig.defaults();
+
+    /** Options read through their mixin's method rather than their field (see {@link #toConfig()}). */
+    private static final Set<String> SET_BY_MIXIN = Set.of("--crop-scale", "--cache-dir", "--no-cache",
+            "--max-image-pixels");
+
+    /** The flat names of the settings of the options whose setting is not the option's name in camelCase. */
     private static final Map<String, List<String>> IRREGULAR_FIELDS = Map.of("--data", List.of("dataDir"),
             "--lr", List.of("learningRate"), "--proj-hidden", List.of("projectorHidden"),
             "--proj-out", List.of("projectorOut"), "--monitor-bounds", List.of("boundMonitor"),
@@ -30,24 +42,24 @@ final class TrainingOptions {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--train-limit", defaultValue = "0", description = "Train on N images only, drawn to keep the class proportions (seeded by --data-seed); 0 = all (default: ${DEFAULT-VALUE}).")
-    int trainLimit;
+    @Option(names = "--train-limit", description = "Train on N images only, drawn to keep the class proportions (seeded by --data-seed); 0 = all (default: ${DEFAULT-VALUE}).")
+    int trainLimit = DEFAULTS.data().trainLimit();
 
-    @Option(names = "--arch", defaultValue = "resnet-small", description = "Backbone: resnet-small or resnet18 (default: ${DEFAULT-VALUE}).")
-    String arch;
+    @Option(names = "--arch", description = "Backbone: resnet-small or resnet18 (default: ${DEFAULT-VALUE}).")
+    String arch = DEFAULTS.model().arch();
 
-    @Option(names = "--width", defaultValue = "16", description = "Base width of the backbone (default: ${DEFAULT-VALUE}).")
-    int width;
+    @Option(names = "--width", description = "Base width of the backbone (default: ${DEFAULT-VALUE}).")
+    int width = DEFAULTS.model().width();
 
-    @Option(names = "--proj-hidden", defaultValue = "512", description = "Projector hidden width (default: ${DEFAULT-VALUE}).")
-    int projectorHidden;
+    @Option(names = "--proj-hidden", description = "Projector hidden width (default: ${DEFAULT-VALUE}).")
+    int projectorHidden = DEFAULTS.model().projectorHidden();
 
-    @Option(names = "--proj-out", defaultValue = "128", description = "Projector output dimension (default: ${DEFAULT-VALUE}).")
-    int projectorOut;
+    @Option(names = "--proj-out", description = "Projector output dimension (default: ${DEFAULT-VALUE}).")
+    int projectorOut = DEFAULTS.model().projectorOut();
 
-    @Option(names = "--method", defaultValue = "simclr",
+    @Option(names = "--method",
             description = "Self-supervised method: simclr, moco, byol or simsiam (docs/methods.md; default: ${DEFAULT-VALUE}).")
-    String method;
+    String method = DEFAULTS.method().name();
 
     @Option(names = "--momentum-tau", description = "EMA rate of the momentum encoder, in [0, 1]: byol's base rate, "
             + "raised to 1 by a cosine over the run; moco's, constant (default 0.99 for both).")
@@ -57,9 +69,9 @@ final class TrainingOptions {
             + "moco only).")
     Integer queueSize;
 
-    @Option(names = "--loss", defaultValue = "nt_xent",
+    @Option(names = "--loss",
             description = "Loss preset: nt_xent, generalized_nt_xent, dcl, balanced (default: ${DEFAULT-VALUE}).")
-    String loss;
+    String loss = DEFAULTS.method().loss().preset();
 
     @Option(names = "--tau", description = "Temperature for nt_xent and dcl (default 0.5).")
     Double tau;
@@ -73,35 +85,35 @@ final class TrainingOptions {
     @Option(names = "--nu", description = "The paper's nu, dividing lambda (default 1).")
     Double nu;
 
-    @Option(names = "--similarity", defaultValue = "cosine", description = "cosine, dot or neg_euclidean (default: ${DEFAULT-VALUE}).")
-    String similarity;
+    @Option(names = "--similarity", description = "cosine, dot or neg_euclidean (default: ${DEFAULT-VALUE}).")
+    String similarity = DEFAULTS.method().loss().similarity();
 
     @Mixin
     RecipeOptions augmentation;
 
-    @Option(names = "--epochs", defaultValue = "20", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs = DEFAULTS.epochs();
 
-    @Option(names = "--batch-size", defaultValue = "256", description = "Images per step, two views each (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", description = "Images per step, two views each (default: ${DEFAULT-VALUE}).")
+    int batchSize = DEFAULTS.batchSize();
 
-    @Option(names = "--lr", defaultValue = "0.3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    double learningRate;
+    @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    double learningRate = DEFAULTS.optimizer().lr();
 
-    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
-    double momentum;
+    @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum = DEFAULTS.optimizer().momentum();
 
-    @Option(names = "--weight-decay", defaultValue = "5e-4", description = "Weight decay, not on biases and norms (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
+    @Option(names = "--weight-decay", description = "Weight decay, not on biases and norms (default: ${DEFAULT-VALUE}).")
+    double weightDecay = DEFAULTS.optimizer().weightDecay();
 
-    @Option(names = "--warmup-epochs", defaultValue = "1", description = "Linear warm-up epochs (default: ${DEFAULT-VALUE}).")
-    double warmupEpochs;
+    @Option(names = "--warmup-epochs", description = "Linear warm-up epochs (default: ${DEFAULT-VALUE}).")
+    double warmupEpochs = DEFAULTS.optimizer().warmupEpochs();
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed for initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", description = "Seed for initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
+    long seed = DEFAULTS.seed();
 
-    @Option(names = "--workers", defaultValue = "1", description = "Augmentation threads (default: ${DEFAULT-VALUE}).")
-    int workers;
+    @Option(names = "--workers", description = "Augmentation threads (default: ${DEFAULT-VALUE}).")
+    int workers = DEFAULTS.workers();
 
     @Option(names = "--monitor-bounds", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "After every epoch, measure the bound gaps and the prototype bias on a class-balanced probe of "
@@ -109,29 +121,29 @@ final class TrainingOptions {
                     + "--no-monitor-bounds to switch off).")
     boolean boundMonitor;
 
-    @Option(names = "--probe-size", defaultValue = "1000", description = "Probe images for --monitor-bounds (default: ${DEFAULT-VALUE}).")
-    int probeSize;
+    @Option(names = "--probe-size", description = "Probe images for --monitor-bounds (default: ${DEFAULT-VALUE}).")
+    int probeSize = DEFAULTS.monitor().probeSize();
 
-    @Option(names = "--probe-views", defaultValue = "4", description = "Augmented views per probe image, >= 2 (default: ${DEFAULT-VALUE}).")
-    int probeViews;
+    @Option(names = "--probe-views", description = "Augmented views per probe image, >= 2 (default: ${DEFAULT-VALUE}).")
+    int probeViews = DEFAULTS.monitor().probeViews();
 
     @Option(names = "--eval-data", description = "Labelled image folder for k-NN instead of the dataset's own splits "
             + "(needed with --dataset unlabelled-folder); loaded at the training images' size.")
     String evalData;
 
-    @Option(names = "--class-profile", defaultValue = "none",
+    @Option(names = "--class-profile",
             description = "Class sizes of the training subset: none, exp (CIFAR-LT) or pareto (ImageNet-LT), class 0 the head (default: ${DEFAULT-VALUE}).")
-    String classProfile;
+    String classProfile = DEFAULTS.data().classProfile();
 
-    @Option(names = "--rho", defaultValue = "100", description = "Imbalance ratio n_max / n_min of --class-profile, >= 1 (default: ${DEFAULT-VALUE}).")
-    double rho;
+    @Option(names = "--rho", description = "Imbalance ratio n_max / n_min of --class-profile, >= 1 (default: ${DEFAULT-VALUE}).")
+    double rho = DEFAULTS.data().rho();
 
-    @Option(names = "--pareto-shape", defaultValue = "6", description = "Shape of --class-profile pareto, > 0 (default: ${DEFAULT-VALUE}, as ImageNet-LT).")
-    double paretoShape;
+    @Option(names = "--pareto-shape", description = "Shape of --class-profile pareto, > 0 (default: ${DEFAULT-VALUE}, as ImageNet-LT).")
+    double paretoShape = DEFAULTS.data().paretoShape();
 
-    @Option(names = "--profile-max", defaultValue = "0",
+    @Option(names = "--profile-max",
             description = "n_max, images of the head class (default: the smallest class size of the training split).")
-    int profileMax;
+    int profileMax = DEFAULTS.data().profileMax();
 
     @Option(names = "--balanced-twin", description = "Train on a class-balanced subset of exactly the total size of --class-profile instead.")
     boolean balancedTwin;
@@ -141,19 +153,56 @@ final class TrainingOptions {
                     + "losses compare at equal effective learning rate (default: the preset's choice, on for balanced only).")
     Boolean scaleByInvAlpha;
 
-    @Option(names = "--precision", defaultValue = "fp32", description = "Number format of the forward passes: fp32, or "
+    @Option(names = "--precision", description = "Number format of the forward passes: fp32, or "
             + "bf16 (mixed precision as torch.autocast: convolutions and linear layers in bfloat16, weights, optimiser "
             + "state and loss in float32; faster only on CPUs with avx512_bf16 or amx_bf16, see docs/performance.md; "
             + "default: ${DEFAULT-VALUE}).")
-    String precision;
+    String precision = DEFAULTS.precision();
 
+    /**
+     * The configuration the options give: each option sets the settings {@link #flatFieldsOf} names (through
+     * {@link PretrainConfig.Builder#set}), so no list of settings is kept here; the options whose value is not the
+     * setting itself ({@code --crop-scale}, {@code --cache-dir} and {@code --no-cache}, {@code --max-image-pixels})
+     * are read through their mixin. A value out of range is an error naming its option.
+     */
     PretrainConfig toConfig() {
-        return new PretrainConfig(data.dataset, data.dataDir, trainLimit, arch, width, projectorHidden, projectorOut,
-                loss, tau, alpha, lambda, nu, similarity, augmentation.recipe, augmentation.cropScaleMin(),
-                augmentation.cropScaleMax(), epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed,
-                workers, boundMonitor, probeSize, probeViews, data.imageSize, data.channels, data.strict, data.testFraction, data.dataSeed, data.cacheDirOrNull(),
-                data.trainList, data.testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                scaleByInvAlpha, data.maxImagePixels(), data.validationFraction, method, momentumTau, precision, queueSize);
+        PretrainConfig.Builder builder = PretrainConfig.builder();
+        for (Object part : List.of(this, data, augmentation)) {
+            for (Field field : part.getClass().getDeclaredFields()) {
+                Option option = field.getAnnotation(Option.class);
+                if (option == null || SET_BY_MIXIN.contains(longest(option.names()))) {
+                    continue;
+                }
+                try {
+                    Object value = field.get(part);
+                    flatFieldsOf(longest(option.names())).forEach(name -> builder.set(name, value));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return inOptions(() -> builder.set("cacheDir", data.cacheDirOrNull())
+                .set("maxImagePixels", data.maxImagePixels())
+                .set("cropScaleMin", augmentation.cropScaleMin()).set("cropScaleMax", augmentation.cropScaleMax())
+                .build());
+    }
+
+    /** The configuration {@code make} makes, a setting out of range told by its option: "--lr must be ...". */
+    static PretrainConfig inOptions(Supplier<PretrainConfig> make) {
+        try {
+            return make.get();
+        } catch (InvalidField invalid) {
+            String option = optionNames().stream().filter(name -> fieldsOf(name).contains(invalid.field()))
+                    .findFirst().orElse(null);
+            if (option == null) {
+                throw invalid;
+            }
+            throw new BalconException(option + " " + invalid.detail(), invalid);
+        }
+    }
+
+    private static String longest(String[] names) {
+        return Arrays.stream(names).max(Comparator.comparingInt(String::length)).orElseThrow();
     }
 
     /**
@@ -172,12 +221,13 @@ final class TrainingOptions {
                 given.addAll(fieldsOf(option.longestName()));
             }
         }
-        if (given.contains("method")) {
+        if (given.contains("method.name")) {
             // a momentum rate belongs to its method: another method does not inherit the stored one
-            given.add("momentumTau");
-            given.add("queueSize");
+            given.add("method.momentumTau");
+            given.add("method.queueSize");
         }
-        return run.readConfig().withFieldsOf(toConfig(), given);
+        PretrainConfig options = toConfig();
+        return inOptions(() -> run.readConfig().withFieldsOf(options, given));
     }
 
     /** The long names of the training options. */
@@ -186,8 +236,16 @@ final class TrainingOptions {
                 .collect(Collectors.toCollection(LinkedHashSet::new));
     }
 
-    /** The config.json fields that training option {@code option} sets: {@code --batch-size} sets batchSize. */
+    /** The config.json settings that training option {@code option} sets: {@code --lr} sets optimizer.lr. */
     static List<String> fieldsOf(String option) {
+        return flatFieldsOf(option).stream().map(PretrainConfig::pathOf).toList();
+    }
+
+    /**
+     * The flat names (PretrainConfig.Builder's) of the settings that training option {@code option} sets: its name in
+     * camelCase ({@code --batch-size} sets batchSize) unless {@link #IRREGULAR_FIELDS} says otherwise.
+     */
+    static List<String> flatFieldsOf(String option) {
         List<String> irregular = IRREGULAR_FIELDS.get(option);
         if (irregular != null) {
             return irregular;

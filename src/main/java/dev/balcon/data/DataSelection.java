@@ -1,5 +1,7 @@
 package dev.balcon.data;
 
+import dev.balcon.InvalidField;
+
 /**
  * Which images to load and how: what {@link Datasets#load} needs, without the training subset choices
  * (class profile, train limit, see {@link RunData}). The {@code preview} verb uses it alone; runs take it from their
@@ -23,4 +25,36 @@ package dev.balcon.data;
 public record DataSelection(String kind, String dataDir, String trainList, String testList, int imageSize,
                             int channels, boolean strict, double testFraction, String cacheDir, long seed,
                             long maxImagePixels, double validationFraction) {
+
+    public DataSelection {
+        if (imageSize < 0) {
+            throw new InvalidField("data.selection.imageSize", "must be >= 1 (or 0 for the dataset's default), got "
+                    + imageSize);
+        }
+        if (channels != 0 && channels != 1 && channels != 3) {
+            throw new InvalidField("data.selection.channels", "must be 1 (grayscale) or 3 (RGB), got " + channels);
+        }
+        // 0 (absent from an older config.json) is rejected only where a split is actually made
+        if (!(testFraction >= 0 && testFraction < 1)) {
+            throw new InvalidField("data.selection.testFraction", "must be > 0 and < 1, got " + testFraction);
+        }
+        // 0 (absent from an older config.json) stands for the default
+        if (maxImagePixels < 0) {
+            throw new InvalidField("data.selection.maxImagePixels", "must be >= 1, got " + maxImagePixels);
+        }
+        // 0 (also what a config.json written before this field existed reads as) holds nothing out
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new InvalidField("data.selection.validationFraction", "must be >= 0 and < 1, got "
+                    + validationFraction);
+        }
+    }
+
+    /**
+     * The defaults: Fashion-MNIST in its default place, native size and channels, 20% held out where a dataset has
+     * no test split, no cache, data seed 0, maxImagePixels 0 ({@link ImageFolder#DEFAULT_MAX_IMAGE_PIXELS}), no
+     * validation split.
+     */
+    public static DataSelection defaults() {
+        return new DataSelection("fashion-mnist", null, null, null, 0, 0, false, 0.2, null, 0, 0, 0);
+    }
 }

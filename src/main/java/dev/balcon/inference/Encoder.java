@@ -137,7 +137,7 @@ public final class Encoder implements AutoCloseable {
      */
     public static Encoder loadRun(Path directory, boolean l2Normalize) {
         RunDirectory run = ModelExport.requireRunDirectory(directory);
-        int[] shape = Datasets.imageShape(run.readConfig().dataSelection());
+        int[] shape = Datasets.imageShape(run.readConfig().data().selection());
         NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
         try {
             TrainedEncoder trained = TrainedEncoder.open(run, manager);

@@ -81,7 +81,7 @@ public final class ModelExport {
             try {
                 String sha256 = writeWeights(temporary.resolve(WEIGHTS_FILE),
                         TorchStateDict.of(encoder.model(), progress.globalStep(), manager));
-                int[] shape = dev.balcon.data.Datasets.imageShape(config.dataSelection());
+                int[] shape = dev.balcon.data.Datasets.imageShape(config.data().selection());
                 ModelManifest manifest = manifest(encoder.model().config(), shape, encoder.normalization(), sha256,
                         training(run, config, progress, diverged));
                 Files.write(temporary.resolve(ModelManifest.FILE), manifest.toJson());
@@ -140,27 +140,27 @@ public final class ModelExport {
     private static Map<String, Object> training(RunDirectory run, PretrainConfig config, Checkpoint.Progress progress,
                                                 boolean diverged) {
         Map<String, Object> training = new LinkedHashMap<>();
-        training.put("method", config.method());
-        if (config.momentumTau() != null) {
-            training.put("momentum_tau", config.momentumTau());
+        training.put("method", config.method().name());
+        if (config.method().momentumTau() != null) {
+            training.put("momentum_tau", config.method().momentumTau());
         }
-        if (config.queueSize() != null) {
-            training.put("queue_size", config.queueSize());
+        if (config.method().queueSize() != null) {
+            training.put("queue_size", config.method().queueSize());
         }
-        training.put("loss", Methods.usesLossFamily(config.method()) ? lossFields(config.lossConfig())
-                : Map.of("description", "the " + config.method() + " loss (docs/methods.md)"));
+        training.put("loss", Methods.usesLossFamily(config.method().name()) ? lossFields(config.lossConfig())
+                : Map.of("description", "the " + config.method().name() + " loss (docs/methods.md)"));
         training.put("status", diverged ? PretrainResult.DIVERGED
                 : progress.epochsDone() < config.epochs() ? "unfinished" : PretrainResult.FINISHED);
         training.put("epochs", config.epochs());
         training.put("epochs_done", progress.epochsDone());
         training.put("steps", progress.globalStep());
         training.put("batch_size", config.batchSize());
-        training.put("learning_rate", config.learningRate());
-        training.put("augmentation", config.recipe());
-        training.put("dataset", config.dataset());
-        training.put("data", config.dataDir());
-        training.put("train_limit", config.trainLimit());
-        training.put("class_profile", config.classProfile());
+        training.put("learning_rate", config.optimizer().lr());
+        training.put("augmentation", config.augmentation().recipe());
+        training.put("dataset", config.data().dataset());
+        training.put("data", config.data().selection().dataDir());
+        training.put("train_limit", config.data().trainLimit());
+        training.put("class_profile", config.data().classProfile());
         training.put("seed", config.seed());
         training.put("run_directory", run.root().toAbsolutePath().normalize().toString());
         return training;

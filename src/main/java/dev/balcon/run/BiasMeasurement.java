@@ -99,7 +99,7 @@ public final class BiasMeasurement {
     /** Measures the bias of the run's checkpoint on its own dataset. */
     public static Report ofRun(RunDirectory run, Options options) {
         PretrainConfig config = run.readConfig();
-        return ofRun(run, Datasets.evaluationSplits(config.runData()), options);
+        return ofRun(run, Datasets.evaluationSplits(config.data()), options);
     }
 
     /**
@@ -110,7 +110,7 @@ public final class BiasMeasurement {
         PretrainConfig config = run.readConfig();
         ImageDataset train = splits.train();
         AugmentationRecipe recipe = options.recipe() == null ? config.augmentationRecipe()
-                : AugmentationRecipe.named(options.recipe()).withCropScale(config.cropScaleMin(), config.cropScaleMax());
+                : AugmentationRecipe.named(options.recipe()).withCropScale(config.augmentation().cropScaleMin(), config.augmentation().cropScaleMax());
         ImageDataset split = options.split().equals("train") ? train : splits.test();
         int[] images = options.perClass() == 0 ? ImageSelection.all(split)
                 : ImageSelection.balanced(split, options.perClass(), options.seed(), "--per-class");
@@ -190,7 +190,7 @@ public final class BiasMeasurement {
         Report first = null;
         for (Path runDir : runDirs) {
             RunDirectory run = new RunDirectory(runDir);
-            String recipe = run.readConfig().recipe();
+            String recipe = run.readConfig().augmentation().recipe();
             Report report = stored(run, recipe);
             if (report == null) {
                 throw new BalconException("run " + runDir + " has no bias for its recipe '" + recipe + "' in "

@@ -187,7 +187,7 @@ public final class BoundMonitor implements EpochMonitor {
     /** Measures the checkpoint of a run on demand (the {@code bounds} verb), on its own dataset. */
     public static Measurement ofRun(RunDirectory run, int probeSize, int probeViews) {
         PretrainConfig config = run.readConfig();
-        DatasetSplits splits = Datasets.evaluationSplits(config.runData());
+        DatasetSplits splits = Datasets.evaluationSplits(config.data());
         ImageDataset train = splits.train();
         try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              TrainedEncoder encoder = TrainedEncoder.open(run, config, train, manager)) {

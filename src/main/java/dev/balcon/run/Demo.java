@@ -23,12 +23,12 @@ public final class Demo {
     public record Outcome(PretrainResult pretrain, KnnResult learned, KnnResult randomInit, KnnResult pixels) {}
 
     public static Outcome run(Path runDir, PretrainConfig config, boolean resume, KnnClassifier knn, PrintWriter out) {
-        Datasets.requireEvaluationData(config.runData());
+        Datasets.requireEvaluationData(config.data());
         PretrainResult pretrain = PretrainRun.pretrain(runDir, config, resume, true, out);
         out.println(PretrainRun.summary(pretrain, runDir));
         RunDirectory run = new RunDirectory(runDir);
         PretrainConfig stored = run.readConfig();
-        DatasetSplits splits = Datasets.evaluationSplits(stored.runData());
+        DatasetSplits splits = Datasets.evaluationSplits(stored.data());
         KnnResult pixels = Evaluation.knnOfPixels(splits, knn);
         KnnResult randomInit = Evaluation.knnOfRandomInit(stored, splits, knn);
         KnnResult learned = pretrain.diverged() ? null : Evaluation.knnOfRun(run, splits, knn);
@@ -42,14 +42,14 @@ public final class Demo {
             run.putResult("knn", learned);
         }
         out.println();
-        String evaluatedOn = stored.evalData() != null ? stored.evalData() : stored.dataset();
+        String evaluatedOn = stored.data().evalData() != null ? stored.data().evalData() : stored.data().dataset();
         out.printf("k-NN top-1 on %s test (%s)%n", evaluatedOn, learned == null ? pixels.protocol() : learned.protocol());
         out.println("| features                                   | top-1   |");
         out.println("|--------------------------------------------|---------|");
         out.printf("| raw pixels (floor)                         | %6.2f%% |%n", 100 * pixels.top1());
-        out.printf("| %-42s | %6.2f%% |%n", stored.arch() + " w" + stored.width() + ", random init (floor)", 100 * randomInit.top1());
+        out.printf("| %-42s | %6.2f%% |%n", stored.model().arch() + " w" + stored.model().width() + ", random init (floor)", 100 * randomInit.top1());
         if (learned != null) {
-            out.printf("| %-42s | %6.2f%% |%n", stored.arch() + " w" + stored.width() + ", " + stored.loss() + ", "
+            out.printf("| %-42s | %6.2f%% |%n", stored.model().arch() + " w" + stored.model().width() + ", " + stored.method().loss().preset() + ", "
                     + stored.epochs() + " epochs", 100 * learned.top1());
         } else {
             out.println("| pretrained                                 | diverged |");

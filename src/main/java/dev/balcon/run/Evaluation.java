@@ -28,7 +28,7 @@ public final class Evaluation {
      */
     public static KnnResult knnOfRun(RunDirectory run, KnnClassifier knn) {
         PretrainConfig config = run.readConfig();
-        return knnOfRun(run, Datasets.evaluationSplits(config.runData()), knn);
+        return knnOfRun(run, Datasets.evaluationSplits(config.data()), knn);
     }
 
     /** As {@link #knnOfRun(RunDirectory, KnnClassifier)}, on splits the caller has already loaded. */
@@ -57,7 +57,7 @@ public final class Evaluation {
      */
     public static LinearProbeResult linearOfRun(RunDirectory run, LinearProbe probe) {
         PretrainConfig config = run.readConfig();
-        return linearOfRun(run, Datasets.evaluationSplits(config.runData()), probe);
+        return linearOfRun(run, Datasets.evaluationSplits(config.data()), probe);
     }
 
     /** As {@link #linearOfRun(RunDirectory, LinearProbe)}, on splits the caller has already loaded. */

@@ -47,21 +47,20 @@ public final class PretrainRun {
                 return completed;
             }
         }
-        effective.validate();
-        Datasets.TrainingSet train = Datasets.trainingSet(effective.runData());
+        Datasets.TrainingSet train = Datasets.trainingSet(effective.data());
         train.notes().forEach(out::println);
         out.println("training on " + train.images().size() + " images, per-class counts "
                 + Datasets.counts(train.images().classCounts()));
         Normalization normalization = Normalization.of(train.images());
         Pretrainer pretrainer = new Pretrainer(effective, train.images(), normalization, run).showProgress(showProgress)
                 .shards(shards);
-        boolean monitored = effective.boundMonitor() && train.test() != null;
-        if (effective.boundMonitor() && train.test() == null) {
+        boolean monitored = effective.monitor().bounds() && train.test() != null;
+        if (effective.monitor().bounds() && train.test() == null) {
             out.println("bound monitor off: the dataset has no labelled test split (pass --eval-data)");
         }
         if (monitored) {
-            pretrainer.addMonitor(BoundMonitor.of(effective, train.test(), normalization, effective.probeSize(),
-                    effective.probeViews()));
+            pretrainer.addMonitor(BoundMonitor.of(effective, train.test(), normalization, effective.monitor().probeSize(),
+                    effective.monitor().probeViews()));
         }
         run.putResult("data", train.summary());
         PretrainResult result = pretrainer.run(resume);

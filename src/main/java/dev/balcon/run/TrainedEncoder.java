@@ -46,7 +46,7 @@ public record TrainedEncoder(ContrastiveModel model, Normalization normalization
      */
     public static TrainedEncoder open(RunDirectory run, NDManager manager) {
         PretrainConfig config = run.readConfig();
-        int[] shape = Datasets.imageShape(config.dataSelection());
+        int[] shape = Datasets.imageShape(config.data().selection());
         return open(run, config, shape[0], shape[1], shape[2], () -> {
             throw new BalconException(run.checkpoint() + " was written before checkpoints stored the input "
                     + "normalisation: its mean and std are unknown");

@@ -48,11 +48,11 @@ public final class ConfigSettings {
                 "lambda", significant(loss.lambda()) + preset,
                 "nu", significant(loss.nu()) + preset,
                 "scaleByInvAlpha", loss.scaleByInvAlpha() + preset,
-                "momentumTau", "none (" + config.method() + " has no momentum encoder)",
-                "queueSize", "none (" + config.method() + " has no queue)");
+                "momentumTau", "none (" + config.method().name() + " has no momentum encoder)",
+                "queueSize", "none (" + config.method().name() + " has no queue)");
         Map<String, String> shown = new LinkedHashMap<>();
-        JsonNode fields = RunDirectory.JSON.valueToTree(config);
-        boolean profiled = !config.classProfile().equals("none");
+        JsonNode fields = config.toFlatJson();
+        boolean profiled = !config.data().classProfile().equals("none");
         for (Iterator<Map.Entry<String, JsonNode>> it = fields.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             String name = field.getKey();

@@ -469,9 +469,7 @@ public final class ExperimentFile {
             Map<String, JsonNode> settings = new LinkedHashMap<>(cell.settings());
             settings.put(SEED_KEY, LongNode.valueOf(seed));
             try {
-                PretrainConfig config = configs.create(settings);
-                config.validate();
-                return config;
+                return configs.create(settings);
             } catch (RunConfigFactory.InvalidSetting e) {
                 throw error(pointerOf(source, e.key()), e.getMessage());
             } catch (BalconException e) {
@@ -495,7 +493,7 @@ public final class ExperimentFile {
 
         /** Where the message first names the word (as a whole word), or -1. */
         private static int position(String message, String word) {
-            Matcher matcher = Pattern.compile("(?<![\\w-])" + Pattern.quote(word) + "(?![\\w-])").matcher(message);
+            Matcher matcher = Pattern.compile("(?<![\\w.-])" + Pattern.quote(word) + "(?![\\w-])").matcher(message);
             return matcher.find() ? matcher.start() : -1;
         }
 

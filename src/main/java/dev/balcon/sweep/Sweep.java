@@ -211,7 +211,7 @@ public final class Sweep {
 
     /** Training images of a run: its train limit or its dataset's whole training split, cut to its class profile. */
     private int trainImages(PretrainConfig config) {
-        return Datasets.trainingImages(config.runData(), fullData(config).train());
+        return Datasets.trainingImages(config.data(), fullData(config).train());
     }
 
     /** Images one run's evaluations and bound monitor push through the encoder (each view counts as one). */
@@ -222,8 +222,8 @@ public final class Sweep {
         if (experiment.evaluates(ExperimentFile.KNN) || experiment.evaluates(ExperimentFile.LINEAR)) {
             images += splits.train().size() + splits.test().size();
         }
-        if (config.boundMonitor()) {
-            images += (long) config.epochs() * config.probeSize() * config.probeViews();
+        if (config.monitor().bounds()) {
+            images += (long) config.epochs() * config.monitor().probeSize() * config.monitor().probeViews();
         }
         if (experiment.evaluates(ExperimentFile.BIAS)) {
             int perClass = protocol.biasPerClass();
@@ -386,7 +386,7 @@ public final class Sweep {
         ExperimentFile.Protocol protocol = experiment.protocol();
         return switch (stage) {
             case RunRecord.PRETRAIN -> String.format("pretraining, %d epochs of %s images", config.epochs(),
-                    config.trainLimit() > 0 ? String.valueOf(config.trainLimit()) : "all");
+                    config.data().trainLimit() > 0 ? String.valueOf(config.data().trainLimit()) : "all");
             case ExperimentFile.KNN -> "k-NN (k=" + protocol.knnK() + ", T=" + protocol.knnTemperature() + ")";
             case ExperimentFile.LINEAR -> "linear probe (" + protocol.linearIterations() + " L-BFGS iterations at most)";
             default -> "prototype bias (K=" + protocol.biasViews() + " views, "
@@ -402,16 +402,16 @@ public final class Sweep {
     private DatasetSplits evaluationSplits(PretrainConfig config) {
         int trainImages = experiment.protocol().trainImages();
         DatasetSplits all = fullData(config);
-        return evaluationData.computeIfAbsent("eval|" + config.dataSelection() + "|" + config.evalData(),
-                key -> new DatasetSplits(Subsets.limit(all.train(), trainImages, config.dataSeed()), all.test()));
+        return evaluationData.computeIfAbsent("eval|" + config.data().selection() + "|" + config.data().evalData(),
+                key -> new DatasetSplits(Subsets.limit(all.train(), trainImages, config.data().dataSeed()), all.test()));
     }
 
     /** The whole evaluation splits of a run's dataset. */
     private DatasetSplits fullData(PretrainConfig config) {
-        String key = "all|" + config.dataSelection() + "|" + config.evalData();
+        String key = "all|" + config.data().selection() + "|" + config.data().evalData();
         DatasetSplits cached = evaluationData.get(key);
         if (cached == null) {
-            cached = Datasets.evaluationSplits(config.runData());
+            cached = Datasets.evaluationSplits(config.data());
             evaluationData.put(key, cached);
         }
         return cached;

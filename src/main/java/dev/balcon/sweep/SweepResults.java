@@ -95,7 +95,7 @@ public final class SweepResults {
         JsonNode results = directory.readResults();
         Double finalLoss = number(results.path(RunRecord.PRETRAIN).path("finalLoss"));
         String recipe = experiment.protocol().biasRecipe() != null ? experiment.protocol().biasRecipe()
-                : run.config().recipe();
+                : run.config().augmentation().recipe();
         BiasMeasurement.Report bias = BiasMeasurement.stored(directory, recipe);
         return new RunRow(run, record.status(), number(results.path(ExperimentFile.KNN).path("top1")),
                 number(results.path(ExperimentFile.LINEAR).path("top1")),

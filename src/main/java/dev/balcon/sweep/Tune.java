@@ -250,11 +250,11 @@ public final class Tune {
         for (ExperimentFile.Run run : experiment.runs()) {
             PretrainConfig config = run.config();
             epochs.add(config.epochs());
-            if (config.dataset().equals(Datasets.UNLABELLED_FOLDER)) {
+            if (config.data().dataset().equals(Datasets.UNLABELLED_FOLDER)) {
                 throw new BalconException("tune: the cells select by k-NN on labelled validation images, and dataset "
                         + Datasets.UNLABELLED_FOLDER + " has no labels");
             }
-            if (config.evalData() != null) {
+            if (config.data().evalData() != null) {
                 throw new BalconException("tune: the validation images are held out of the training split, so"
                         + " eval_data cannot be used");
             }

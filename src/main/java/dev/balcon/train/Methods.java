@@ -34,33 +34,6 @@ public final class Methods {
 
     private Methods() {}
 
-    /**
-     * Checks a method name and its momentum and queue settings.
-     *
-     * @param momentumTau the EMA rate given, or null for the method's default
-     * @param queueSize   the queue size given, or null for the method's default
-     * @throws BalconException naming the field: an unknown method, a momentumTau for a method without a momentum
-     *     encoder or outside [0, 1], or a queueSize for a method without a queue or below 1
-     */
-    static void validate(String method, Double momentumTau, Integer queueSize) {
-        if (!NAMES.contains(method)) {
-            throw new BalconException("method must be one of " + NAMES + ", got '" + method + "'");
-        }
-        if (momentumTau != null && defaultMomentumTau(method) == null) {
-            throw new BalconException("momentumTau applies to methods with a momentum encoder only; method " + method
-                    + " has none");
-        }
-        if (momentumTau != null && !(momentumTau >= 0 && momentumTau <= 1)) {
-            throw new BalconException("momentumTau must be in [0, 1], got " + momentumTau);
-        }
-        if (queueSize != null && defaultQueueSize(method) == null) {
-            throw new BalconException("queueSize applies to moco only; method " + method + " has no queue");
-        }
-        if (queueSize != null && queueSize < 1) {
-            throw new BalconException("queueSize must be >= 1, got " + queueSize);
-        }
-    }
-
     /** Whether {@code method} trains with the contrastive loss family (loss, tau, alpha, ... apply to it). */
     public static boolean usesLossFamily(String method) {
         return method.equals(SIMCLR) || method.equals(MOCO);
@@ -90,16 +63,16 @@ public final class Methods {
         try {
             // the online network computes in the run's precision; heads and a momentum copy stay float32
             model.setPrecision(config.computePrecision());
-            return switch (config.method()) {
-                case SIMCLR -> new SimClr(model, config.lossConfig(), config.momentum(), config.weightDecay());
+            return switch (config.method().name()) {
+                case SIMCLR -> new SimClr(model, config.lossConfig(), config.optimizer().momentum(), config.optimizer().weightDecay());
                 case MOCO -> new MoCo(model, ContrastiveModel.create(model.config(), height, width, manager,
-                        config.seed()), config.lossConfig(), config.momentumTau(), config.queueSize(),
-                        config.seed() + 2, config.momentum(), config.weightDecay());
-                case SIMSIAM -> new SimSiam(model, predictor(config, manager), config.momentum(), config.weightDecay());
+                        config.seed()), config.lossConfig(), config.method().momentumTau(), config.method().queueSize(),
+                        config.seed() + 2, config.optimizer().momentum(), config.optimizer().weightDecay());
+                case SIMSIAM -> new SimSiam(model, predictor(config, manager), config.optimizer().momentum(), config.optimizer().weightDecay());
                 case BYOL -> new Byol(model, predictor(config, manager),
                         ContrastiveModel.create(model.config(), height, width, manager, config.seed()),
-                        config.momentumTau(), config.momentum(), config.weightDecay());
-                default -> throw new IllegalStateException("method " + config.method() + " passed validation");
+                        config.method().momentumTau(), config.optimizer().momentum(), config.optimizer().weightDecay());
+                default -> throw new IllegalStateException("method " + config.method().name() + " passed validation");
             };
         } catch (RuntimeException e) {
             model.close();
@@ -109,7 +82,7 @@ public final class Methods {
 
     /** A predictor on the projector's output, as wide inside as the projector, seeded apart from the model. */
     private static PredictorHead predictor(PretrainConfig config, NDManager manager) {
-        return PredictorHead.create(config.projectorOut(), config.projectorHidden(), manager, config.seed() + 1);
+        return PredictorHead.create(config.model().projectorOut(), config.model().projectorHidden(), manager, config.seed() + 1);
     }
 
     /**

@@ -91,7 +91,6 @@ public final class Pretrainer {
     private int shards = 1;
 
     public Pretrainer(PretrainConfig config, ImageDataset train, Normalization normalization, RunDirectory run) {
-        config.validate();
         this.config = config;
         this.train = train;
         this.normalization = normalization;
@@ -247,8 +246,8 @@ public final class Pretrainer {
     private PretrainResult train(Method method, TwoViewLoader loader, Checkpoint.Progress start, MetricsLog metrics) {
         int stepsPerEpoch = loader.batchesPerEpoch();
         long totalSteps = (long) stepsPerEpoch * config.epochs();
-        LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(),
-                Math.round(config.warmupEpochs() * stepsPerEpoch), totalSteps);
+        LearningRateSchedule schedule = new LearningRateSchedule(config.optimizer().lr(),
+                Math.round(config.optimizer().warmupEpochs() * stepsPerEpoch), totalSteps);
         TrainStep trainStep = new TrainStep(method);
         DataParallelStep parallelStep = null;
         if (shards > 1) {

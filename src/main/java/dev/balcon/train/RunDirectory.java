@@ -60,7 +60,7 @@ public final class RunDirectory {
                     + " is missing (expected a directory written by 'balcon pretrain')");
         }
         try {
-            return JSON.readValue(config().toFile(), PretrainConfig.class);
+            return PretrainConfig.fromJson(JSON.readTree(config().toFile()));
         } catch (IOException e) {
             throw new BalconException("cannot read " + config() + ": " + firstLine(e.getMessage()), e);
         }

@@ -60,9 +60,9 @@ class DataCommandsTest {
         assertThat(data.get("profile").get("total").asInt()).isEqualTo(21);
         assertThat(data.get("image_shape").toString()).isEqualTo("[3,16,16]");
         PretrainConfig stored = new RunDirectory(runDir).readConfig();
-        assertThat(stored.dataset()).isEqualTo("imagefolder");
-        assertThat(stored.imageSize()).isEqualTo(16);
-        assertThat(stored.balancedTwin()).isTrue();
+        assertThat(stored.data().dataset()).isEqualTo("imagefolder");
+        assertThat(stored.data().selection().imageSize()).isEqualTo(16);
+        assertThat(stored.data().balancedTwin()).isTrue();
         try (var cached = Files.list(cache)) {
             assertThat(cached.filter(file -> file.getFileName().toString().endsWith(".bin"))).hasSize(2);
         }

@@ -194,7 +194,7 @@ class DivergedRunCommandTest {
         PretrainConfig config = run.readConfig();
         try (NDManager manager = NDManager.newBaseManager();
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(1), 16, 16, manager, config.seed())) {
-            Method method = new SimClr(model, config.lossConfig(), config.momentum(), config.weightDecay());
+            Method method = new SimClr(model, config.lossConfig(), config.optimizer().momentum(), config.optimizer().weightDecay());
             Checkpoint.Restored restored = Checkpoint.load(run.checkpoint(), method);
             change.accept(model);
             if (oldFormat) {

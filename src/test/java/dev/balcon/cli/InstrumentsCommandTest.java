@@ -52,7 +52,7 @@ class InstrumentsCommandTest {
                     });
         }
         assertThat(runDir.resolve("gaps.png")).isRegularFile();
-        assertThat(new RunDirectory(runDir).readConfig().boundMonitor()).isTrue();
+        assertThat(new RunDirectory(runDir).readConfig().monitor().bounds()).isTrue();
     }
 
     @Test

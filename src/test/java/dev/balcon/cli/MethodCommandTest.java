@@ -35,8 +35,8 @@ class MethodCommandTest {
     @Test
     void aByolRunRecordsItsMethodAndItsLossFallsInRange() throws IOException {
         RunDirectory run = new RunDirectory(runDir);
-        assertThat(run.readConfig().method()).isEqualTo("byol");
-        assertThat(run.readConfig().momentumTau()).isEqualTo(0.98);
+        assertThat(run.readConfig().method().name()).isEqualTo("byol");
+        assertThat(run.readConfig().method().momentumTau()).isEqualTo(0.98);
         JsonNode pretrain = run.readResults().get("pretrain");
         assertThat(pretrain.get("status").asText()).isEqualTo("finished");
         // the symmetrised normalised MSE lies in [0, 8]
@@ -97,9 +97,9 @@ class MethodCommandTest {
                 "--lr", "0.1", "--workers", "1", "--no-progress");
         assertThat(outcome.status()).as(outcome.err()).isZero();
         RunDirectory run = new RunDirectory(mocoDir);
-        assertThat(run.readConfig().method()).isEqualTo("moco");
-        assertThat(run.readConfig().queueSize()).isEqualTo(50);
-        assertThat(run.readConfig().momentumTau()).isEqualTo(0.99);
+        assertThat(run.readConfig().method().name()).isEqualTo("moco");
+        assertThat(run.readConfig().method().queueSize()).isEqualTo(50);
+        assertThat(run.readConfig().method().momentumTau()).isEqualTo(0.99);
         assertThat(run.readConfig().lossConfig().presetName()).isEqualTo("balanced");
         JsonNode pretrain = run.readResults().get("pretrain");
         assertThat(pretrain.get("status").asText()).isEqualTo("finished");

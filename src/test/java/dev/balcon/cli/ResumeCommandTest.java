@@ -106,7 +106,7 @@ class ResumeCommandTest {
         PretrainConfig config = directory.readConfig();
         assertThat(config.epochs()).isEqualTo(2);
         assertThat(config.workers()).isEqualTo(2);
-        assertThat(config.width()).isEqualTo(4);
+        assertThat(config.model().width()).isEqualTo(4);
         assertThat(config.batchSize()).isEqualTo(16);
         JsonNode pretrain = directory.readResults().get("pretrain");
         assertThat(pretrain.get("epochsDone").asInt()).isEqualTo(2);
@@ -121,17 +121,17 @@ class ResumeCommandTest {
         LinearCommandTest.Outcome started = balcon(args(run, data(dir), "--epochs", "1", "--resume"));
 
         assertThat(started.status()).as(started.err()).isZero();
-        assertThat(new RunDirectory(run).readConfig().width()).isEqualTo(4);
+        assertThat(new RunDirectory(run).readConfig().model().width()).isEqualTo(4);
         assertThat(new RunDirectory(run).readResults().get("pretrain").get("epochsDone").asInt()).isEqualTo(1);
     }
 
     @Test
     void everyConfigurationFieldHasItsTrainingOption() {
-        for (var component : PretrainConfig.class.getRecordComponents()) {
-            String option = TrainingOptions.optionOf(component.getName());
-            assertThat(TrainingOptions.fieldsOf(option)).contains(component.getName());
+        for (String field : PretrainConfig.fieldPaths()) {
+            String option = TrainingOptions.optionOf(field);
+            assertThat(TrainingOptions.fieldsOf(option)).contains(field);
         }
-        List<String> fields = Arrays.stream(PretrainConfig.class.getRecordComponents()).map(c -> c.getName()).toList();
+        List<String> fields = PretrainConfig.fieldPaths();
         for (String option : TrainingOptions.optionNames()) {
             assertThat(fields).as(option).containsAll(TrainingOptions.fieldsOf(option));
         }

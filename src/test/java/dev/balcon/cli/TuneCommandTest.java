@@ -112,7 +112,7 @@ class TuneCommandTest {
         assertThat(eliminatedRun.readConfig().epochs()).isEqualTo(1);
         PretrainConfig extended = survivorRun.readConfig();
         assertThat(extended.epochs()).isEqualTo(2);
-        assertThat(extended.validationFraction()).isEqualTo(0.25);
+        assertThat(extended.data().selection().validationFraction()).isEqualTo(0.25);
         assertThat(Files.readString(survivorRun.metrics())).contains("\"extended\"");
         // 80 training images, 8 per class: 2 per class held out; k-NN banks on the 60 left and queries the 20
         JsonNode results = survivorRun.readResults();
@@ -130,7 +130,7 @@ class TuneCommandTest {
     void confirmsTheChosenCellOnTheTestSplitWithNothingHeldOut() throws IOException {
         Tune.Result result = RunDirectory.JSON.readValue(out.resolve(Tune.HISTORY).toFile(), Tune.Result.class);
         RunDirectory confirmed = new RunDirectory(out.resolve(Tune.CONFIRM).resolve(result.chosen()).resolve("seed-0"));
-        assertThat(confirmed.readConfig().validationFraction()).isZero();
+        assertThat(confirmed.readConfig().data().selection().validationFraction()).isZero();
         assertThat(confirmed.readConfig().epochs()).isEqualTo(2);
         JsonNode knn = confirmed.readResults().path("knn");
         assertThat(knn.path("queries").asInt()).isEqualTo(40);

@@ -103,11 +103,11 @@ class DatasetsTest {
         assertThat(loaded.labelled()).isFalse();
         assertThat(loaded.train().size()).isEqualTo(3 * 4 + 3 * 2);
         assertThat(loaded.train().classNames()).containsExactly("unlabelled");
-        assertThatThrownBy(() -> Datasets.evaluationSplits(unlabelled.runData()))
+        assertThatThrownBy(() -> Datasets.evaluationSplits(unlabelled.data()))
                 .isInstanceOf(BalconException.class).hasMessageContaining("--eval-data");
 
         DatasetSplits evaluation = Datasets.evaluationSplits(
-                config("unlabelled-folder", tree, tree.toString(), "none", 100, 0, false).runData());
+                config("unlabelled-folder", tree, tree.toString(), "none", 100, 0, false).data());
         assertThat(evaluation.train().classCounts()).containsExactly(4, 4, 4);
         assertThat(evaluation.test().height()).isEqualTo(16);
     }
@@ -167,14 +167,14 @@ class DatasetsTest {
                 .hasMessageContaining("validationFraction needs class labels");
         PretrainConfig withEvalData = config("imagefolder", dir, dir.toString(), "none", 100, 0, false).toBuilder()
                 .validationFraction(0.25).build();
-        assertThatThrownBy(() -> Datasets.evaluationSplits(withEvalData.runData())).isInstanceOf(BalconException.class)
+        assertThatThrownBy(() -> Datasets.evaluationSplits(withEvalData.data())).isInstanceOf(BalconException.class)
                 .hasMessageContaining("validationFraction and evalData cannot be combined");
     }
 
     @Test
     void exponentialProfileFollowsTheFormulaAndIsStoredWithTheTrainingSet(@TempDir Path dir) throws IOException {
         ImageTrees.writeClasses(dir, new int[] {12, 11, 10}, 5);
-        Datasets.TrainingSet set = Datasets.trainingSet(config("imagefolder", dir, null, "exp", 4, 8, false).runData());
+        Datasets.TrainingSet set = Datasets.trainingSet(config("imagefolder", dir, null, "exp", 4, 8, false).data());
 
         // n_i = floor(n_max * rho^(-i / (K - 1))): 8, 8 / 2, 8 / 4
         assertThat(set.images().classCounts()).containsExactly(8, 4, 2);
@@ -187,7 +187,7 @@ class DatasetsTest {
     void balancedTwinHasExactlyTheLongTailedTotalSpreadEvenly(@TempDir Path dir) throws IOException {
         ImageTrees.writeClasses(dir, new int[] {12, 11, 12}, 6);
         PretrainConfig twin = config("imagefolder", dir, null, "exp", 4, 0, true);
-        Datasets.TrainingSet set = Datasets.trainingSet(twin.runData());
+        Datasets.TrainingSet set = Datasets.trainingSet(twin.data());
 
         // held out 25%: 9, 8, 9 train images; n_max 0 takes the smallest, 8: long tail 8, 4, 2 (total 14)
         int[] counts = set.images().classCounts();
@@ -204,14 +204,14 @@ class DatasetsTest {
     @Test
     void profileErrorsNameTheOption(@TempDir Path dir) throws IOException {
         ImageTrees.writeClasses(dir, new int[] {12, 12, 12}, 7);
-        assertThatThrownBy(() -> Datasets.trainingSet(config("imagefolder", dir, null, "exp", 20, 8, false).runData()))
+        assertThatThrownBy(() -> Datasets.trainingSet(config("imagefolder", dir, null, "exp", 20, 8, false).data()))
                 .isInstanceOf(BalconException.class).hasMessageContaining("--rho 20.0").hasMessageContaining("rho <= 8");
-        assertThatThrownBy(() -> Datasets.trainingSet(config("imagefolder", dir, null, "pareto", 2, 50, false).runData()))
+        assertThatThrownBy(() -> Datasets.trainingSet(config("imagefolder", dir, null, "pareto", 2, 50, false).data()))
                 .isInstanceOf(BalconException.class).hasMessageContaining("lower --profile-max");
         assertThatThrownBy(() -> config("imagefolder", dir, null, "exp", 0.5, 0, false))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--rho");
+                .isInstanceOf(BalconException.class).hasMessageStartingWith("data.rho");
         assertThatThrownBy(() -> config("imagefolder", dir, null, "none", 100, 0, true))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--balanced-twin");
+                .isInstanceOf(BalconException.class).hasMessageStartingWith("data.balancedTwin");
     }
 
     /** The decoded images of {@code ds}, each as its pixel bytes, so that two loads can be compared by image. */
@@ -240,17 +240,17 @@ class DatasetsTest {
         ImageTrees.writeSplitTree(dir, 6, 2);
         PretrainConfig limited = PretrainConfig.builder().dataset("imagefolder").dataDir(dir.toString()).imageSize(16)
                 .trainLimit(9).build();
-        Datasets.TrainingSet set = Datasets.trainingSet(limited.runData());
+        Datasets.TrainingSet set = Datasets.trainingSet(limited.data());
 
         // 6 + 6 + 6 images stored class after class: 9 of them are 3 of each class, not the first 9 files
         assertThat(set.images().classCounts()).containsExactly(3, 3, 3);
         assertThat((int[]) set.summary().get("class_counts")).containsExactly(3, 3, 3);
-        assertThat(Datasets.trainingImages(limited.runData(), Datasets.load(limited.dataSelection()).train())).isEqualTo(9);
+        assertThat(Datasets.trainingImages(limited.data(), Datasets.load(limited.dataSelection()).train())).isEqualTo(9);
         // fewer images than classes: the note says which share is missing
-        assertThat(Datasets.trainingSet(limited.toBuilder().trainLimit(2).build().runData()).notes()).anySatisfy(note ->
+        assertThat(Datasets.trainingSet(limited.toBuilder().trainLimit(2).build().data()).notes()).anySatisfy(note ->
                 assertThat(note).contains("per-class counts [1, 1, 0] (total 2); 1 class(es) get no image at this limit"));
         // more than there are: all of them, and the note says so
-        Datasets.TrainingSet all = Datasets.trainingSet(limited.toBuilder().trainLimit(1000).build().runData());
+        Datasets.TrainingSet all = Datasets.trainingSet(limited.toBuilder().trainLimit(1000).build().data());
         assertThat(all.images().size()).isEqualTo(18);
         assertThat(all.notes()).contains("train limit 1000: the train split has only 18 images, all are used");
     }
@@ -265,8 +265,8 @@ class DatasetsTest {
         Path shuffledList = Files.write(dir.resolve("shuffled.txt"), mixed);
         PretrainConfig.Builder base = PretrainConfig.builder().dataset("list").dataDir(dir.resolve("images").toString())
                 .imageSize(8).testFraction(0.25).trainLimit(9);
-        Datasets.TrainingSet ordered = Datasets.trainingSet(base.trainList(inOrder.toString()).build().runData());
-        Datasets.TrainingSet reordered = Datasets.trainingSet(base.trainList(shuffledList.toString()).build().runData());
+        Datasets.TrainingSet ordered = Datasets.trainingSet(base.trainList(inOrder.toString()).build().data());
+        Datasets.TrainingSet reordered = Datasets.trainingSet(base.trainList(shuffledList.toString()).build().data());
 
         assertThat(ordered.test().classCounts()).containsExactly(2, 2, 2);
         assertThat(images(reordered.test())).isEqualTo(images(ordered.test()));
@@ -288,7 +288,7 @@ class DatasetsTest {
     void theClassProfileDrawDoesNotDependOnTheImageOrder() {
         ImageDataset train = ClassOrderedImages.of(30, 30, 30);
         PretrainConfig profiled = PretrainConfig.builder().classProfile("exp").rho(4).profileMax(20).build();
-        ClassProfileSubset profile = ClassProfileSubset.plan(profiled.runData(), train);
+        ClassProfileSubset profile = ClassProfileSubset.plan(profiled.data(), train);
         ImageDataset drawn = profile.draw(train, 9);
         assertThat(drawn.classCounts()).containsExactly(20, 10, 5);
         assertThat(ClassOrderedImages.identities(profile.draw(ClassOrderedImages.shuffled(train, 1), 9)))
@@ -300,9 +300,9 @@ class DatasetsTest {
         ImageTrees.writeSplitTree(dir, 10, 2);
         PretrainConfig.Builder limited = PretrainConfig.builder().dataset("imagefolder").dataDir(dir.toString())
                 .imageSize(16).trainLimit(12);
-        Set<String> seed0 = images(Datasets.trainingSet(limited.seed(0).build().runData()).images());
-        Set<String> seed1 = images(Datasets.trainingSet(limited.seed(1).build().runData()).images());
-        Datasets.TrainingSet otherData = Datasets.trainingSet(limited.seed(0).dataSeed(1).build().runData());
+        Set<String> seed0 = images(Datasets.trainingSet(limited.seed(0).build().data()).images());
+        Set<String> seed1 = images(Datasets.trainingSet(limited.seed(1).build().data()).images());
+        Datasets.TrainingSet otherData = Datasets.trainingSet(limited.seed(0).dataSeed(1).build().data());
 
         assertThat(seed1).isEqualTo(seed0);
         assertThat(images(otherData.images())).isNotEqualTo(seed0);
@@ -317,8 +317,8 @@ class DatasetsTest {
         ImageTrees.writeClasses(eval, new int[] {8, 8, 8}, 8);
         PretrainConfig.Builder run = PretrainConfig.builder().dataset("imagefolder").dataDir(eval.toString())
                 .imageSize(16).evalData(eval.toString()).testFraction(0.25);
-        Set<String> seed0 = images(Datasets.evaluationSplits(run.seed(0).build().runData()).test());
-        assertThat(images(Datasets.evaluationSplits(run.seed(1).build().runData()).test())).isEqualTo(seed0);
-        assertThat(images(Datasets.evaluationSplits(run.seed(0).dataSeed(1).build().runData()).test())).isNotEqualTo(seed0);
+        Set<String> seed0 = images(Datasets.evaluationSplits(run.seed(0).build().data()).test());
+        assertThat(images(Datasets.evaluationSplits(run.seed(1).build().data()).test())).isEqualTo(seed0);
+        assertThat(images(Datasets.evaluationSplits(run.seed(0).dataSeed(1).build().data()).test())).isNotEqualTo(seed0);
     }
 }

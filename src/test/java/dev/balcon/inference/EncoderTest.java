@@ -60,7 +60,7 @@ class EncoderTest {
         ModelExport.export(runDir, exportDir, false);
         RunDirectory run = new RunDirectory(runDir);
         PretrainConfig config = run.readConfig();
-        test = Datasets.load(config.dataSelection()).test();
+        test = Datasets.load(config.data().selection()).test();
         try (NDManager manager = NDManager.newBaseManager();
              TrainedEncoder encoder = TrainedEncoder.open(run, config, test, manager)) {
             float[] flat = FeatureExtractor.backboneFeatures(encoder.model(), test, encoder.normalization(), manager)

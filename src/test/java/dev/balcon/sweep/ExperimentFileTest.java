@@ -73,11 +73,11 @@ class ExperimentFileTest {
         assertThat(second.seed()).isEqualTo(3);
         PretrainConfig config = second.config();
         assertThat(config.seed()).isEqualTo(3);
-        assertThat(config.width()).isEqualTo(8);
-        assertThat(config.trainLimit()).isEqualTo(100);
+        assertThat(config.model().width()).isEqualTo(8);
+        assertThat(config.data().trainLimit()).isEqualTo(100);
         // the subset's seed is the data seed (default 0), the same for every training seed
-        assertThat(config.dataSeed()).isZero();
-        assertThat(experiment.runs().get(0).config().dataSeed()).isZero();
+        assertThat(config.data().dataSeed()).isZero();
+        assertThat(experiment.runs().get(0).config().data().dataSeed()).isZero();
         LossConfig loss = config.lossConfig();
         assertThat(loss.presetName()).isEqualTo("balanced");
         assertThat(loss.alpha()).isEqualTo(1.0);
@@ -85,7 +85,7 @@ class ExperimentFileTest {
         assertThat(loss.scaleByInvAlpha()).isTrue();
         // Everything not set keeps the command line's default.
         assertThat(config.batchSize()).isEqualTo(256);
-        assertThat(config.learningRate()).isEqualTo(0.3);
+        assertThat(config.optimizer().lr()).isEqualTo(0.3);
 
         PretrainConfig ntXent = experiment.runs().get(12).config();
         assertThat(ntXent.lossConfig().presetName()).isEqualTo("nt_xent");
@@ -103,9 +103,9 @@ class ExperimentFileTest {
         ExperimentFile experiment = read("base: {monitor_bounds: true, crop_scale: [0.3, 0.9], epochs: 5}\nseeds: [1]\n");
         assertThat(experiment.cells()).extracting(ExperimentFile.Cell::name).containsExactly("base");
         PretrainConfig config = experiment.runs().get(0).config();
-        assertThat(config.boundMonitor()).isTrue();
-        assertThat(config.cropScaleMin()).isEqualTo(0.3);
-        assertThat(config.cropScaleMax()).isEqualTo(0.9);
+        assertThat(config.monitor().bounds()).isTrue();
+        assertThat(config.augmentation().cropScaleMin()).isEqualTo(0.3);
+        assertThat(config.augmentation().cropScaleMax()).isEqualTo(0.9);
         assertThat(experiment.evaluate()).containsExactly("knn");
         assertThat(experiment.protocol()).isEqualTo(ExperimentFile.Protocol.defaults());
         assertThat(experiment.protocol().knnK()).isEqualTo(200);
@@ -141,8 +141,8 @@ class ExperimentFileTest {
                 List.of("epochs=1", "train_limit=512", "seeds=[0]", "protocol.knn_k=7"));
         assertThat(experiment.runs()).hasSize(2);
         assertThat(experiment.runs().get(1).config().epochs()).isEqualTo(1);
-        assertThat(experiment.runs().get(1).config().trainLimit()).isEqualTo(512);
-        assertThat(experiment.runs().get(1).config().learningRate()).isEqualTo(0.2);
+        assertThat(experiment.runs().get(1).config().data().trainLimit()).isEqualTo(512);
+        assertThat(experiment.runs().get(1).config().optimizer().lr()).isEqualTo(0.2);
         assertThat(experiment.protocol().knnK()).isEqualTo(7);
         assertThat(experiment.text()).startsWith("# " + file + " with --set epochs=1");
         assertThatThrownBy(() -> ExperimentFile.read(file, CONFIGS, List.of("lr=0.5")))

@@ -56,7 +56,7 @@ class MethodSeamTest {
     @Test
     void theFactoryBuildsSimclrByDefaultWithTheConfiguredModelAndOptimiser() {
         PretrainConfig config = TestCheckpoints.config();
-        assertThat(config.method()).isEqualTo("simclr");
+        assertThat(config.method().name()).isEqualTo("simclr");
         try (NDManager manager = NDManager.newBaseManager(); Method method = Methods.create(config, 1, 16, 16, manager)) {
             assertThat(method).isInstanceOf(SimClr.class);
             assertThat(method.name()).isEqualTo("simclr");
@@ -74,7 +74,7 @@ class MethodSeamTest {
         RunDirectory run = new RunDirectory(dir);
         run.create();
         PretrainConfig config = TestCheckpoints.config();
-        ObjectNode json = RunDirectory.JSON.valueToTree(config);
+        ObjectNode json = config.toFlatJson();
         assertThat(json.get("method").asText()).isEqualTo("simclr");
         assertThat(json.get("momentumTau").isNull()).isTrue();
         json.remove(List.of("method", "momentumTau"));
@@ -86,38 +86,38 @@ class MethodSeamTest {
     void badMethodSettingsAreErrorsNamingTheField() {
         assertThatThrownBy(() -> PretrainConfig.builder().method("moco3").build())
                 .isInstanceOf(BalconException.class)
-                .hasMessage("method must be one of " + Methods.NAMES + ", got 'moco3'");
+                .hasMessage("method.name must be one of " + Methods.NAMES + ", got 'moco3'");
         assertThatThrownBy(() -> PretrainConfig.builder().momentumTau(0.99).build())
                 .isInstanceOf(BalconException.class)
-                .hasMessage("momentumTau applies to methods with a momentum encoder only; method simclr has none");
+                .hasMessage("method.momentumTau applies to methods with a momentum encoder only; method simclr has none");
     }
 
     @Test
     void byolsMomentumTauDefaultsTo099AndOthersHaveNone() {
-        assertThat(PretrainConfig.builder().method("byol").build().momentumTau()).isEqualTo(0.99);
-        assertThat(PretrainConfig.builder().method("byol").momentumTau(0.996).build().momentumTau()).isEqualTo(0.996);
-        assertThat(PretrainConfig.builder().method("simsiam").build().momentumTau()).isNull();
+        assertThat(PretrainConfig.builder().method("byol").build().method().momentumTau()).isEqualTo(0.99);
+        assertThat(PretrainConfig.builder().method("byol").momentumTau(0.996).build().method().momentumTau()).isEqualTo(0.996);
+        assertThat(PretrainConfig.builder().method("simsiam").build().method().momentumTau()).isNull();
         assertThatThrownBy(() -> PretrainConfig.builder().method("byol").momentumTau(1.5).build())
-                .isInstanceOf(BalconException.class).hasMessage("momentumTau must be in [0, 1], got 1.5");
+                .isInstanceOf(BalconException.class).hasMessage("method.momentumTau must be in [0, 1], got 1.5");
         assertThatThrownBy(() -> PretrainConfig.builder().method("simsiam").momentumTau(0.9).build())
                 .isInstanceOf(BalconException.class)
-                .hasMessage("momentumTau applies to methods with a momentum encoder only; method simsiam has none");
+                .hasMessage("method.momentumTau applies to methods with a momentum encoder only; method simsiam has none");
     }
 
     @Test
     void mocosQueueAndMomentumDefaultAndAreCheckedNamingTheField() {
         PretrainConfig moco = PretrainConfig.builder().method("moco").build();
-        assertThat(moco.momentumTau()).isEqualTo(0.99);
-        assertThat(moco.queueSize()).isEqualTo(4096);
-        assertThat(PretrainConfig.builder().method("moco").queueSize(100).batchSize(50).build().queueSize())
+        assertThat(moco.method().momentumTau()).isEqualTo(0.99);
+        assertThat(moco.method().queueSize()).isEqualTo(4096);
+        assertThat(PretrainConfig.builder().method("moco").queueSize(100).batchSize(50).build().method().queueSize())
                 .isEqualTo(100);
-        assertThat(PretrainConfig.builder().method("simclr").build().queueSize()).isNull();
+        assertThat(PretrainConfig.builder().method("simclr").build().method().queueSize()).isNull();
         assertThatThrownBy(() -> PretrainConfig.builder().method("byol").queueSize(64).build())
-                .isInstanceOf(BalconException.class).hasMessage("queueSize applies to moco only; method byol has no queue");
+                .isInstanceOf(BalconException.class).hasMessage("method.queueSize applies to moco only; method byol has no queue");
         assertThatThrownBy(() -> PretrainConfig.builder().method("moco").queueSize(0).build())
-                .isInstanceOf(BalconException.class).hasMessage("queueSize must be >= 1, got 0");
+                .isInstanceOf(BalconException.class).hasMessage("method.queueSize must be >= 1, got 0");
         assertThatThrownBy(() -> PretrainConfig.builder().method("moco").queueSize(99).batchSize(50).build())
-                .isInstanceOf(BalconException.class).hasMessage("queueSize must be >= 2 x batchSize (a step enqueues the"
+                .isInstanceOf(BalconException.class).hasMessage("method.queueSize must be >= 2 x batchSize (a step enqueues the"
                         + " keys of both views), got 99 with batchSize 50");
     }
 
@@ -166,8 +166,8 @@ class MethodSeamTest {
     void methodsWithALossOfTheirOwnRefuseTheContrastiveLossSettings() {
         assertThatThrownBy(() -> PretrainConfig.builder().method("byol").loss("balanced").build())
                 .isInstanceOf(BalconException.class)
-                .hasMessage("the loss settings (loss, tau, alpha, lambda, nu, similarity, scaleByInvAlpha) are simclr's and moco's;"
-                        + " method byol has a loss of its own, so leave them at their defaults");
+                .hasMessage("method.loss (preset, tau, alpha, lambda, nu, similarity, scaleByInvAlpha) is simclr's and moco's;"
+                        + " method byol has a loss of its own, so leave it at its defaults");
         assertThatThrownBy(() -> PretrainConfig.builder().method("simsiam").tau(0.2).build())
                 .isInstanceOf(BalconException.class).hasMessageContaining("method simsiam has a loss of its own");
     }
@@ -178,8 +178,8 @@ class MethodSeamTest {
         PretrainConfig requested = stored.toBuilder().method("simsiam").build();
         assertThatThrownBy(() -> Pretrainer.checkResumable(stored, requested, Path.of("runs/x")))
                 .isInstanceOf(Pretrainer.ResumeConflict.class)
-                .satisfies(e -> assertThat(((Pretrainer.ResumeConflict) e).fields()).containsExactly("method"))
-                .hasMessageContaining("method (stored simclr, asked simsiam)");
+                .satisfies(e -> assertThat(((Pretrainer.ResumeConflict) e).fields()).containsExactly("method.name"))
+                .hasMessageContaining("method.name (stored simclr, asked simsiam)");
     }
 
     @Test

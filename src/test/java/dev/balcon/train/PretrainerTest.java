@@ -160,9 +160,9 @@ class PretrainerTest {
     @Test
     void invalidOptionsAreRejectedBeforeAnyWork() {
         assertThatThrownBy(() -> PretrainConfig.builder().batchSize(1).build())
-                .isInstanceOf(BalconException.class).hasMessageContaining("--batch-size");
+                .isInstanceOf(BalconException.class).hasMessageStartingWith("batchSize must be >= 2");
         assertThatThrownBy(() -> PretrainConfig.builder().learningRate(0).build())
-                .isInstanceOf(BalconException.class).hasMessageContaining("--lr");
+                .isInstanceOf(BalconException.class).hasMessage("optimizer.lr must be a finite number > 0, got 0.0");
     }
 
     @Test
@@ -265,8 +265,8 @@ class PretrainerTest {
         PretrainConfig changed = config(3, 0.01).toBuilder().batchSize(8).build();
         assertThatThrownBy(() -> new Pretrainer(changed, IMAGES, NORMALIZATION, run).showProgress(false).run(true))
                 .isInstanceOfSatisfying(Pretrainer.ResumeConflict.class, conflict -> assertThat(conflict.fields())
-                        .containsExactly("batchSize", "learningRate"))
-                .hasMessageContaining("batchSize (stored 16, asked 8)").hasMessageContaining("learningRate (stored 0.1, asked 0.01)")
+                        .containsExactly("optimizer.lr", "batchSize"))
+                .hasMessageContaining("batchSize (stored 16, asked 8)").hasMessageContaining("optimizer.lr (stored 0.1, asked 0.01)")
                 .hasMessageNotContaining("\n");
         assertThatThrownBy(() -> new Pretrainer(config(1, 0.1), IMAGES, NORMALIZATION, run).showProgress(false).run(true))
                 .isInstanceOf(Pretrainer.ResumeConflict.class).hasMessageContaining("epochs (stored 2, asked 1)");

@@ -1,0 +1,67 @@
+package dev.balcon.cli;
+
+import dev.balcon.augment.AugmentationSettings;
+import dev.balcon.train.MonitorConfig;
+import dev.balcon.train.OptimizerConfig;
+import dev.balcon.train.PretrainConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The training options take their defaults from the configuration's records and map to its fields. */
+class TrainingOptionsTest {
+
+    private static String help() {
+        return new CommandLine(new PretrainCommand()).getUsageMessage(CommandLine.Help.Ansi.OFF);
+    }
+
+    @Test
+    void theHelpShowsTheRecordsDefaults() {
+        String help = help().replaceAll("\\s+", " ");
+        assertThat(help).contains("Peak learning rate (default: " + OptimizerConfig.defaults().lr() + ")");
+        assertThat(help).contains("Epochs (default: " + PretrainConfig.defaults().epochs() + ")");
+        assertThat(help).contains("SGD momentum (default: " + OptimizerConfig.defaults().momentum() + ")");
+        CommandSpec spec = CommandSpec.forAnnotatedObject(new TrainingOptions());
+        assertThat(spec.findOption("--lr").defaultValueString()).isEqualTo(String.valueOf(OptimizerConfig.defaults().lr()));
+    }
+
+    @Test
+    void theDefaultsPicocliNeedsAsConstantsEqualTheRecords() {
+        AugmentationSettings augmentation = AugmentationSettings.defaults();
+        assertThat(RecipeOptions.DEFAULT_CROP_SCALE)
+                .isEqualTo(augmentation.cropScaleMin() + "," + augmentation.cropScaleMax());
+        CommandSpec spec = CommandSpec.forAnnotatedObject(new TrainingOptions());
+        assertThat(spec.findOption("--monitor-bounds").defaultValue())
+                .isEqualTo(String.valueOf(MonitorConfig.defaults().bounds()));
+    }
+
+    @Test
+    void noOptionsGiveTheDefaultsApartFromTheCacheAndTheImageLimit() {
+        TrainingOptions options = new TrainingOptions();
+        new CommandLine(options).parseArgs("--no-cache");
+        PretrainConfig config = options.toConfig();
+        // the command line stores the image limit it applies; the record's 0 stands for that default
+        assertThat(config.data().selection().maxImagePixels()).isEqualTo(dev.balcon.data.ImageFolder.DEFAULT_MAX_IMAGE_PIXELS);
+        assertThat(config.toBuilder().maxImagePixels(0).build()).isEqualTo(PretrainConfig.defaults());
+    }
+
+    @Test
+    void optionsMapToTheNestedFieldsAndErrorsNameTheOption() {
+        TrainingOptions options = new TrainingOptions();
+        new CommandLine(options).parseArgs("--lr", "0.05", "--method", "moco", "--queue-size", "1024", "--crop-scale",
+                "0.3,0.9", "--batch-size", "64");
+        PretrainConfig config = options.toConfig();
+        assertThat(config.optimizer().lr()).isEqualTo(0.05);
+        assertThat(config.method().queueSize()).isEqualTo(1024);
+        assertThat(config.augmentation().cropScaleMin()).isEqualTo(0.3);
+        assertThat(TrainingOptions.fieldsOf("--lr")).containsExactly("optimizer.lr");
+        assertThat(TrainingOptions.optionOf("optimizer.lr")).isEqualTo("--lr");
+
+        TrainingOptions bad = new TrainingOptions();
+        new CommandLine(bad).parseArgs("--lr", "-1");
+        assertThatThrownBy(bad::toConfig).hasMessage("--lr must be a finite number > 0, got -1.0");
+    }
+}
