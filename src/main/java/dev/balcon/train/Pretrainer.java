@@ -250,14 +250,7 @@ public final class Pretrainer {
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(),
                 Math.round(config.warmupEpochs() * stepsPerEpoch), totalSteps);
         TrainStep trainStep = new TrainStep(method);
-        DataParallelStep parallelStep = null;
-        if (shards > 1) {
-            if (!(method instanceof SimClr simClr)) {
-                throw new BalconException("shards gather the negatives of simclr's batch; method " + method.name()
-                        + " trains on one shard only (moco's negatives are its queue; byol and simsiam compare none)");
-            }
-            parallelStep = new DataParallelStep(method.model(), method.optimizer(), simClr.contrastiveLoss(), shards);
-        }
+        DataParallelStep parallelStep = shards > 1 ? new DataParallelStep(method, shards) : null;
         long globalStep = start.globalStep();
         double lastEpochLoss = Double.NaN;
         long trainStart = System.nanoTime();
@@ -272,7 +265,7 @@ public final class Pretrainer {
                 for (int step = 0; step < stepsPerEpoch; step++, globalStep++) {
                     TwoViewBatch batch = batches.next();
                     double learningRate = schedule.at(globalStep);
-                    double value = parallelStep != null ? parallelStep.run(batch, learningRate)
+                    double value = parallelStep != null ? parallelStep.run(batch, learningRate, globalStep, totalSteps)
                             : trainStep.run(batch, learningRate, globalStep, totalSteps);
                     if (!Double.isFinite(value)) {
                         return diverged(metrics, epoch, globalStep, "loss became " + value, trainStart, imagesSeen);
