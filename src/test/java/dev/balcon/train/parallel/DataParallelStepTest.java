@@ -15,6 +15,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.balcon.BalconException;
 import dev.balcon.augment.TwoViewBatch;
 import dev.balcon.loss.ContrastiveLoss;
@@ -25,11 +26,9 @@ import dev.balcon.model.ResNetConfig;
 import dev.balcon.train.Method;
 import dev.balcon.train.Methods;
 import dev.balcon.train.PretrainConfig;
-import dev.balcon.train.Pretrainer;
 import dev.balcon.train.RunDirectory;
 import dev.balcon.train.SgdMomentum;
 import dev.balcon.train.SimClr;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -37,7 +36,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -163,15 +161,30 @@ class DataParallelStepTest {
         }
     }
 
+    /** shards is a run setting: recorded in config.json, checked naming the field, absent (older runs) = 1. */
     @Test
-    void pretrainerRefusesShardsThatDoNotDivideItsBatch(@TempDir Path dir) {
-        PretrainConfig config = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16)
-                .epochs(1).build();
-        Pretrainer pretrainer = new Pretrainer(config, null, null, new RunDirectory(dir));
-        BalconException e = assertThrows(BalconException.class, () -> pretrainer.shards(3));
-        assertEquals("shards = 3 must be >= 1 and divide the batch size 16", e.getMessage());
-        assertThrows(BalconException.class, () -> pretrainer.shards(0));
-        assertEquals(pretrainer, pretrainer.shards(4));
+    void shardsAreAConfigFieldCheckedNamingIt() throws Exception {
+        PretrainConfig.Builder small = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8)
+                .batchSize(16);
+        assertEquals(1, small.build().shards());
+        PretrainConfig four = small.shards(4).build();
+        assertEquals(4, four.shards());
+        assertEquals(2, small.method("moco").queueSize(32).shards(2).build().shards());
+        assertEquals(List.of("shards"), four.differingFields(four.toBuilder().shards(2).build()));
+
+        BalconException notDividing = assertThrows(BalconException.class, () -> small.method("simclr")
+                .queueSize(null).shards(3).build());
+        assertEquals("shards = 3 must be >= 1 and divide batchSize 16: every shard gets the same number of images",
+                notDividing.getMessage());
+        assertThrows(BalconException.class, () -> small.shards(0).build());
+        BalconException byol = assertThrows(BalconException.class, () -> small.method("byol").shards(2).build());
+        assertEquals("shards = 2 splits the negatives of a batch (simclr, moco); method byol compares no negatives",
+                byol.getMessage());
+
+        ObjectNode older = RunDirectory.JSON.valueToTree(four);
+        older.remove("shards");
+        assertEquals(1, RunDirectory.JSON.treeToValue(older, PretrainConfig.class).shards());
+        assertEquals(4, RunDirectory.JSON.<ObjectNode>valueToTree(four).get("shards").asInt());
     }
 
     /** The data-parallel step of simclr training {@code model} with {@code config} (momentum 0.9, no decay). */
