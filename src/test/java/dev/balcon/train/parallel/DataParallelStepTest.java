@@ -51,6 +51,8 @@ class DataParallelStepTest {
     private static final double TOLERANCE = 1e-5;
 
     private static NDManager manager;
+    /** The trainable parameters of the first model built, at initialisation. */
+    private static float[] initialParameters;
 
     @BeforeAll
     static void openManager() {
@@ -196,11 +198,19 @@ class DataParallelStepTest {
         Object accumulate(ContrastiveModel model);
     }
 
-    /** w_before - w_after over all trainable parameters after one SGD step (lr 1, weight decay 5e-4). */
+    /**
+     * w_before - w_after over all trainable parameters after one SGD step (lr 1, weight decay 5e-4), from the seeded
+     * initialisation, which is checked to be the same as in every other call: two steps compared must start from
+     * the same weights, else their deviation says nothing about the steps.
+     */
     private static float[] updateAfterOneStep(LossConfig config, float[][] views, GradientStep step) {
         try (NDManager scope = manager.newSubManager();
              ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
             float[] before = parameters(model);
+            if (initialParameters == null) {
+                initialParameters = before.clone();
+            }
+            assertEquals(0, maxAbsDeviation(before, initialParameters), "the seeded initialisation changed");
             step.accumulate(model);
             new SgdMomentum(model.trainableParameters(), 0.9, 5e-4).step(1);
             float[] after = parameters(model);
