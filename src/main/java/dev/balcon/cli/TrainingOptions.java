@@ -57,6 +57,12 @@ final class TrainingOptions {
             + "moco only).")
     Integer queueSize;
 
+    @Option(names = "--shards", paramLabel = "K", description = "Data parallel with gathered negatives (simclr, "
+            + "moco): split each batch into K shards, each with its own forward pass and batch-norm statistics, every "
+            + "anchor contrasted with the negatives of all shards; emulated one shard after another on --device (see "
+            + "docs/devices.md). K must divide --batch-size (default 1).")
+    Integer shards;
+
     @Option(names = "--loss", defaultValue = "nt_xent",
             description = "Loss preset: nt_xent, generalized_nt_xent, dcl, balanced (default: ${DEFAULT-VALUE}).")
     String loss;
@@ -153,7 +159,7 @@ final class TrainingOptions {
                 augmentation.cropScaleMax(), epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed,
                 workers, boundMonitor, probeSize, probeViews, data.imageSize, data.channels, data.strict, data.testFraction, data.dataSeed, data.cacheDirOrNull(),
                 data.trainList, data.testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                scaleByInvAlpha, data.maxImagePixels(), data.validationFraction, method, momentumTau, precision, queueSize);
+                scaleByInvAlpha, data.maxImagePixels(), data.validationFraction, method, momentumTau, precision, queueSize, shards);
     }
 
     /**

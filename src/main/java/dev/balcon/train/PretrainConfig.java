@@ -89,6 +89,10 @@ import java.util.Set;
  * @param precision       number format of the forward passes, {@code fp32} or {@code bf16} (mixed precision, see
  *                        {@link dev.balcon.model.Precision}); null (a config.json written before the field existed)
  *                        means fp32
+ * @param shards          K, data parallel over K shards of batchSize / K images, each with its own forward pass and
+ *                        batch-norm statistics ({@link dev.balcon.train.parallel.DataParallelStep}, docs/devices.md);
+ *                        >= 1, dividing batchSize; above 1 for the methods with negatives only (simclr, moco); null
+ *                        (a config.json written before the field existed) means 1
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record PretrainConfig(
@@ -103,7 +107,7 @@ public record PretrainConfig(
         String trainList, String testList, String evalData,
         String classProfile, double rho, double paretoShape, int profileMax, boolean balancedTwin,
         Boolean scaleByInvAlpha, long maxImagePixels, double validationFraction, String method, Double momentumTau,
-        String precision, Integer queueSize) {
+        String precision, Integer queueSize, Integer shards) {
 
     /** The values of {@link #classProfile()}. */
     public static final List<String> CLASS_PROFILES = List.of("none", "exp", "pareto");
@@ -182,6 +186,16 @@ public record PretrainConfig(
         if (queueSize != null && queueSize < 2L * batchSize) {
             throw new BalconException("queueSize must be >= 2 x batchSize (a step enqueues the keys of both views), got "
                     + queueSize + " with batchSize " + batchSize);
+        }
+        shards = shards == null ? 1 : shards;
+        if (shards < 1 || batchSize % shards != 0) {
+            throw new BalconException("shards = " + shards + " must be >= 1 and divide batchSize " + batchSize
+                    + ": every shard gets the same number of images");
+        }
+        // the methods of the loss family are the ones with negatives, which sharding gathers
+        if (shards > 1 && !Methods.usesLossFamily(method)) {
+            throw new BalconException("shards = " + shards + " splits the negatives of a batch (simclr, moco); method "
+                    + method + " compares no negatives");
         }
     }
 
@@ -371,6 +385,7 @@ public record PretrainConfig(
         builder.method = method;
         builder.momentumTau = momentumTau;
         builder.queueSize = queueSize;
+        builder.shards = shards;
         builder.precision = precision;
         return builder;
     }
@@ -425,6 +440,7 @@ public record PretrainConfig(
         private String method = Methods.SIMCLR;
         private Double momentumTau = null;
         private Integer queueSize = null;
+        private Integer shards = 1;
 
         private Builder() {}
 
@@ -663,6 +679,11 @@ public record PretrainConfig(
             return this;
         }
 
+        public Builder shards(Integer shards) {
+            this.shards = shards;
+            return this;
+        }
+
         public Builder momentumTau(Double momentumTau) {
             this.momentumTau = momentumTau;
             return this;
@@ -670,7 +691,7 @@ public record PretrainConfig(
 
         public PretrainConfig build() {
             return new PretrainConfig(dataset, dataDir, trainLimit, arch, width, projectorHidden, projectorOut, loss, tau, alpha, lambda, nu, similarity, recipe, cropScaleMin, cropScaleMax, epochs, batchSize, learningRate, momentum, weightDecay, warmupEpochs, seed, workers, boundMonitor, probeSize, probeViews, imageSize, channels, strict, testFraction, dataSeed, cacheDir, trainList, testList, evalData, classProfile, rho, paretoShape, profileMax, balancedTwin,
-                    scaleByInvAlpha, maxImagePixels, validationFraction, method, momentumTau, precision, queueSize);
+                    scaleByInvAlpha, maxImagePixels, validationFraction, method, momentumTau, precision, queueSize, shards);
         }
     }
 }
