@@ -53,7 +53,7 @@ public final class Benchmark {
     public static Measurement computeStep(PretrainConfig config, ImageDataset train, int warmup, int steps) {
         try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              Method method = Methods.create(config, train.channels(), train.height(), train.width(), manager)) {
-            TrainStep step = new TrainStep(method);
+            TrainStep step = new TrainStep(method, config.shards());
             TwoViewBatch batch = fixedBatch(config, train);
             double[] millis = new double[steps];
             double[] cpuMillis = new double[steps];
@@ -78,7 +78,7 @@ public final class Benchmark {
     public static Measurement endToEnd(PretrainConfig config, ImageDataset train, int warmup, int steps) {
         try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              Method method = Methods.create(config, train.channels(), train.height(), train.width(), manager)) {
-            TrainStep step = new TrainStep(method);
+            TrainStep step = new TrainStep(method, config.shards());
             AugmentationPipeline pipeline = config.augmentationRecipe()
                     .build(train.channels(), train.height(), train.width(), Normalization.of(train));
             double[] millis = new double[steps];

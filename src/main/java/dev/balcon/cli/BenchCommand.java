@@ -127,6 +127,14 @@ final class BenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--breakdown times the phases of the simclr step; --method " + config.method().name() + " has other phases");
         }
+        if (breakdown && config.shards() > 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--breakdown times the phases of the unsharded step; leave --shards at 1");
+        }
+        if (config.shards() > 1 && !noPeer && simclr) {
+            out.println("balcon's step is sharded (--shards " + config.shards() + ", emulated one shard after another); "
+                    + "the peer is not sharded: it trains the whole batch in one step");
+        }
         if (!simclr && !noPeer) {
             // the peer (bench/peer_simclr.py) trains SimCLR only: timing it against another method would compare unlike
             out.println("no PyTorch peer for method " + config.method().name() + ": bench/peer_simclr.py trains simclr only");

@@ -36,12 +36,6 @@ final class PretrainCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions device;
 
-    @Option(names = "--shards", defaultValue = "1", paramLabel = "K", description = "Data parallel with gathered "
-            + "negatives: split each batch into K shards, each with its own forward pass and batch-norm statistics, "
-            + "every anchor contrasted with the views of all shards; emulated one shard after another on --device "
-            + "(see docs/devices.md). K must divide --batch-size (default: ${DEFAULT-VALUE}).")
-    int shards;
-
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -49,14 +43,10 @@ final class PretrainCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PretrainConfig config = training.toConfig(runDir, resume, spec.commandLine().getParseResult());
-        if (shards < 1 || config.batchSize() % shards != 0) {
-            throw new ParameterException(spec.commandLine(), "--shards " + shards + " must be >= 1 and divide "
-                    + "--batch-size " + config.batchSize() + ": every shard gets the same number of images");
-        }
         try {
             PretrainResult completed = resume ? PretrainRun.completed(runDir, config) : null;
             PretrainResult result = completed != null ? completed
-                    : PretrainRun.pretrain(runDir, config, resume, !progress.noProgress, shards, out);
+                    : PretrainRun.pretrain(runDir, config, resume, !progress.noProgress, out);
             out.println(completed != null ? PretrainRun.nothingToDo(result, runDir) : PretrainRun.summary(result, runDir));
             return result.diverged() ? Main.EXIT_DIVERGED : 0;
         } catch (Pretrainer.ResumeConflict conflict) {

@@ -69,6 +69,12 @@ final class TrainingOptions {
             + "moco only).")
     Integer queueSize;
 
+    @Option(names = "--shards", paramLabel = "K", description = "Data parallel with gathered negatives (simclr, "
+            + "moco): split each batch into K shards, each with its own forward pass and batch-norm statistics, every "
+            + "anchor contrasted with the negatives of all shards; emulated one shard after another on --device (see "
+            + "docs/devices.md). K must divide --batch-size (default: ${DEFAULT-VALUE}).")
+    int shards = DEFAULTS.shards();
+
     @Option(names = "--loss",
             description = "Loss preset: nt_xent, generalized_nt_xent, dcl, balanced (default: ${DEFAULT-VALUE}).")
     String loss = DEFAULTS.method().loss().preset();

@@ -29,15 +29,6 @@ public final class PretrainRun {
      */
     public static PretrainResult pretrain(Path runDir, PretrainConfig config, boolean resume, boolean showProgress,
                                           PrintWriter out) {
-        return pretrain(runDir, config, resume, showProgress, 1, out);
-    }
-
-    /**
-     * As {@link #pretrain(Path, PretrainConfig, boolean, boolean, PrintWriter)}, each batch split into {@code shards}
-     * shards trained data-parallel with gathered negatives ({@link Pretrainer#shards}).
-     */
-    public static PretrainResult pretrain(Path runDir, PretrainConfig config, boolean resume, boolean showProgress,
-                                          int shards, PrintWriter out) {
         RunDirectory run = new RunDirectory(runDir);
         boolean stored = resume && Files.isRegularFile(run.config());
         PretrainConfig effective = config != null ? config : run.readConfig();
@@ -52,8 +43,7 @@ public final class PretrainRun {
         out.println("training on " + train.images().size() + " images, per-class counts "
                 + Datasets.counts(train.images().classCounts()));
         Normalization normalization = Normalization.of(train.images());
-        Pretrainer pretrainer = new Pretrainer(effective, train.images(), normalization, run).showProgress(showProgress)
-                .shards(shards);
+        Pretrainer pretrainer = new Pretrainer(effective, train.images(), normalization, run).showProgress(showProgress);
         boolean monitored = effective.monitor().bounds() && train.test() != null;
         if (effective.monitor().bounds() && train.test() == null) {
             out.println("bound monitor off: the dataset has no labelled test split (pass --eval-data)");

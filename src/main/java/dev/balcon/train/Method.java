@@ -4,12 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.balcon.model.ContrastiveModel;
+import dev.balcon.train.parallel.ShardedLoss;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A self-supervised method that plugs into the one training loop ({@link Pretrainer}, {@link TrainStep}), in the
@@ -75,6 +77,16 @@ public abstract class Method implements AutoCloseable {
      * @return a scalar, attached to {@code view1}'s manager
      */
     public abstract NDArray loss(ParameterStore parameters, NDArray view1, NDArray view2);
+
+    /**
+     * This method's loss in data-parallel form over shards ({@link dev.balcon.train.parallel.DataParallelStep}), if
+     * the averaged gradient of the shards is the whole batch's gradient: present for the methods with negatives
+     * (simclr gathers them across shards, moco takes them from its queue); empty by default (byol and simsiam
+     * compare no negatives, so sharding would only change their batch-norm statistics).
+     */
+    public Optional<ShardedLoss> shardedLoss() {
+        return Optional.empty();
+    }
 
     /**
      * Work after the optimiser's update (a momentum encoder's EMA update); nothing by default.

@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.balcon.BalconException;
@@ -15,11 +16,15 @@ import dev.balcon.loss.ContrastiveLoss;
 import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ArrayValues;
 import dev.balcon.model.ContrastiveModel;
+import dev.balcon.train.parallel.GatheredLoss;
+import dev.balcon.train.parallel.ShardedLoss;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -128,20 +133,96 @@ public final class MoCo extends Method {
         long n = view1.getShape().get(0);
         NDArray views = NDArrays.concat(new NDList(view1, view2));
         NDArray q = model().forward(parameters, views, true).get(1);
+        NDArray unitKeys = unitKeys(parameters, views);
+        NDArray result = loss.computeAgainstQueue(q, otherViews(unitKeys, n), queue);
+        enqueueAfterStep(unitKeys);
+        return result;
+    }
+
+    /**
+     * Data parallel as MoCo v2's DistributedDataParallel code ({@code facebookresearch/moco}, {@code moco/builder.py},
+     * {@code concat_all_gather}): each shard's queries come from its own forward pass through the query encoder and
+     * its keys from the key encoder in inference mode (so the reference's shuffle-BN, which keeps a shard's keys from
+     * sharing batch statistics with its queries, is not needed); each query's positive is its own image's key from
+     * the other view, and its negatives are the shared queue. No gradient crosses shards (keys and queue are
+     * constants). After the collective step the keys of all shards, gathered in the order of the unsplit batch (the
+     * view-1 keys of every shard, then the view-2 keys), wait for {@link #afterStep}, so that the queue after a
+     * sharded step is the queue after the unsplit step. The mean of the shard losses is the unsplit loss.
+     */
+    @Override
+    public Optional<ShardedLoss> shardedLoss() {
+        return Optional.of(new ShardedLoss() {
+            /** NDList(view-1 queries [n, d], view-2 queries [n, d], unit keys [2n, d]: view 1's, then view 2's). */
+            @Override
+            public NDList forwardShard(ParameterStore parameters, NDArray view1, NDArray view2, boolean training) {
+                long n = view1.getShape().get(0);
+                NDArray views = view1.concat(view2);
+                NDArray q = model().forward(parameters, views, training).get(1);
+                return new NDList(q.get(new NDIndex("0:{}", n)), q.get(new NDIndex("{}:", n)),
+                        unitKeys(parameters, views));
+            }
+
+            @Override
+            public GatheredLoss.Result lossAndGradients(List<NDList> shards, GradientCollector collector) {
+                NDList keys1 = new NDList(shards.size());
+                NDList keys2 = new NDList(shards.size());
+                List<NDArray[]> received = new ArrayList<>(shards.size());
+                List<NDArray> shardLosses = new ArrayList<>(shards.size());
+                double lossSum = 0;
+                for (NDList shard : shards) {
+                    long n = shard.get(0).getShape().get(0);
+                    // leaves, so that each shard's backward stops at its queries, as on its own device
+                    NDArray q1 = shard.get(0).stopGradient().duplicate();
+                    NDArray q2 = shard.get(1).stopGradient().duplicate();
+                    q1.setRequiresGradient(true);
+                    q2.setRequiresGradient(true);
+                    NDArray unitKeys = shard.get(2);
+                    keys1.add(unitKeys.get(new NDIndex("0:{}", n)));
+                    keys2.add(unitKeys.get(new NDIndex("{}:", n)));
+                    NDArray shardLoss = loss.computeAgainstQueue(q1.concat(q2), otherViews(unitKeys, n), queue);
+                    received.add(new NDArray[] {q1, q2});
+                    shardLosses.add(shardLoss);
+                    lossSum += shardLoss.getFloat();
+                }
+                enqueueAfterStep(NDArrays.concat(keys1.addAll(keys2)));
+                double meanLoss = lossSum / shards.size();
+                if (!Double.isFinite(meanLoss)) {
+                    return new GatheredLoss.Result(meanLoss, List.of(), List.of());
+                }
+                List<NDArray> gradients1 = new ArrayList<>(shards.size());
+                List<NDArray> gradients2 = new ArrayList<>(shards.size());
+                for (int k = 0; k < shards.size(); k++) {
+                    // only shard k's own loss depends on its queries: the summed gradient is its own
+                    collector.backward(shardLosses.get(k));
+                    gradients1.add(received.get(k)[0].getGradient().duplicate());
+                    gradients2.add(received.get(k)[1].getGradient().duplicate());
+                }
+                return new GatheredLoss.Result(meanLoss, gradients1, gradients2);
+            }
+        });
+    }
+
+    /** The key encoder's projections of {@code views} [M, ...] in inference mode, as unit float32 rows [M, d]. */
+    private NDArray unitKeys(ParameterStore parameters, NDArray views) {
         NDArray k = keyEncoder.forward(parameters, views, false).get(1).stopGradient();
         if (k.getDataType() != DataType.FLOAT32) {
             k = k.toType(DataType.FLOAT32, false);
         }
-        NDArray unitKeys = k.div(k.norm(new int[] {1}, true).maximum(1e-12)).stopGradient();
-        // the positive of view 1's query i is view 2's key i, and the other way round
-        NDArray positives = unitKeys.get(new NDIndex("{}:", n)).concat(unitKeys.get(new NDIndex("0:{}", n)), 0);
-        NDArray result = loss.computeAgainstQueue(q, positives, queue);
+        return k.div(k.norm(new int[] {1}, true).maximum(1e-12)).stopGradient();
+    }
+
+    /** Rows [2n, d] of both views' keys of n images, swapped: the positive of view 1's query i is view 2's key i. */
+    private static NDArray otherViews(NDArray keys, long n) {
+        return keys.get(new NDIndex("{}:", n)).concat(keys.get(new NDIndex("0:{}", n)), 0);
+    }
+
+    /** Keeps a copy of the step's unit keys [2N, d] (view-1 keys, then view-2 keys) for {@link #afterStep}. */
+    private void enqueueAfterStep(NDArray unitKeys) {
         if (pendingKeys != null) {
             pendingKeys.close();
         }
         pendingKeys = unitKeys.duplicate();
         pendingKeys.attach(queue.getManager());
-        return result;
     }
 
     /** key encoder = m key + (1 - m) query over every parameter and running statistic, then the step's keys enqueued. */

@@ -45,10 +45,14 @@ import java.util.Set;
  * @param workers      augmentation threads, &gt;= 1
  * @param precision    number format of the forward passes, {@code fp32} or {@code bf16} (mixed precision, see
  *                     {@link Precision}); null (a config.json written before the field existed) reads as fp32
+ * @param shards       K, data parallel over K shards of batchSize / K images, each with its own forward pass and
+ *                     batch-norm statistics ({@link dev.balcon.train.parallel.DataParallelStep}, docs/devices.md);
+ *                     &gt;= 1, dividing batchSize; above 1 for the methods with negatives only (simclr, moco); null (a
+ *                     config.json written before the field existed) reads as 1
  */
 public record PretrainConfig(RunData data, ModelSettings model, MethodConfig method, AugmentationSettings augmentation,
                              OptimizerConfig optimizer, MonitorConfig monitor, int epochs, int batchSize, long seed,
-                             int workers, String precision) {
+                             int workers, String precision, Integer shards) {
 
     /**
      * The fields a resumed run may change, because they leave the training itself as it was: {@code epochs} (to a
@@ -93,6 +97,7 @@ public record PretrainConfig(RunData data, ModelSettings model, MethodConfig met
             {"scaleByInvAlpha", "method.loss.scaleByInvAlpha"}, {"maxImagePixels", "data.selection.maxImagePixels"},
             {"validationFraction", "data.selection.validationFraction"}, {"method", "method.name"},
             {"momentumTau", "method.momentumTau"}, {"precision", "precision"}, {"queueSize", "method.queueSize"},
+            {"shards", "shards"},
         };
         for (String[] pair : pairs) {
             paths.put(pair[0], pair[1]);
@@ -132,13 +137,23 @@ public record PretrainConfig(RunData data, ModelSettings model, MethodConfig met
             throw new InvalidField("method.queueSize", "must be >= 2 x batchSize (a step enqueues the keys of both "
                     + "views), got " + queueSize + " with batchSize " + batchSize);
         }
+        shards = shards == null ? 1 : shards;
+        if (shards < 1 || batchSize % shards != 0) {
+            throw new InvalidField("shards", "= " + shards + " must be >= 1 and divide batchSize " + batchSize
+                    + ": every shard gets the same number of images");
+        }
+        // the methods of the loss family are the ones with negatives, which sharding gathers
+        if (shards > 1 && !Methods.usesLossFamily(method.name())) {
+            throw new InvalidField("shards", "= " + shards + " splits the negatives of a batch (simclr, moco); method "
+                    + method.name() + " compares no negatives");
+        }
     }
 
     /** The defaults of every group and setting: what {@code balcon pretrain} runs without options. */
     public static PretrainConfig defaults() {
         return new PretrainConfig(RunData.defaults(), ModelSettings.defaults(), MethodConfig.defaults(),
                 AugmentationSettings.defaults(), OptimizerConfig.defaults(), MonitorConfig.defaults(), 20, 256, 0, 1,
-                "fp32");
+                "fp32", 1);
     }
 
     /** The number format of the forward passes ({@link #precision()}). */
@@ -338,27 +353,27 @@ public record PretrainConfig(RunData data, ModelSettings model, MethodConfig met
 
     public PretrainConfig withData(RunData newData) {
         return new PretrainConfig(newData, model, method, augmentation, optimizer, monitor, epochs, batchSize, seed,
-                workers, precision);
+                workers, precision, shards);
     }
 
     public PretrainConfig withMethod(MethodConfig newMethod) {
         return new PretrainConfig(data, model, newMethod, augmentation, optimizer, monitor, epochs, batchSize, seed,
-                workers, precision);
+                workers, precision, shards);
     }
 
     public PretrainConfig withOptimizer(OptimizerConfig newOptimizer) {
         return new PretrainConfig(data, model, method, augmentation, newOptimizer, monitor, epochs, batchSize, seed,
-                workers, precision);
+                workers, precision, shards);
     }
 
     public PretrainConfig withMonitor(MonitorConfig newMonitor) {
         return new PretrainConfig(data, model, method, augmentation, optimizer, newMonitor, epochs, batchSize, seed,
-                workers, precision);
+                workers, precision, shards);
     }
 
     public PretrainConfig withEpochs(int newEpochs) {
         return new PretrainConfig(data, model, method, augmentation, optimizer, monitor, newEpochs, batchSize, seed,
-                workers, precision);
+                workers, precision, shards);
     }
 
     /**
@@ -439,6 +454,7 @@ public record PretrainConfig(RunData data, ModelSettings model, MethodConfig met
         public Builder balancedTwin(boolean v) { return set("balancedTwin", v); }
         public Builder momentumTau(Double v) { return set("momentumTau", v); }
         public Builder queueSize(Integer v) { return set("queueSize", v); }
+        public Builder shards(Integer v) { return set("shards", v); }
 
         /**
          * Sets the method; momentum and queue settings at the former method's defaults go back to null, the new

@@ -12,7 +12,6 @@ import dev.balcon.augment.Normalization;
 import dev.balcon.augment.TwoViewBatch;
 import dev.balcon.augment.TwoViewLoader;
 import dev.balcon.data.ImageDataset;
-import dev.balcon.train.parallel.DataParallelStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,7 +87,6 @@ public final class Pretrainer {
     private final RunDirectory run;
     private final List<EpochMonitor> monitors = new ArrayList<>();
     private boolean showProgress = true;
-    private int shards = 1;
 
     public Pretrainer(PretrainConfig config, ImageDataset train, Normalization normalization, RunDirectory run) {
         this.config = config;
@@ -104,21 +102,6 @@ public final class Pretrainer {
 
     public Pretrainer showProgress(boolean show) {
         this.showProgress = show;
-        return this;
-    }
-
-    /**
-     * Splits every batch into {@code count} shards trained as data parallel with gathered negatives
-     * ({@link DataParallelStep}); 1 (the default) is the single-device step. Not stored in config.json.
-     *
-     * @throws BalconException if {@code count} is below 1 or does not divide the batch size
-     */
-    public Pretrainer shards(int count) {
-        if (count < 1 || config.batchSize() % count != 0) {
-            throw new BalconException("shards = " + count + " must be >= 1 and divide the batch size "
-                    + config.batchSize());
-        }
-        this.shards = count;
         return this;
     }
 
@@ -248,15 +231,7 @@ public final class Pretrainer {
         long totalSteps = (long) stepsPerEpoch * config.epochs();
         LearningRateSchedule schedule = new LearningRateSchedule(config.optimizer().lr(),
                 Math.round(config.optimizer().warmupEpochs() * stepsPerEpoch), totalSteps);
-        TrainStep trainStep = new TrainStep(method);
-        DataParallelStep parallelStep = null;
-        if (shards > 1) {
-            if (!(method instanceof SimClr simClr)) {
-                throw new BalconException("shards gather the negatives of simclr's batch; method " + method.name()
-                        + " trains on one shard only (moco's negatives are its queue; byol and simsiam compare none)");
-            }
-            parallelStep = new DataParallelStep(method.model(), method.optimizer(), simClr.contrastiveLoss(), shards);
-        }
+        TrainStep trainStep = new TrainStep(method, config.shards());
         long globalStep = start.globalStep();
         double lastEpochLoss = Double.NaN;
         long trainStart = System.nanoTime();
@@ -271,8 +246,7 @@ public final class Pretrainer {
                 for (int step = 0; step < stepsPerEpoch; step++, globalStep++) {
                     TwoViewBatch batch = batches.next();
                     double learningRate = schedule.at(globalStep);
-                    double value = parallelStep != null ? parallelStep.run(batch, learningRate)
-                            : trainStep.run(batch, learningRate, globalStep, totalSteps);
+                    double value = trainStep.run(batch, learningRate, globalStep, totalSteps);
                     if (!Double.isFinite(value)) {
                         return diverged(metrics, epoch, globalStep, "loss became " + value, trainStart, imagesSeen);
                     }

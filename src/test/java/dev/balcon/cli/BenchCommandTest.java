@@ -29,6 +29,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void aShardedBenchSaysThePeerIsNotShardedAndBreakdownRefusesShards() throws URISyntaxException {
+        CommandLineErrorsTest.Outcome outcome = balcon("bench", "--no-progress", "--shards", "4", "--python",
+                "/bin/sh", "--peer", referenceBlasPeer().toString());
+        assertThat(outcome.out()).contains("balcon's step is sharded (--shards 4, emulated one shard after another); "
+                + "the peer is not sharded: it trains the whole batch in one step");
+
+        CommandLineErrorsTest.Outcome breakdown = balcon("bench", "--no-peer", "--breakdown", "--shards", "2");
+        assertThat(breakdown.status()).isEqualTo(2);
+        assertThat(breakdown.err().strip()).doesNotContain("\n")
+                .contains("--breakdown times the phases of the unsharded step; leave --shards at 1");
+    }
+
+    @Test
     void anUnknownPrecisionIsOneLineNamingIt() {
         CommandLineErrorsTest.Outcome outcome = balcon("bench", "--no-peer", "--precision", "fp8");
 

@@ -47,6 +47,9 @@ class DeviceCommandTest {
         JsonNode result = new RunDirectory(run).readResults().get("pretrain");
         assertThat(result.get("status").asText()).isEqualTo("finished");
         assertThat(result.get("finalLoss").asDouble()).isFinite().isPositive();
+        assertThat(new RunDirectory(run).readConfig().shards()).isEqualTo(4);
+        assertOneLineError(balcon(pretrain(run, data, "--resume", "--shards", "2")),
+                "--resume cannot change --shards (stored 4, given 2)");
 
         LinearCommandTest.Outcome knn = balcon("knn", "--run-dir", run.toString(), "--device", "auto",
                 "--no-progress");
@@ -57,9 +60,11 @@ class DeviceCommandTest {
     @Test
     void shardsThatDoNotDivideTheBatchAreAUsageError(@TempDir Path dir) throws IOException {
         LinearCommandTest.Outcome refused = balcon(pretrain(dir.resolve("run"), data(dir), "--shards", "3"));
-        assertOneLineError(refused, "--shards 3 must be >= 1 and divide --batch-size 16");
+        assertOneLineError(refused, "shards = 3 must be >= 1 and divide batchSize 16");
         assertThat(dir.resolve("run/checkpoint.bin")).doesNotExist();
-        assertOneLineError(balcon(pretrain(dir.resolve("run"), data(dir), "--shards", "0")), "--shards 0");
+        assertOneLineError(balcon(pretrain(dir.resolve("run"), data(dir), "--shards", "0")), "shards = 0");
+        assertOneLineError(balcon(pretrain(dir.resolve("run"), data(dir), "--method", "simsiam", "--shards", "2")),
+                "shards = 2 splits the negatives of a batch (simclr, moco); method simsiam compares no negatives");
     }
 
     @Test

@@ -107,6 +107,9 @@ class ExperimentFileTest {
         assertThat(config.augmentation().cropScaleMin()).isEqualTo(0.3);
         assertThat(config.augmentation().cropScaleMax()).isEqualTo(0.9);
         assertThat(experiment.evaluate()).containsExactly("knn");
+        assertThat(config.shards()).isEqualTo(1);
+        assertThat(read("base: {shards: 4, batch_size: 16}\nseeds: [1]\n").runs().get(0).config().shards())
+                .isEqualTo(4);
         assertThat(experiment.protocol()).isEqualTo(ExperimentFile.Protocol.defaults());
         assertThat(experiment.protocol().knnK()).isEqualTo(200);
     }

@@ -2,6 +2,7 @@ package dev.balcon.train.parallel;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -11,52 +12,54 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.balcon.BalconException;
 import dev.balcon.augment.TwoViewBatch;
-import dev.balcon.loss.ContrastiveLoss;
 import dev.balcon.model.ContrastiveModel;
-import dev.balcon.train.SgdMomentum;
+import dev.balcon.train.Method;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One optimisation step of data-parallel training with gathered negatives, emulating K devices on the model's
- * one device, one after the other. Each device (shard) does what DistributedDataParallel with lightly's
- * {@code gather_distributed} does:
+ * One optimisation step of a {@link Method} in data-parallel training, emulating K devices on the model's one
+ * device, one after the other. Each device (shard) does what DistributedDataParallel does with lightly's
+ * {@code gather_distributed} (simclr) or MoCo v2's {@code concat_all_gather} (moco):
  *
  * <ol>
- *   <li>its own forward pass over its N/K images (both views together), so batch norm normalises with the
+ *   <li>its own forward pass over its B/K images (both views together), so batch norm normalises with the
  *       shard's statistics, as DDP does without SyncBatchNorm;</li>
- *   <li>the all-gather of every shard's projections, its own loss over its own anchors against all 2N gathered
- *       views, and the all-gather's backward, which sums every device's gradient for its shard
- *       ({@link GatheredLoss});</li>
+ *   <li>the collective step of the method's {@link ShardedLoss}: its own loss, with what the other shards send
+ *       (simclr: all 2B projections, {@link GatheredLoss}; moco: nothing, its negatives are the queue), and the
+ *       gradient of its outputs;</li>
  *   <li>its own backward pass from that gradient through its forward pass;</li>
- *   <li>the all-reduce of the parameter gradients, which DDP averages over the K devices.</li>
+ *   <li>the all-reduce of the parameter gradients, which DDP averages over the K devices;</li>
  * </ol>
  *
- * Each shard loss is a mean over its 2N/K anchors, so the average over devices of their gradients is the
- * gradient of the mean over all 2N anchors: with batch norm out of the picture (inference-mode statistics) the
+ * then one optimiser update and the method's after-step work (moco: the key encoder's EMA, the gathered keys
+ * enqueued). Each shard loss is a mean over its 2B/K anchors, so the average over devices of their gradients is
+ * the gradient of the mean over all 2B anchors: with batch norm out of the picture (inference-mode statistics) the
  * update equals the single-device update of the whole batch. With batch statistics it does not, because each
  * shard is normalised by its own mean and variance; as with DDP's default (broadcast_buffers), the running
  * statistics kept afterwards are the first shard's.
  */
 public final class DataParallelStep {
+    private final Method method;
+    private final ShardedLoss loss;
     private final ContrastiveModel model;
-    private final SgdMomentum optimizer;
-    private final ContrastiveLoss loss;
     private final int shards;
     private final NDManager modelManager;
     private final ParameterStore parameterStore;
 
     /**
+     * @param method the method trained; it must have a {@link Method#shardedLoss()}
      * @param shards K, the number of devices emulated, &gt;= 1; it must divide every batch
-     * @throws BalconException if {@code shards} is below 1
+     * @throws BalconException if {@code shards} is below 1, or the method has no data-parallel form (byol, simsiam)
      */
-    public DataParallelStep(ContrastiveModel model, SgdMomentum optimizer, ContrastiveLoss loss, int shards) {
+    public DataParallelStep(Method method, int shards) {
         if (shards < 1) {
             throw new BalconException("shards must be >= 1, got " + shards);
         }
-        this.model = model;
-        this.optimizer = optimizer;
-        this.loss = loss;
+        this.method = method;
+        this.loss = method.shardedLoss().orElseThrow(() -> new BalconException("shards = " + shards
+                + " splits the negatives of a batch; method " + method.name() + " compares no negatives"));
+        this.model = method.model();
         this.shards = shards;
         this.modelManager = model.trainableParameters().get(0).getArray().getManager();
         this.parameterStore = new ParameterStore(modelManager, false);
@@ -68,27 +71,32 @@ public final class DataParallelStep {
     }
 
     /**
-     * Runs the step (batch statistics in batch norm) and returns the loss of the whole batch. A non-finite loss
-     * is returned without a backward pass or an update, as {@code TrainStep} does.
+     * Runs the step (batch statistics in batch norm) and returns the loss of the whole batch, as {@code TrainStep}
+     * does: forward and loss, backward, the optimiser's update, the method's {@link Method#afterStep}. A non-finite
+     * loss is returned without a backward pass, an update or the after-step work.
      *
+     * @param step       0-based index of this optimiser step in the run
+     * @param totalSteps the run's planned number of steps
      * @throws BalconException if K does not divide the batch size
      */
-    public double run(TwoViewBatch batch, double learningRate) {
+    public double run(TwoViewBatch batch, double learningRate, long step, long totalSteps) {
         double value;
-        try (NDManager step = modelManager.newSubManager()) {
+        try (NDManager scope = modelManager.newSubManager()) {
             Shape viewShape = new Shape(batch.batchSize(), batch.channels(), batch.height(), batch.width());
-            value = accumulateGradients(step.create(batch.view1(), viewShape), step.create(batch.view2(), viewShape),
+            value = accumulateGradients(scope.create(batch.view1(), viewShape), scope.create(batch.view2(), viewShape),
                     true);
         }
         if (Double.isFinite(value)) {
-            optimizer.step(learningRate);
+            method.optimizer().step(learningRate);
+            method.afterStep(step, totalSteps);
         }
         return value;
     }
 
     /**
-     * Adds to the gradients of the model's trainable parameters the all-reduced (averaged) gradient of the K
-     * devices for one batch, without updating the parameters.
+     * Adds to the gradients of the method's trainable parameters the all-reduced (averaged) gradient of the K
+     * devices for one batch, without updating the parameters (moco: the batch's keys then wait for
+     * {@link Method#afterStep}, as after {@link Method#loss}).
      *
      * @param view1 the first views [B, C, H, W] on the model's device, image i in row i; K must divide B
      * @param view2 the second views, same shape
@@ -117,14 +125,10 @@ public final class DataParallelStep {
             } else {
                 scope.tempAttachAll(view1, view2);
             }
-            List<NDArray> z1 = new ArrayList<>(shards);
-            List<NDArray> z2 = new ArrayList<>(shards);
+            List<NDList> outputs = new ArrayList<>(shards);
             for (int k = 0; k < shards; k++) {
                 NDIndex rows = new NDIndex("{}:{}", k * n, (k + 1) * n);
-                NDArray images = view1.get(rows).concat(view2.get(rows));
-                NDArray projections = model.forward(parameterStore, images, training).get(1);
-                z1.add(projections.get(new NDIndex("0:{}", n)));
-                z2.add(projections.get(new NDIndex("{}:", n)));
+                outputs.add(loss.forwardShard(parameterStore, view1.get(rows), view2.get(rows), training));
                 if (k == 0 && training) {
                     for (Pair<String, Parameter> named : model.namedParameters()) {
                         if (!named.getValue().requiresGradient()) {
@@ -134,15 +138,15 @@ public final class DataParallelStep {
                     }
                 }
             }
-            GatheredLoss.Result gathered = GatheredLoss.lossAndGradients(loss, z1, z2, collector);
+            GatheredLoss.Result gathered = loss.lossAndGradients(outputs, collector);
             if (!Double.isFinite(gathered.loss())) {
                 return gathered.loss();
             }
             for (int k = 0; k < shards; k++) {
                 // Seeding shard k's backward with its summed gradient / K accumulates, over the K passes, DDP's
                 // average of the devices' parameter gradients.
-                NDArray surrogate = z1.get(k).mul(gathered.gradientsZ1().get(k).div(shards)).sum()
-                        .add(z2.get(k).mul(gathered.gradientsZ2().get(k).div(shards)).sum());
+                NDArray surrogate = outputs.get(k).get(0).mul(gathered.gradientsZ1().get(k).div(shards)).sum()
+                        .add(outputs.get(k).get(1).mul(gathered.gradientsZ2().get(k).div(shards)).sum());
                 collector.backward(surrogate);
             }
             return gathered.loss();

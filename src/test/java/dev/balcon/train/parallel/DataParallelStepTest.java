@@ -15,6 +15,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.balcon.BalconException;
 import dev.balcon.augment.TwoViewBatch;
 import dev.balcon.loss.ContrastiveLoss;
@@ -22,11 +23,12 @@ import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
+import dev.balcon.train.Method;
+import dev.balcon.train.Methods;
 import dev.balcon.train.PretrainConfig;
-import dev.balcon.train.Pretrainer;
 import dev.balcon.train.RunDirectory;
 import dev.balcon.train.SgdMomentum;
-import java.nio.file.Path;
+import dev.balcon.train.SimClr;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -34,7 +36,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,6 +51,8 @@ class DataParallelStepTest {
     private static final double TOLERANCE = 1e-5;
 
     private static NDManager manager;
+    /** The trainable parameters of the first model built, at initialisation. */
+    private static float[] initialParameters;
 
     @BeforeAll
     static void openManager() {
@@ -80,8 +83,7 @@ class DataParallelStepTest {
     void shardedUpdateEqualsTheUnsplitUpdate(String name, LossConfig config, int shards) {
         float[][] views = randomViews(3);
         float[] unsplit = updateAfterOneStep(config, views, model -> unsplitGradients(model, config, views, false));
-        float[] sharded = updateAfterOneStep(config, views, model -> new DataParallelStep(model, null,
-                new ContrastiveLoss(config), shards).accumulateGradients(images(views[0]), images(views[1]), false));
+        float[] sharded = updateAfterOneStep(config, views, model -> simClrStep(model, config, shards).accumulateGradients(images(views[0]), images(views[1]), false));
         double deviation = maxAbsDeviation(sharded, unsplit);
         assertTrue(deviation <= TOLERANCE,
                 name + ": update deviates by " + deviation + ", largest update " + maxAbs(unsplit));
@@ -98,8 +100,7 @@ class DataParallelStepTest {
         LossConfig config = LossConfig.ntXent(0.5);
         int shards = 2;
         float[][] views = randomViews(5);
-        float[] sharded = updateAfterOneStep(config, views, model -> new DataParallelStep(model, null,
-                new ContrastiveLoss(config), shards).accumulateGradients(images(views[0]), images(views[1]), true));
+        float[] sharded = updateAfterOneStep(config, views, model -> simClrStep(model, config, shards).accumulateGradients(images(views[0]), images(views[1]), true));
         float[] perShardForwards = updateAfterOneStep(config, views,
                 model -> perShardForwardGradients(model, config, views, shards));
         float[] unsplit = updateAfterOneStep(config, views, model -> unsplitGradients(model, config, views, true));
@@ -108,8 +109,7 @@ class DataParallelStepTest {
         assertTrue(maxAbsDeviation(sharded, unsplit) > 1e-3,
                 "per-shard batch norm should change the update, deviation " + maxAbsDeviation(sharded, unsplit));
 
-        float[] afterShards = runningStatistics(config, model -> new DataParallelStep(model, null,
-                new ContrastiveLoss(config), shards).accumulateGradients(images(views[0]), images(views[1]), true));
+        float[] afterShards = runningStatistics(config, model -> simClrStep(model, config, shards).accumulateGradients(images(views[0]), images(views[1]), true));
         float[] afterFirstShard = runningStatistics(config, model -> model.forward(
                 new ParameterStore(manager, false), images(views[0]).get("0:4").concat(images(views[1]).get("0:4")),
                 true));
@@ -132,8 +132,7 @@ class DataParallelStepTest {
                 expected = new ContrastiveLoss(config).compute(projections.get("0:{}", BATCH),
                         projections.get("{}:", BATCH)).getFloat();
             }
-            SgdMomentum optimizer = new SgdMomentum(model.trainableParameters(), 0.9, 0);
-            double value = new DataParallelStep(model, optimizer, new ContrastiveLoss(config), 4).run(batch, 0.1);
+            double value = simClrStep(model, config, 4).run(batch, 0.1, 0, 1);
             assertEquals(expected, value, 1e-5);
             assertTrue(maxAbsDeviation(parameters(model), before) > 1e-4, "the step changed the parameters");
         }
@@ -144,36 +143,74 @@ class DataParallelStepTest {
         float[][] views = randomViews(1);
         try (NDManager scope = manager.newSubManager();
              ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
-            DataParallelStep step = new DataParallelStep(model, null, new ContrastiveLoss(LossConfig.ntXent(0.5)), 3);
+            DataParallelStep step = simClrStep(model, LossConfig.ntXent(0.5), 3);
             BalconException e = assertThrows(BalconException.class,
                     () -> step.accumulateGradients(images(views[0]), images(views[1]), true));
             assertEquals("shards = 3 does not divide the batch size 8: every device must get the same number of "
                     + "images", e.getMessage());
-            assertThrows(BalconException.class,
-                    () -> new DataParallelStep(model, null, new ContrastiveLoss(LossConfig.ntXent(0.5)), 0));
+            assertThrows(BalconException.class, () -> simClrStep(model, LossConfig.ntXent(0.5), 0));
         }
     }
 
     @Test
-    void pretrainerRefusesShardsThatDoNotDivideItsBatch(@TempDir Path dir) {
-        PretrainConfig config = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16)
-                .epochs(1).build();
-        Pretrainer pretrainer = new Pretrainer(config, null, null, new RunDirectory(dir));
-        BalconException e = assertThrows(BalconException.class, () -> pretrainer.shards(3));
-        assertEquals("shards = 3 must be >= 1 and divide the batch size 16", e.getMessage());
-        assertThrows(BalconException.class, () -> pretrainer.shards(0));
-        assertEquals(pretrainer, pretrainer.shards(4));
+    void refusesAMethodWithoutNegatives() {
+        PretrainConfig config = PretrainConfig.builder().method("byol").width(4).projectorHidden(16).projectorOut(8)
+                .batchSize(BATCH).build();
+        try (NDManager scope = manager.newSubManager(); Method byol = Methods.create(config, 1, SIZE, SIZE, scope)) {
+            BalconException e = assertThrows(BalconException.class, () -> new DataParallelStep(byol, 2));
+            assertEquals("shards = 2 splits the negatives of a batch; method byol compares no negatives",
+                    e.getMessage());
+        }
+    }
+
+    /** shards is a run setting: recorded in config.json, checked naming the field, absent (older runs) = 1. */
+    @Test
+    void shardsAreAConfigFieldCheckedNamingIt() throws Exception {
+        PretrainConfig.Builder small = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8)
+                .batchSize(16);
+        assertEquals(1, small.build().shards());
+        PretrainConfig four = small.shards(4).build();
+        assertEquals(4, four.shards());
+        assertEquals(2, small.method("moco").queueSize(32).shards(2).build().shards());
+        assertEquals(List.of("shards"), four.differingFields(four.toBuilder().shards(2).build()));
+
+        BalconException notDividing = assertThrows(BalconException.class, () -> small.method("simclr")
+                .queueSize(null).shards(3).build());
+        assertEquals("shards = 3 must be >= 1 and divide batchSize 16: every shard gets the same number of images",
+                notDividing.getMessage());
+        assertThrows(BalconException.class, () -> small.shards(0).build());
+        BalconException byol = assertThrows(BalconException.class, () -> small.method("byol").shards(2).build());
+        assertEquals("shards = 2 splits the negatives of a batch (simclr, moco); method byol compares no negatives",
+                byol.getMessage());
+
+        ObjectNode older = RunDirectory.JSON.valueToTree(four);
+        older.remove("shards");
+        assertEquals(1, RunDirectory.JSON.treeToValue(older, PretrainConfig.class).shards());
+        assertEquals(4, RunDirectory.JSON.<ObjectNode>valueToTree(four).get("shards").asInt());
+    }
+
+    /** The data-parallel step of simclr training {@code model} with {@code config} (momentum 0.9, no decay). */
+    private static DataParallelStep simClrStep(ContrastiveModel model, LossConfig config, int shards) {
+        return new DataParallelStep(new SimClr(model, config, 0.9, 0), shards);
     }
 
     private interface GradientStep {
         Object accumulate(ContrastiveModel model);
     }
 
-    /** w_before - w_after over all trainable parameters after one SGD step (lr 1, weight decay 5e-4). */
+    /**
+     * w_before - w_after over all trainable parameters after one SGD step (lr 1, weight decay 5e-4), from the seeded
+     * initialisation, which is checked to be the same as in every other call: two steps compared must start from
+     * the same weights, else their deviation says nothing about the steps.
+     */
     private static float[] updateAfterOneStep(LossConfig config, float[][] views, GradientStep step) {
         try (NDManager scope = manager.newSubManager();
              ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
             float[] before = parameters(model);
+            if (initialParameters == null) {
+                initialParameters = before.clone();
+            }
+            assertEquals(0, maxAbsDeviation(before, initialParameters), "the seeded initialisation changed");
             step.accumulate(model);
             new SgdMomentum(model.trainableParameters(), 0.9, 5e-4).step(1);
             float[] after = parameters(model);
