@@ -19,7 +19,9 @@ import java.util.TreeMap;
 /**
  * Experiment-file settings as options of {@code balcon pretrain}: each key becomes its option ({@code batch_size: 128}
  * is {@code --batch-size=128}) and the options are parsed as the command line parses them, so that a file knows
- * every training option, with the command line's defaults and checks, without a list of its own.
+ * every training option, with the command line's defaults and checks, without a list of its own. A key may also be
+ * a setting's path in config.json ({@code optimizer.lr: 0.1} is {@code --lr=0.1}), for the settings an option sets
+ * alone.
  *
  * <p>Public (with its constructors and {@link #keys}) for the tests of {@code sweep.ExperimentFile}, which read
  * experiment files through it.
@@ -70,10 +72,12 @@ public final class TrainingOptionsConfigs implements RunConfigFactory {
     }
 
     private List<String> arguments(String key, JsonNode value) {
-        OptionSpec option = optionsByKey.get(key);
+        OptionSpec option = optionsByKey.containsKey(key) || !key.contains(".") ? optionsByKey.get(key)
+                : optionOfPath(key);
         if (option == null) {
             throw new InvalidSetting(key, "unknown key '" + key + "'; expected a 'balcon pretrain' option written "
-                    + "without dashes and with '_' for '-': " + String.join(", ", optionsByKey.keySet()));
+                    + "without dashes and with '_' for '-': " + String.join(", ", optionsByKey.keySet())
+                    + "; or a setting's path in config.json (optimizer.lr)");
         }
         String name = option.longestName();
         Class<?> type = option.type();
@@ -103,6 +107,19 @@ public final class TrainingOptionsConfigs implements RunConfigFactory {
             return List.of();
         }
         return List.of(name + "=" + scalar(key, option, type, value));
+    }
+
+    /**
+     * The option of a nested key: the path of a setting in config.json ({@code optimizer.lr} is {@code --lr}), or null
+     * if no option sets that setting alone.
+     */
+    private OptionSpec optionOfPath(String path) {
+        for (OptionSpec option : optionsByKey.values()) {
+            if (TrainingOptions.fieldsOf(option.longestName()).equals(List.of(path))) {
+                return option;
+            }
+        }
+        return null;
     }
 
     private String scalar(String key, OptionSpec option, Class<?> type, JsonNode value) {

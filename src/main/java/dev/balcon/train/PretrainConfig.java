@@ -64,6 +64,10 @@ public record PretrainConfig(RunData data, ModelSettings model, MethodConfig met
     public static final Set<String> RESUMABLE_FIELDS = Set.of("epochs", "workers", "monitor.bounds",
             "monitor.probeSize", "monitor.probeViews", "data.selection.cacheDir");
 
+    /** The groups, as config.json names them. */
+    private static final List<String> GROUPS = List.of("data", "model", "method", "augmentation", "optimizer",
+            "monitor");
+
     /** The prefix of the fields that together define {@link #lossConfig()}. */
     private static final String LOSS_PREFIX = "method.loss.";
 
@@ -203,8 +207,10 @@ public record PretrainConfig(RunData data, ModelSettings model, MethodConfig met
         } catch (UnrecognizedPropertyException e) {
             String path = e.getPath().stream().map(reference -> reference.getFieldName())
                     .filter(name -> name != null).reduce((a, b) -> a + "." + b).orElse(e.getPropertyName());
-            throw new BalconException("unknown field '" + path + "' in the configuration; expected the fields of "
-                    + "PretrainConfig (docs/experiments.md, \"config.json\")", e);
+            String flatName = FLAT_FIELDS.containsKey(path) && !FLAT_FIELDS.get(path).equals(path)
+                    ? " (a name of the flat form; in the nested form it is " + FLAT_FIELDS.get(path) + ")" : "";
+            throw new BalconException("unknown field '" + path + "' in the configuration" + flatName + "; expected "
+                    + "the fields of PretrainConfig (docs/experiments.md, \"config.json\")", e);
         } catch (JsonProcessingException e) {
             // the constructors' checks reach us wrapped by Jackson
             Throwable cause = e.getCause();
@@ -218,8 +224,13 @@ public record PretrainConfig(RunData data, ModelSettings model, MethodConfig met
         }
     }
 
-    /** Whether {@code json} is the flat form: a top-level field that only the flat form has. */
+    /** Whether {@code json} is the flat form: no group, and a top-level field that only the flat form has. */
     private static boolean isFlat(ObjectNode json) {
+        for (String group : GROUPS) {
+            if (json.path(group).isObject()) {
+                return false;
+            }
+        }
         for (Iterator<String> names = json.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             String path = FLAT_FIELDS.get(name);
@@ -244,7 +255,7 @@ public record PretrainConfig(RunData data, ModelSettings model, MethodConfig met
             put(nested, path, field.getValue());
         }
         // the groups' primitives a flat file leaves out read as the flat record read them: 0 / false
-        for (String group : List.of("data", "model", "method", "augmentation", "optimizer", "monitor")) {
+        for (String group : GROUPS) {
             if (!nested.has(group)) {
                 nested.putObject(group);
             }

@@ -61,6 +61,8 @@ public final class RunDirectory {
         }
         try {
             return PretrainConfig.fromJson(JSON.readTree(config().toFile()));
+        } catch (BalconException e) {
+            throw new BalconException("cannot read " + config() + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new BalconException("cannot read " + config() + ": " + firstLine(e.getMessage()), e);
         }

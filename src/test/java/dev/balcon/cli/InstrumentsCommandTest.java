@@ -110,7 +110,7 @@ class InstrumentsCommandTest {
 
     @Test
     void aCheckpointOfAnotherArchitectureIsOneLine() throws IOException {
-        Path other = copyRun("other-width", "width", 8);
+        Path other = copyRun("other-width", "model.width", 8);
         assertOneLineError(balcon("bias", "--run-dir", other.toString(), "--k", "2"), "checkpoint does not match the model");
         assertOneLineError(balcon("bounds", "--run-dir", other.toString()), "checkpoint does not match the model");
     }
@@ -119,14 +119,14 @@ class InstrumentsCommandTest {
     void aDatasetWithoutLabelsIsOneLine() throws IOException {
         Path unlabelled = writeTinyFashionMnist(dir.resolve("unlabelled"), CLASSES);
         Files.delete(unlabelled.resolve("t10k-labels-idx1-ubyte"));
-        Path run = copyRun("unlabelled-run", "dataDir", unlabelled.toString());
+        Path run = copyRun("unlabelled-run", "data.selection.dataDir", unlabelled.toString());
         assertOneLineError(balcon("bias", "--run-dir", run.toString()), "t10k-labels-idx1-ubyte");
     }
 
     @Test
     void aClassWithoutImagesIsOneLine() throws IOException {
         Path nineClasses = writeTinyFashionMnist(dir.resolve("nine"), CLASSES - 1);
-        Path run = copyRun("nine-run", "dataDir", nineClasses.toString());
+        Path run = copyRun("nine-run", "data.selection.dataDir", nineClasses.toString());
         assertOneLineError(balcon("bias", "--run-dir", run.toString(), "--k", "2"), "class 9 ('Ankle boot') has no images");
         assertOneLineError(balcon("bounds", "--run-dir", run.toString()), "class 9 ('Ankle boot') has no images");
     }
@@ -161,12 +161,20 @@ class InstrumentsCommandTest {
         }
     }
 
-    /** A copy of the run's config and checkpoint (no results), with one config field replaced if {@code field} is set. */
+    /**
+     * A copy of the run's config and checkpoint (no results), with one config setting replaced if {@code field} (its
+     * path in config.json, model.width) is set.
+     */
     private static Path copyRun(String name, String field, Object value) throws IOException {
         Path copy = Files.createDirectories(dir.resolve(name));
         ObjectNode config = (ObjectNode) RunDirectory.JSON.readTree(runDir.resolve("config.json").toFile());
         if (field != null) {
-            config.set(field, RunDirectory.JSON.valueToTree(value));
+            ObjectNode group = config;
+            String[] parts = field.split("\\.");
+            for (int i = 0; i < parts.length - 1; i++) {
+                group = (ObjectNode) group.get(parts[i]);
+            }
+            group.set(parts[parts.length - 1], RunDirectory.JSON.valueToTree(value));
         }
         RunDirectory.JSON.writeValue(copy.resolve("config.json").toFile(), config);
         Files.copy(runDir.resolve("checkpoint.bin"), copy.resolve("checkpoint.bin"));

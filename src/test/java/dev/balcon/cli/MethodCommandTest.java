@@ -80,7 +80,7 @@ class MethodCommandTest {
     void anUnknownMethodOrALossSettingForByolIsOneLine(@TempDir Path other) {
         Outcome unknown = balcon("pretrain", "--run-dir", other.resolve("a").toString(), "--method", "moco3");
         assertThat(unknown.status()).isEqualTo(Main.EXIT_USER_ERROR);
-        assertThat(unknown.err().strip()).isEqualTo("balcon: method must be one of [simclr, moco, byol, simsiam], got 'moco3'");
+        assertThat(unknown.err().strip()).isEqualTo("balcon: --method must be one of [simclr, moco, byol, simsiam], got 'moco3'");
         Outcome loss = balcon("pretrain", "--run-dir", other.resolve("b").toString(), "--method", "byol", "--loss",
                 "balanced");
         assertThat(loss.status()).isEqualTo(Main.EXIT_USER_ERROR);
@@ -111,6 +111,6 @@ class MethodCommandTest {
         Outcome outcome = balcon("pretrain", "--run-dir", other.resolve("q").toString(), "--method", "byol",
                 "--queue-size", "64");
         assertThat(outcome.status()).isEqualTo(Main.EXIT_USER_ERROR);
-        assertThat(outcome.err().strip()).isEqualTo("balcon: queueSize applies to moco only; method byol has no queue");
+        assertThat(outcome.err().strip()).isEqualTo("balcon: --queue-size applies to moco only; method byol has no queue");
     }
 }

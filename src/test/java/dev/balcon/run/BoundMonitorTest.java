@@ -151,7 +151,7 @@ class BoundMonitorTest {
         assertThatThrownBy(() -> BoundMonitor.of(config, missingClass, TinyRun.normalization(), 100, 4))
                 .isInstanceOf(BalconException.class).hasMessageContaining("class 3 ('d') has no images");
         assertThatThrownBy(() -> PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16).epochs(1).probeViews(1).build())
-                .isInstanceOf(BalconException.class).hasMessageContaining("--probe-views");
+                .isInstanceOf(BalconException.class).hasMessageStartingWith("monitor.probeViews must be >= 2");
     }
 
     @Test

@@ -99,6 +99,18 @@ class ExperimentFileTest {
     }
 
     @Test
+    void aKeyMayBeTheSettingsPathInConfigJson() throws Exception {
+        PretrainConfig nested = read("base: {optimizer.lr: 0.05, method.loss.preset: dcl, monitor.bounds: false}\n"
+                + "seeds: [1]\n").runs().get(0).config();
+        PretrainConfig flat = read("base: {lr: 0.05, loss: dcl, monitor_bounds: false}\nseeds: [1]\n").runs().get(0)
+                .config();
+        assertThat(nested).isEqualTo(flat);
+        assertThat(nested.optimizer().lr()).isEqualTo(0.05);
+        assertThatThrownBy(() -> read("base: {optimizer.rate: 0.05}\nseeds: [1]\n"))
+                .isInstanceOf(BalconException.class).hasMessageContaining("unknown key 'optimizer.rate'");
+    }
+
+    @Test
     void aFileWithoutGridOrCellsIsOneCellAndProtocolDefaultsAreTheVerbs() throws Exception {
         ExperimentFile experiment = read("base: {monitor_bounds: true, crop_scale: [0.3, 0.9], epochs: 5}\nseeds: [1]\n");
         assertThat(experiment.cells()).extracting(ExperimentFile.Cell::name).containsExactly("base");

@@ -112,7 +112,9 @@ class PretrainConfigTest {
         assertThat(moco.monitor().bounds()).isFalse();
         assertThat(moco.batchSize()).isEqualTo(32);
         // the flat form is the same settings, field for field
-        assertThat(RunDirectory.JSON.readTree(moco.toFlatJson().toString())).isEqualTo(fixture("flat-moco.json"));
+        ObjectNode flat = (ObjectNode) RunDirectory.JSON.readTree(moco.toFlatJson().toString());
+        assertThat(flat.remove("shards").asInt()).isEqualTo(1); // newer than the fixture, which reads it as 1
+        assertThat(flat).isEqualTo(fixture("flat-moco.json"));
     }
 
     @Test
@@ -138,6 +140,12 @@ class PretrainConfigTest {
         nested.with("optimizer").put("rate", 0.1);
         assertThatThrownBy(() -> PretrainConfig.fromJson(nested)).isInstanceOf(BalconException.class)
                 .hasMessageStartingWith("unknown field 'optimizer.rate' in the configuration");
+        // a flat name in a nested file says what to write instead
+        ObjectNode mixed = RunDirectory.JSON.valueToTree(PretrainConfig.defaults());
+        mixed.put("learningRate", 0.1);
+        assertThatThrownBy(() -> PretrainConfig.fromJson(mixed)).isInstanceOf(BalconException.class)
+                .hasMessageContaining("unknown field 'learningRate'")
+                .hasMessageContaining("in the nested form it is optimizer.lr");
     }
 
     @Test
