@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * is {@code --batch-size=128}) and the options are parsed as the command line parses them, so that a file knows
  * every training option, with the command line's defaults and checks, without a list of its own.
  */
-final class TrainingOptionsConfigs implements RunConfigFactory {
+public final class TrainingOptionsConfigs implements RunConfigFactory {
     /** Options naming a file or folder that must exist; those not (yet) among the training options are ignored. */
     private static final Set<String> EXISTING_PATH_OPTIONS = Set.of("--data", "--train-list", "--test-list",
             "--eval-data");
@@ -30,7 +30,7 @@ final class TrainingOptionsConfigs implements RunConfigFactory {
     private final boolean requireExistingPaths;
 
     /** Settings for runs to come: the paths they name must exist. */
-    TrainingOptionsConfigs() {
+    public TrainingOptionsConfigs() {
         this(true);
     }
 
@@ -38,7 +38,7 @@ final class TrainingOptionsConfigs implements RunConfigFactory {
      * @param requireExistingPaths whether a path setting must exist; false to read the file of a sweep that ran
      *                             elsewhere (a report needs no dataset)
      */
-    TrainingOptionsConfigs(boolean requireExistingPaths) {
+    public TrainingOptionsConfigs(boolean requireExistingPaths) {
         this.requireExistingPaths = requireExistingPaths;
         for (OptionSpec option : CommandSpec.forAnnotatedObject(new TrainingOptions()).options()) {
             optionsByKey.put(RunConfigFactory.keyOf(option.longestName()), option);
