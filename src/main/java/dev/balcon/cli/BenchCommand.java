@@ -2,10 +2,10 @@ package dev.balcon.cli;
 
 import dev.balcon.data.ImageDataset;
 import dev.balcon.data.Subsets;
-import dev.balcon.experiment.Benchmark;
-import dev.balcon.experiment.Benchmark.Measurement;
-import dev.balcon.experiment.Machine;
-import dev.balcon.experiment.StepBreakdown;
+import dev.balcon.bench.Benchmark;
+import dev.balcon.bench.Benchmark.Measurement;
+import dev.balcon.bench.Machine;
+import dev.balcon.bench.StepBreakdown;
 import dev.balcon.model.ModelFlops;
 import dev.balcon.model.Precision;
 import dev.balcon.inference.EmbedBenchmark;

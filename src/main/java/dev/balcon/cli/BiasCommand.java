@@ -1,6 +1,6 @@
 package dev.balcon.cli;
 
-import dev.balcon.experiment.BiasMeasurement;
+import dev.balcon.run.BiasMeasurement;
 import dev.balcon.train.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,7 +1,7 @@
 package dev.balcon.cli;
 
 import dev.balcon.analysis.Plots;
-import dev.balcon.experiment.BiasMeasurement;
+import dev.balcon.run.BiasMeasurement;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

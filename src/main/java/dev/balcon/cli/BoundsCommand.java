@@ -1,7 +1,7 @@
 package dev.balcon.cli;
 
 import dev.balcon.analysis.BoundGapResult;
-import dev.balcon.experiment.BoundMonitor;
+import dev.balcon.run.BoundMonitor;
 import dev.balcon.train.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,7 +1,7 @@
 package dev.balcon.cli;
 
 import dev.balcon.BalconException;
-import dev.balcon.experiment.DataSelection;
+import dev.balcon.data.DataSelection;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

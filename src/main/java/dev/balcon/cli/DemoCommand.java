@@ -1,7 +1,7 @@
 package dev.balcon.cli;
 
 import dev.balcon.eval.KnnClassifier;
-import dev.balcon.experiment.Demo;
+import dev.balcon.run.Demo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,8 +1,8 @@
 package dev.balcon.cli;
 
 import dev.balcon.BalconException;
-import dev.balcon.experiment.DataSelection;
-import dev.balcon.experiment.Datasets;
+import dev.balcon.data.DataSelection;
+import dev.balcon.data.Datasets;
 import dev.balcon.inference.Embeddings;
 import dev.balcon.inference.Encoder;
 import dev.balcon.train.RunDirectory;
@@ -78,7 +78,7 @@ final class EmbedCommand implements Callable<Integer> {
     private DataSelection selection(Encoder encoder) {
         CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
         if (runDir != null && DATA_OPTIONS.stream().noneMatch(parsed::hasMatchedOption)) {
-            return DataSelection.of(new RunDirectory(runDir).readConfig());
+            return new RunDirectory(runDir).readConfig().dataSelection();
         }
         DataSelection given = data.toSelection();
         if (!FOLDER_KINDS.contains(given.kind())) {

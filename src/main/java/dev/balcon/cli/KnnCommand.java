@@ -2,7 +2,7 @@ package dev.balcon.cli;
 
 import dev.balcon.eval.KnnClassifier;
 import dev.balcon.eval.KnnResult;
-import dev.balcon.experiment.Evaluation;
+import dev.balcon.run.Evaluation;
 import dev.balcon.inference.EmbeddingFile;
 import dev.balcon.inference.Embeddings;
 import dev.balcon.train.RunDirectory;

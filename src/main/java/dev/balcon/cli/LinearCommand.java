@@ -2,7 +2,7 @@ package dev.balcon.cli;
 
 import dev.balcon.eval.LinearProbe;
 import dev.balcon.eval.LinearProbeResult;
-import dev.balcon.experiment.Evaluation;
+import dev.balcon.run.Evaluation;
 import dev.balcon.train.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -2,8 +2,8 @@ package dev.balcon.cli;
 
 import dev.balcon.BalconException;
 import dev.balcon.data.ImageDataset;
-import dev.balcon.experiment.DataSelection;
-import dev.balcon.experiment.Datasets;
+import dev.balcon.data.DataSelection;
+import dev.balcon.data.Datasets;
 import dev.balcon.inference.Encoder;
 import dev.balcon.retrieval.ContactSheet;
 import dev.balcon.inference.EmbeddingFile;
@@ -205,7 +205,7 @@ final class NeighborsCommand implements Callable<Integer> {
             CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
             boolean dataOptions = DATA_OPTIONS.stream().anyMatch(parsed::hasMatchedOption);
             if (runDir != null && !dataOptions) {
-                dataset = Datasets.load(DataSelection.of(new RunDirectory(runDir).readConfig()));
+                dataset = Datasets.load(new RunDirectory(runDir).readConfig().dataSelection());
             } else if (parsed.hasMatchedOption("--dataset")) {
                 dataset = Datasets.load(data.toSelection());
             }

@@ -1,6 +1,6 @@
 package dev.balcon.cli;
 
-import dev.balcon.experiment.PretrainRun;
+import dev.balcon.run.PretrainRun;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
 import dev.balcon.train.Pretrainer;

@@ -2,8 +2,8 @@ package dev.balcon.cli;
 
 import dev.balcon.augment.AugmentationRecipe;
 import dev.balcon.data.ImageDataset;
-import dev.balcon.experiment.Datasets;
-import dev.balcon.experiment.Preview;
+import dev.balcon.data.Datasets;
+import dev.balcon.report.Preview;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -2,7 +2,7 @@ package dev.balcon.cli;
 
 import dev.balcon.BalconException;
 import dev.balcon.data.ClassProfiles;
-import dev.balcon.experiment.ClassProfileSubset;
+import dev.balcon.data.ClassProfileSubset;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

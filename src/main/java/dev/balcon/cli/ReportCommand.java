@@ -1,6 +1,6 @@
 package dev.balcon.cli;
 
-import dev.balcon.experiment.HtmlReport;
+import dev.balcon.report.HtmlReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -1,7 +1,7 @@
 package dev.balcon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.balcon.experiment.RunConfigFactory;
+import dev.balcon.sweep.RunConfigFactory;
 import dev.balcon.train.PretrainConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,6 +20,9 @@ import java.util.TreeMap;
  * Experiment-file settings as options of {@code balcon pretrain}: each key becomes its option ({@code batch_size: 128}
  * is {@code --batch-size=128}) and the options are parsed as the command line parses them, so that a file knows
  * every training option, with the command line's defaults and checks, without a list of its own.
+ *
+ * <p>Public (with its constructors and {@link #keys}) for the tests of {@code sweep.ExperimentFile}, which read
+ * experiment files through it.
  */
 public final class TrainingOptionsConfigs implements RunConfigFactory {
     /** Options naming a file or folder that must exist; those not (yet) among the training options are ignored. */
@@ -46,7 +49,7 @@ public final class TrainingOptionsConfigs implements RunConfigFactory {
     }
 
     /** Every key a setting may have. */
-    Set<String> keys() {
+    public Set<String> keys() {
         return optionsByKey.keySet();
     }
 

@@ -1,8 +1,8 @@
 package dev.balcon.cli;
 
 import dev.balcon.Progress;
-import dev.balcon.experiment.ExperimentFile;
-import dev.balcon.experiment.Tune;
+import dev.balcon.sweep.ExperimentFile;
+import dev.balcon.sweep.Tune;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

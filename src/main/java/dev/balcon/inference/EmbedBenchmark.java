@@ -3,7 +3,7 @@ package dev.balcon.inference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
 import dev.balcon.data.ImageDataset;
-import dev.balcon.experiment.Benchmark;
+import dev.balcon.bench.Benchmark;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;

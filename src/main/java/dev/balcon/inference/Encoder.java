@@ -13,9 +13,9 @@ import dev.balcon.augment.Normalization;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.data.ImageFolder;
 import dev.balcon.eval.FeatureExtractor;
-import dev.balcon.experiment.DataSelection;
-import dev.balcon.experiment.Datasets;
-import dev.balcon.experiment.TrainedEncoder;
+import dev.balcon.data.DataSelection;
+import dev.balcon.data.Datasets;
+import dev.balcon.run.TrainedEncoder;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.RunDirectory;
 
@@ -137,7 +137,7 @@ public final class Encoder implements AutoCloseable {
      */
     public static Encoder loadRun(Path directory, boolean l2Normalize) {
         RunDirectory run = ModelExport.requireRunDirectory(directory);
-        int[] shape = Datasets.imageShape(DataSelection.of(run.readConfig()));
+        int[] shape = Datasets.imageShape(run.readConfig().dataSelection());
         NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
         try {
             TrainedEncoder trained = TrainedEncoder.open(run, manager);

@@ -7,7 +7,7 @@ import dev.balcon.BalconException;
 import dev.balcon.ComputeDevice;
 import dev.balcon.Version;
 import dev.balcon.augment.Normalization;
-import dev.balcon.experiment.TrainedEncoder;
+import dev.balcon.run.TrainedEncoder;
 import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
@@ -81,7 +81,7 @@ public final class ModelExport {
             try {
                 String sha256 = writeWeights(temporary.resolve(WEIGHTS_FILE),
                         TorchStateDict.of(encoder.model(), progress.globalStep(), manager));
-                int[] shape = dev.balcon.experiment.Datasets.imageShape(dev.balcon.experiment.DataSelection.of(config));
+                int[] shape = dev.balcon.data.Datasets.imageShape(config.dataSelection());
                 ModelManifest manifest = manifest(encoder.model().config(), shape, encoder.normalization(), sha256,
                         training(run, config, progress, diverged));
                 Files.write(temporary.resolve(ModelManifest.FILE), manifest.toJson());

@@ -40,12 +40,26 @@ final class BasicBlock extends AbstractBlock {
 
     /** A bias-free square convolution with "same" padding (the bias would be cancelled by the next batch norm). */
     static Conv2d conv(int outChannels, int kernel, int stride) {
-        return new Conv2d(ai.djl.nn.convolutional.Conv2d.builder()
+        return new Conv2d(convBuilder(outChannels, kernel, stride), false);
+    }
+
+    /**
+     * The stem's 3x3 convolution (bias-free, "same" padding, stride 1), whose output is converted to the channels-last
+     * memory format ({@link ChannelsLast}) so that every later convolution, forward and backward, runs without
+     * reordering its activations. Converting the output rather than the images also covers grey images: a
+     * one-channel array is the same in both formats, and libtorch keeps it, and so the convolution's output, plain.
+     */
+    static Conv2d stemConv(int outChannels) {
+        return new Conv2d(convBuilder(outChannels, 3, 1), true);
+    }
+
+    private static ai.djl.nn.convolutional.Conv2d.Builder convBuilder(int outChannels, int kernel, int stride) {
+        return ai.djl.nn.convolutional.Conv2d.builder()
                 .setFilters(outChannels)
                 .setKernelShape(new Shape(kernel, kernel))
                 .optStride(new Shape(stride, stride))
                 .optPadding(new Shape(kernel / 2, kernel / 2))
-                .optBias(false));
+                .optBias(false);
     }
 
     /**
@@ -58,12 +72,26 @@ final class BasicBlock extends AbstractBlock {
      * simple name.
      */
     static final class Conv2d extends ai.djl.nn.convolutional.Conv2d {
-        Conv2d(Builder builder) {
+        private final boolean channelsLastOutput;
+
+        Conv2d(Builder builder, boolean channelsLastOutput) {
             super(builder);
+            this.channelsLastOutput = channelsLastOutput;
         }
 
         @Override
         protected NDList forwardInternal(
+                ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDList output = convolve(parameterStore, inputs, training, params);
+            if (!channelsLastOutput) {
+                return output;
+            }
+            try (NDArray plain = output.singletonOrThrow()) {
+                return new NDList(ChannelsLast.of(plain));
+            }
+        }
+
+        private NDList convolve(
                 ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
             long step = stride.get(0);
             if (!(parameterStore instanceof Bfloat16ParameterStore) || step == 1 || step != stride.get(1)) {

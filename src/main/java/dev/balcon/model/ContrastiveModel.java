@@ -100,7 +100,7 @@ public final class ContrastiveModel implements AutoCloseable {
     private static Block buildBackbone(ModelConfig config) {
         ResNetConfig resnet = config.backbone();
         SequentialBlock net = new ReleasingSequentialBlock()
-                .add(BasicBlock.conv(resnet.stemWidth(), 3, 1))
+                .add(BasicBlock.stemConv(resnet.stemWidth()))
                 .add(BasicBlock.batchNorm())
                 .add(Activation.reluBlock());
         int channels = resnet.stemWidth();

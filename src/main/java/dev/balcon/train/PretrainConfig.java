@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.balcon.BalconException;
 import dev.balcon.augment.AugmentationRecipe;
+import dev.balcon.data.DataSelection;
+import dev.balcon.data.RunData;
 import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
@@ -232,6 +234,20 @@ public record PretrainConfig(
     public LossConfig lossConfig() {
         LossConfig preset = LossConfig.fromPreset(loss, tau, alpha, lambda, nu, similarity);
         return scaleByInvAlpha == null ? preset : preset.withScaleByInvAlpha(scaleByInvAlpha);
+    }
+
+    /** The images this run loads. */
+    @JsonIgnore
+    public DataSelection dataSelection() {
+        return new DataSelection(dataset, dataDir, trainList, testList, imageSize, channels, strict, testFraction,
+                cacheDir, dataSeed, maxImagePixels, validationFraction);
+    }
+
+    /** What this run says about its data: the images, the training subset and the evaluation images. */
+    @JsonIgnore
+    public RunData runData() {
+        return new RunData(dataSelection(), trainLimit, classProfile, rho, paretoShape, profileMax, balancedTwin,
+                evalData);
     }
 
     @JsonIgnore

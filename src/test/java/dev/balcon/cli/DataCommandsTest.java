@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.data.ImageFolder;
 import dev.balcon.data.TestImageFiles;
-import dev.balcon.experiment.ImageTrees;
+import dev.balcon.data.ImageTrees;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import ai.djl.nn.Parameter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.ImageDataset;
-import dev.balcon.experiment.ImageTrees;
+import dev.balcon.data.ImageTrees;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.Checkpoint;
 import dev.balcon.train.Method;

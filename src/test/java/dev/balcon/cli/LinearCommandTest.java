@@ -3,7 +3,7 @@ package dev.balcon.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.ImageDataset;
-import dev.balcon.experiment.Datasets;
+import dev.balcon.data.Datasets;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
 import dev.balcon.train.Pretrainer;

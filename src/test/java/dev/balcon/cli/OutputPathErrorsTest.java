@@ -1,6 +1,6 @@
 package dev.balcon.cli;
 
-import dev.balcon.experiment.ImageTrees;
+import dev.balcon.data.ImageTrees;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.balcon.cli;
 
-import dev.balcon.experiment.ImageTrees;
+import dev.balcon.data.ImageTrees;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

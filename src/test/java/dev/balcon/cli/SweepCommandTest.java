@@ -1,7 +1,9 @@
 package dev.balcon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.balcon.experiment.Sweep;
+import dev.balcon.sweep.RunRecord;
+import dev.balcon.sweep.Sweep;
+import dev.balcon.sweep.SweepResults;
 import dev.balcon.train.RunDirectory;
 import dev.balcon.data.ImageDataset;
 import org.junit.jupiter.api.BeforeAll;
@@ -117,16 +119,16 @@ class SweepCommandTest {
                 .contains("ETA").contains("2 runs left")
                 .contains("4 finished, 0 diverged, 2 failed, 0 skipped");
         RunDirectory failed = new RunDirectory(out.resolve("too-big-batch/seed-0"));
-        Sweep.RunRecord record = Sweep.RunRecord.of(failed);
-        assertThat(record.status()).isEqualTo(Sweep.FAILED);
+        RunRecord record = RunRecord.of(failed);
+        assertThat(record.status()).isEqualTo(RunRecord.FAILED);
         assertThat(record.error()).contains("fewer than one batch of 128");
-        Sweep.RunRecord finished = Sweep.RunRecord.of(new RunDirectory(out.resolve("alpha=4_lambda=1/seed-1")));
-        assertThat(finished.status()).isEqualTo(Sweep.FINISHED);
+        RunRecord finished = RunRecord.of(new RunDirectory(out.resolve("alpha=4_lambda=1/seed-1")));
+        assertThat(finished.status()).isEqualTo(RunRecord.FINISHED);
         assertThat(finished.done()).containsExactly("pretrain", "knn", "linear", "bias");
         assertThat(finished.attempts()).isEqualTo(1);
         // The feature caches are gone once the run is evaluated.
         assertThat(out.resolve("alpha=4_lambda=1/seed-1/features-train.bin")).doesNotExist();
-        assertThat(out.resolve(Sweep.EXPERIMENT_COPY)).hasContent(experimentText(5));
+        assertThat(out.resolve(SweepResults.EXPERIMENT_COPY)).hasContent(experimentText(5));
     }
 
     @Test
@@ -217,8 +219,8 @@ class SweepCommandTest {
         assertThat(again.out()).contains("6 runs, 2 to do").contains("[1/6] alpha=2_lambda=1, seed 0: already finished, skipped")
                 .contains("0 finished, 0 diverged, 2 failed, 4 skipped").doesNotContain("alpha=2_lambda=1, seed 0: pretraining");
         assertThat(checkpointTimes()).isEqualTo(before);
-        assertThat(Sweep.RunRecord.of(new RunDirectory(out.resolve("alpha=2_lambda=1/seed-0"))).attempts()).isEqualTo(1);
-        assertThat(Sweep.RunRecord.of(new RunDirectory(out.resolve("too-big-batch/seed-0"))).attempts()).isEqualTo(2);
+        assertThat(RunRecord.of(new RunDirectory(out.resolve("alpha=2_lambda=1/seed-0"))).attempts()).isEqualTo(1);
+        assertThat(RunRecord.of(new RunDirectory(out.resolve("too-big-batch/seed-0"))).attempts()).isEqualTo(2);
     }
 
     @Test
@@ -238,9 +240,9 @@ class SweepCommandTest {
     @Order(6)
     void anInterruptedRunContinuesAtItsFirstStageNotDone() throws IOException {
         RunDirectory run = new RunDirectory(out.resolve("alpha=2_lambda=1/seed-1"));
-        Sweep.RunRecord finished = Sweep.RunRecord.of(run);
+        RunRecord finished = RunRecord.of(run);
         // As a sweep killed during the linear probe leaves it.
-        run.putResult(Sweep.RESULT_KEY, new Sweep.RunRecord(finished.cell(), finished.seed(), Sweep.INCOMPLETE,
+        run.putResult(RunRecord.RESULT_KEY, new RunRecord(finished.cell(), finished.seed(), RunRecord.INCOMPLETE,
                 List.of("pretrain", "knn"), finished.protocol(), finished.seconds(), finished.attempts(), null));
         JsonNode knnBefore = run.readResults().get("knn");
         Map<Path, FileTime> before = checkpointTimes();
@@ -249,8 +251,8 @@ class SweepCommandTest {
                 .contains("[2/6] alpha=2_lambda=1, seed 1: linear probe").contains("[2/6] alpha=2_lambda=1, seed 1: prototype bias")
                 .doesNotContain("alpha=2_lambda=1, seed 1: k-NN").doesNotContain("alpha=2_lambda=1, seed 1: pretraining");
         assertThat(checkpointTimes()).isEqualTo(before);
-        Sweep.RunRecord resumed = Sweep.RunRecord.of(run);
-        assertThat(resumed.status()).isEqualTo(Sweep.FINISHED);
+        RunRecord resumed = RunRecord.of(run);
+        assertThat(resumed.status()).isEqualTo(RunRecord.FINISHED);
         assertThat(resumed.done()).containsExactly("pretrain", "knn", "linear", "bias");
         assertThat(resumed.attempts()).isEqualTo(finished.attempts() + 1);
         assertThat(resumed.seconds()).isGreaterThan(finished.seconds());

@@ -1,7 +1,7 @@
 package dev.balcon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.balcon.experiment.Tune;
+import dev.balcon.sweep.Tune;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 import org.junit.jupiter.api.BeforeAll;

@@ -7,9 +7,9 @@ import ai.djl.ndarray.NDManager;
 import dev.balcon.BalconException;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.eval.FeatureExtractor;
-import dev.balcon.experiment.DataSelection;
-import dev.balcon.experiment.Datasets;
-import dev.balcon.experiment.TrainedEncoder;
+import dev.balcon.data.DataSelection;
+import dev.balcon.data.Datasets;
+import dev.balcon.run.TrainedEncoder;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,7 +60,7 @@ class EncoderTest {
         ModelExport.export(runDir, exportDir, false);
         RunDirectory run = new RunDirectory(runDir);
         PretrainConfig config = run.readConfig();
-        test = Datasets.load(DataSelection.of(config)).test();
+        test = Datasets.load(config.dataSelection()).test();
         try (NDManager manager = NDManager.newBaseManager();
              TrainedEncoder encoder = TrainedEncoder.open(run, config, test, manager)) {
             float[] flat = FeatureExtractor.backboneFeatures(encoder.model(), test, encoder.normalization(), manager)

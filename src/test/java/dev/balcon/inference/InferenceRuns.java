@@ -1,7 +1,7 @@
 package dev.balcon.inference;
 
-import dev.balcon.experiment.ImageTrees;
-import dev.balcon.experiment.PretrainRun;
+import dev.balcon.data.ImageTrees;
+import dev.balcon.run.PretrainRun;
 import dev.balcon.train.PretrainConfig;
 
 import java.io.IOException;

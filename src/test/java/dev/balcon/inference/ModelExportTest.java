@@ -138,7 +138,7 @@ class ModelExportTest {
         assertThat(json.path("input").path("height").asInt()).isEqualTo(16);
         assertThat(json.path("input").path("width").asInt()).isEqualTo(16);
         try (NDManager manager = NDManager.newBaseManager();
-             var trained = dev.balcon.experiment.TrainedEncoder.open(new RunDirectory(runDir), manager)) {
+             var trained = dev.balcon.run.TrainedEncoder.open(new RunDirectory(runDir), manager)) {
             float[] mean = trained.normalization().mean();
             for (int c = 0; c < 3; c++) {
                 assertThat((float) json.path("input").path("mean").get(c).asDouble()).isEqualTo(mean[c]);

@@ -3,9 +3,10 @@ package dev.balcon.spark;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.balcon.Progress;
 import dev.balcon.cli.TrainingOptionsConfigs;
-import dev.balcon.experiment.ExperimentFile;
-import dev.balcon.experiment.Sweep;
-import dev.balcon.experiment.SweepResults;
+import dev.balcon.sweep.ExperimentFile;
+import dev.balcon.sweep.RunRecord;
+import dev.balcon.sweep.Sweep;
+import dev.balcon.sweep.SweepResults;
 import dev.balcon.train.RunDirectory;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -70,7 +71,7 @@ public final class SparkSweep {
                         i, position, threads));
             } else {
                 log.printf("%s: already %s, skipped%n", position,
-                        Sweep.RunRecord.of(new RunDirectory(run.directory(out))).status());
+                        RunRecord.of(new RunDirectory(run.directory(out))).status());
             }
         }
         log.flush();
@@ -89,8 +90,8 @@ public final class SparkSweep {
         int failed = 0;
         for (RunEnd end : ends) {
             switch (end.status()) {
-                case Sweep.FINISHED -> finished++;
-                case Sweep.DIVERGED -> diverged++;
+                case RunRecord.FINISHED -> finished++;
+                case RunRecord.DIVERGED -> diverged++;
                 default -> failed++;
             }
             log.printf("%s: %s in %.0f s%s%n", end.position(), end.status(), end.seconds(),
@@ -124,7 +125,7 @@ public final class SparkSweep {
         PrintWriter log = new PrintWriter(System.err, true);
         synchronized (ONE_RUN_PER_JVM) {
             long start = System.nanoTime();
-            Sweep.RunRecord record = new Sweep(experiment, Path.of(task.out()), log)
+            RunRecord record = new Sweep(experiment, Path.of(task.out()), log)
                     .execute(experiment.runs().get(task.index()), task.position());
             log.flush();
             return new RunEnd(task.index(), task.position(), record.status(), (System.nanoTime() - start) / 1e9,

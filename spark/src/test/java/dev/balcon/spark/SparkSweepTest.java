@@ -1,9 +1,10 @@
 package dev.balcon.spark;
 
 import dev.balcon.cli.TrainingOptionsConfigs;
-import dev.balcon.experiment.ExperimentFile;
-import dev.balcon.experiment.Sweep;
-import dev.balcon.experiment.SweepResults;
+import dev.balcon.sweep.ExperimentFile;
+import dev.balcon.sweep.RunRecord;
+import dev.balcon.sweep.Sweep;
+import dev.balcon.sweep.SweepResults;
 import dev.balcon.train.RunDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,9 +71,9 @@ class SparkSweepTest {
                 + "\\d+\\.\\d{4},,");
         assertThat(Files.readString(onSpark.resolve(SweepResults.MARKDOWN)))
                 .isEqualTo(Files.readString(local.resolve(SweepResults.MARKDOWN)));
-        assertThat(onSpark.resolve(Sweep.EXPERIMENT_COPY)).hasContent(experiment.text());
-        Sweep.RunRecord record = Sweep.RunRecord.of(new RunDirectory(onSpark.resolve("alpha=4/seed-3")));
-        assertThat(record.done()).containsExactly(Sweep.PRETRAIN, ExperimentFile.KNN, ExperimentFile.LINEAR);
+        assertThat(onSpark.resolve(SweepResults.EXPERIMENT_COPY)).hasContent(experiment.text());
+        RunRecord record = RunRecord.of(new RunDirectory(onSpark.resolve("alpha=4/seed-3")));
+        assertThat(record.done()).containsExactly(RunRecord.PRETRAIN, ExperimentFile.KNN, ExperimentFile.LINEAR);
         assertThat(record.attempts()).isEqualTo(1);
 
         String csv = Files.readString(onSpark.resolve(SweepResults.CSV));

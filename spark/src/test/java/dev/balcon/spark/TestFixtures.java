@@ -1,6 +1,6 @@
 package dev.balcon.spark;
 
-import dev.balcon.experiment.PretrainRun;
+import dev.balcon.run.PretrainRun;
 import dev.balcon.inference.ModelExport;
 import dev.balcon.train.PretrainConfig;
 import org.apache.spark.sql.SparkSession;

@@ -2,8 +2,8 @@ package dev.balcon.spark.cli;
 
 import dev.balcon.Progress;
 import dev.balcon.cli.TrainingOptionsConfigs;
-import dev.balcon.experiment.ExperimentFile;
-import dev.balcon.experiment.Sweep;
+import dev.balcon.sweep.ExperimentFile;
+import dev.balcon.sweep.Sweep;
 import dev.balcon.spark.SparkSweep;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;

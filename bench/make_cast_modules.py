@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+"""Writes the one-line TorchScript modules of src/main/resources/dev/balcon/model/ that balcon runs through DJL's module
+API (dev.balcon.model.TorchScriptOps) for what DJL 0.35.1 cannot ask libtorch for:
+
+- to_bfloat16.pt and to_float32.pt (dev.balcon.model.Bfloat16). DJL 0.35.1 and 0.36.0 cannot make a bfloat16 tensor:
+  NDArray.toType(DataType.BFLOAT16) and creating one from bytes pass DJL's dtype number to a native switch that has no
+  case for it and aborts the JVM ("terminate called without an active exception"). A TorchScript module runs inside
+  libtorch, which knows the type, so forward(x) returns x.to(torch.bfloat16), differentiable like any cast: the
+  gradient flows back to the float32 input. The way back is a module too: DJL's toType(FLOAT32) of a bfloat16 array
+  returns a result without a grad_fn (the backward pass would stop there).
+- to_channels_last.pt (dev.balcon.model.ChannelsLast): x.contiguous(memory_format=torch.channels_last). DJL has no
+  API for a tensor's memory format; on a channels-last input libtorch's oneDNN convolutions skip the reorder of every
+  activation to and from oneDNN's blocked layout (docs/performance.md).
+
+The archives are portable across libtorch versions (written here by Debian's torch 1.13, loaded by DJL's libtorch
+2.7.1).
+
+Run with Debian's interpreter: /usr/bin/python3 bench/make_cast_modules.py
+"""
+import os
+
+import torch
+
+
+class ToBfloat16(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.to(torch.bfloat16)
+
+
+class ToFloat32(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.to(torch.float32)
+
+
+class ToChannelsLast(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.contiguous(memory_format=torch.channels_last)
+
+
+if __name__ == "__main__":
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "resources", "dev", "balcon",
+                          "model")
+    for name, module in (("to_bfloat16.pt", ToBfloat16()), ("to_float32.pt", ToFloat32()),
+                         ("to_channels_last.pt", ToChannelsLast())):
+        out = os.path.normpath(os.path.join(folder, name))
+        torch.jit.script(module).save(out)
+        print(out)

@@ -1,0 +1,77 @@
+package dev.balcon.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import dev.balcon.BalconException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One-line TorchScript modules from balcon's jar ({@code forward(x) = ...}, written by {@code bench/make_cast_modules.py}),
+ * run through DJL's module API for what DJL 0.35.1 cannot ask libtorch for directly: a bfloat16 cast, a memory format.
+ * Autograd records a module's operation like any other, so gradients flow through it. The modules hold no parameters,
+ * so one module serves arrays on any device.
+ */
+final class TorchScriptOps {
+    private static final Map<String, PtSymbolBlock> MODULES = new HashMap<>();
+    // Lives as long as the JVM: the modules are a few kB each and loaded once.
+    private static NDManager owner;
+
+    private TorchScriptOps() {}
+
+    /**
+     * Runs the module {@code resource} on {@code array}.
+     *
+     * @param resource file name of the module beside this class in the jar, e.g. {@code "to_channels_last.pt"}
+     * @return the module's output, attached to {@code array}'s manager
+     * @throws BalconException if the module is missing from the jar or cannot be loaded
+     */
+    static NDArray apply(String resource, NDArray array) {
+        NDArray result = module(resource)
+                .forward(new ParameterStore(array.getManager(), false), new NDList(array), true)
+                .singletonOrThrow();
+        result.attach(array.getManager());
+        return result;
+    }
+
+    private static synchronized PtSymbolBlock module(String resource) {
+        PtSymbolBlock module = MODULES.get(resource);
+        if (module == null) {
+            if (owner == null) {
+                owner = NDManager.newBaseManager();
+            }
+            module = load((PtNDManager) owner, resource);
+            MODULES.put(resource, module);
+        }
+        return module;
+    }
+
+    private static PtSymbolBlock load(PtNDManager owner, String resource) {
+        Path file = null;
+        try (InputStream in = TorchScriptOps.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new BalconException("the TorchScript module " + resource + " is missing from balcon's jar");
+            }
+            file = Files.createTempFile("balcon-op", ".pt");
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return JniUtils.loadModule(owner, file, false, new String[0], new String[0], false);
+        } catch (IOException e) {
+            throw new BalconException("cannot load the TorchScript module " + resource + ": " + e.getMessage());
+        } finally {
+            if (file != null) {
+                file.toFile().delete();
+            }
+        }
+    }
+}
