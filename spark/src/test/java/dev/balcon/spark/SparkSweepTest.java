@@ -89,7 +89,8 @@ class SparkSweepTest {
         List<String> lines = Files.readAllLines(sweep.resolve(SweepResults.CSV));
         List<String> header = List.of(lines.get(0).split(",", -1));
         int[] columns = {header.indexOf("train_images_per_s"), header.indexOf("wall_seconds")};
-        assertThat(columns).allMatch(column -> column > 0);
+        assertThat(columns[0]).isPositive();
+        assertThat(columns[1]).isPositive();
         return lines.stream().map(line -> {
             String[] fields = line.split(",", -1);
             for (int column : columns) {
