@@ -66,9 +66,10 @@ class SparkSweepTest {
                 "[2/2] alpha=4, seed 3: finished in", "2 finished, 0 diverged, 0 failed, 0 skipped as done");
         List<String> sparkCsv = withoutTimings(onSpark);
         assertThat(sparkCsv).hasSize(3).isEqualTo(withoutTimings(local));
-        // cell, alpha, seed, status, knn_top1, linear_top1, linear_top5, three bias columns (not evaluated), final_loss
+        // cell, alpha, seed, status, knn_top1, linear_top1, linear_top5, three bias columns (not evaluated), final_loss,
+        // then the blanked timing columns and the empty error
         assertThat(sparkCsv.get(1)).matches("alpha=2,2,3,finished,\\d+\\.\\d\\d,\\d+\\.\\d\\d,\\d+\\.\\d\\d,,,,"
-                + "\\d+\\.\\d{4},,");
+                + "\\d+\\.\\d{4},,,");
         assertThat(Files.readString(onSpark.resolve(SweepResults.MARKDOWN)))
                 .isEqualTo(Files.readString(local.resolve(SweepResults.MARKDOWN)));
         assertThat(onSpark.resolve(SweepResults.EXPERIMENT_COPY)).hasContent(experiment.text());
