@@ -369,9 +369,16 @@ public final class SweepResults {
                             100 * accuracy.mean()));
                 }
             }
+            List<Plots.RunPoint> single = new ArrayList<>();
+            for (RunRow row : rows) {
+                Double accuracy = linear ? row.linearTop1() : row.knnTop1();
+                if (row.finished() && row.biasBackbone() != null && accuracy != null) {
+                    single.add(new Plots.RunPoint(row.run().cell().name(), row.biasBackbone(), 100 * accuracy));
+                }
+            }
             if (!points.isEmpty()) {
                 Path png = dir.resolve(BIAS_PLOT);
-                Plots.biasVsAccuracy(points, png);
+                Plots.biasVsAccuracy(points, single, png);
                 drawn.add(png);
             }
         }
