@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -86,7 +87,18 @@ public final class Plots {
 
     /** Prototype bias (x) against accuracy (y), one labelled point per run. */
     public static void biasVsAccuracy(List<RunPoint> runs, Path png) {
-        if (runs == null || runs.isEmpty()) {
+        biasVsAccuracy(runs, List.of(), png);
+    }
+
+    /**
+     * Prototype bias (x) against accuracy (y): one large labelled point per entry of {@code labelled} (a run, or a
+     * cell's mean over its seeds) and one small unlabelled point per entry of {@code unlabelled} (the single runs
+     * behind those means), so that the spread of the seeds shows beside the means.
+     *
+     * @throws BalconException if {@code labelled} is empty
+     */
+    public static void biasVsAccuracy(List<RunPoint> labelled, List<RunPoint> unlabelled, Path png) {
+        if (labelled == null || labelled.isEmpty()) {
             throw new BalconException("biasVsAccuracy needs at least one run to plot " + png);
         }
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
@@ -95,16 +107,23 @@ public final class Plots {
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         chart.getStyler().setLegendVisible(false);
         chart.getStyler().setMarkerSize(10);
-        double[] biases = runs.stream().mapToDouble(RunPoint::bias).toArray();
-        double[] accuracies = runs.stream().mapToDouble(RunPoint::accuracy).toArray();
+        List<RunPoint> every = new ArrayList<>(labelled);
+        every.addAll(unlabelled);
         // Explicit, padded axis ranges keep the extreme points and their labels inside the plot area (bias >= 0).
-        double[] biasRange = paddedRange(biases);
-        double[] accuracyRange = paddedRange(accuracies);
+        double[] biasRange = paddedRange(every.stream().mapToDouble(RunPoint::bias).toArray());
+        double[] accuracyRange = paddedRange(every.stream().mapToDouble(RunPoint::accuracy).toArray());
         chart.getStyler().setXAxisMin(Math.max(0, biasRange[0])).setXAxisMax(biasRange[1]);
         chart.getStyler().setYAxisMin(accuracyRange[0]).setYAxisMax(accuracyRange[1]);
-        chart.addSeries("runs", biases, accuracies);
+        if (!unlabelled.isEmpty()) {
+            XYSeries single = chart.addSeries("single runs", unlabelled.stream().mapToDouble(RunPoint::bias).toArray(),
+                    unlabelled.stream().mapToDouble(RunPoint::accuracy).toArray());
+            single.setMarker(SeriesMarkers.DIAMOND);
+            single.setMarkerColor(Color.GRAY);
+        }
+        chart.addSeries("runs", labelled.stream().mapToDouble(RunPoint::bias).toArray(),
+                labelled.stream().mapToDouble(RunPoint::accuracy).toArray());
         double labelLift = 0.03 * (accuracyRange[1] - accuracyRange[0]);
-        for (RunPoint run : runs) {
+        for (RunPoint run : labelled) {
             chart.addAnnotation(new AnnotationText(run.label(), run.bias(), run.accuracy() + labelLift, false));
         }
         write(chart, png);

@@ -121,13 +121,14 @@ public final class ContrastiveLoss {
             NDArray q = queries.getDataType() == queue.getDataType() ? queries
                     : queries.toType(queue.getDataType(), false);
             scope.tempAttachAll(q);
-            NDArray unit = q.div(q.norm(new int[] {1}, true).maximum(NORM_EPSILON));
+            NDArray unit = q.div(Scalars.maximum(q.norm(new int[] {1}, true), NORM_EPSILON));
             NDArray positive = unit.mul(positiveKeys).sum(new int[] {1});
             NDArray negatives = unit.matMul(queue.transpose());
             NDArray candidates = config.includePositive() ? positive.reshape(-1, 1).concat(negatives, 1) : negatives;
-            NDArray logSumExp = logSumExpOverRows(candidates.mul(config.alpha()));
+            NDArray logSumExp = logSumExpOverRows(Scalars.mul(candidates, config.alpha()));
             double scale = config.scaleByInvAlpha() ? 1 / config.alpha() : 1;
-            NDArray loss = positive.mul(-config.alpha() * scale).add(logSumExp.mul(config.repellingWeight() * scale))
+            NDArray loss = Scalars.mul(positive, -config.alpha() * scale)
+                    .add(Scalars.mul(logSumExp, config.repellingWeight() * scale))
                     .mean();
             loss.attach(callerManager);
             return loss;
@@ -156,7 +157,7 @@ public final class ContrastiveLoss {
             NDArray positiveColumn = partnerIndex(anchorRows, batchSize).reshape(anchors, 1);
             NDArray positiveSimilarity = similarity.gather(positiveColumn, 1).reshape(anchors);
 
-            NDArray logits = similarity.mul(config.alpha());
+            NDArray logits = Scalars.mul(similarity, config.alpha());
             // Excluded entries become -infinity, which exp maps to exactly 0. (Measured on the CPU: this where
             // plus exp beats multiplying by a 0/1 mask, whose extra [2N, 2N] temporaries cost more; a large
             // finite value instead of -infinity would hit PyTorch's much slower exp path for underflow.)
@@ -168,8 +169,8 @@ public final class ContrastiveLoss {
             // Scale the per-anchor terms, not the mean: a 0-d array times a Java double would come out
             // float64 (both operands are 0-d, so PyTorch promotes to the wider type).
             double scale = config.scaleByInvAlpha() ? 1 / config.alpha() : 1;
-            NDArray perAnchor = positiveSimilarity.mul(-config.alpha() * scale)
-                    .add(logSumExp.mul(config.repellingWeight() * scale));
+            NDArray perAnchor = Scalars.mul(positiveSimilarity, -config.alpha() * scale)
+                    .add(Scalars.mul(logSumExp, config.repellingWeight() * scale));
             NDArray loss = perAnchor.mean();
             loss.attach(callerManager);
             return loss;
@@ -183,7 +184,7 @@ public final class ContrastiveLoss {
     private NDArray similarityMatrix(NDArray views, int batchSize, int firstImage, int imageCount) {
         switch (config.similarity()) {
             case COSINE: {
-                NDArray norms = views.norm(new int[] {1}, true).maximum(NORM_EPSILON);
+                NDArray norms = Scalars.maximum(views.norm(new int[] {1}, true), NORM_EPSILON);
                 NDArray unit = views.div(norms);
                 return anchorRows(unit, batchSize, firstImage, imageCount).matMul(unit.transpose());
             }
@@ -195,8 +196,8 @@ public final class ContrastiveLoss {
                 NDArray squaredNorms = views.square().sum(new int[] {1}, true);
                 NDArray anchorSquaredNorms = anchorRows(squaredNorms, batchSize, firstImage, imageCount);
                 NDArray squaredDistances = anchorSquaredNorms.add(squaredNorms.transpose())
-                        .sub(anchors.matMul(views.transpose()).mul(2));
-                return squaredDistances.maximum(SQUARED_DISTANCE_FLOOR).sqrt().neg();
+                        .sub(Scalars.mul(anchors.matMul(views.transpose()), 2));
+                return Scalars.maximum(squaredDistances, SQUARED_DISTANCE_FLOOR).sqrt().neg();
             }
             default:
                 throw new IllegalStateException("unhandled similarity " + config.similarity());

@@ -111,11 +111,8 @@ public final class Sweep {
      * @throws BalconException before anything runs if a run directory holds a run of another configuration
      */
     public Outcome run() {
-        checkStoredConfigs();
-        RunDirectory.writeAtomically(out.resolve(SweepResults.EXPERIMENT_COPY),
-                experiment.text().getBytes(StandardCharsets.UTF_8));
+        int toDo = pendingRuns().size();
         List<ExperimentFile.Run> runs = runs();
-        int toDo = (int) runs.stream().filter(run -> !isDone(run)).count();
         log.printf("sweep %s: %d cells x %d seeds = %d runs, %d to do, into %s%n", experiment.name(),
                 runs.size() / experiment.seeds().size(), experiment.seeds().size(), runs.size(), toDo, out);
         log.flush();
@@ -166,6 +163,20 @@ public final class Sweep {
         }
         log.flush();
         return new Outcome(runs.size(), skipped, finished, diverged, failed);
+    }
+
+    /**
+     * Prepares the sweep directory and lists the runs that are not done yet, in the experiment's order, for a runner
+     * that executes them elsewhere ({@link #execute}, then {@link SweepResults#write}); {@link #run} does the same
+     * itself. Writes the copy of the experiment file ({@value SweepResults#EXPERIMENT_COPY}) into the sweep directory.
+     *
+     * @throws BalconException if a run directory holds a run of another configuration
+     */
+    public List<ExperimentFile.Run> pendingRuns() {
+        checkStoredConfigs();
+        RunDirectory.writeAtomically(out.resolve(SweepResults.EXPERIMENT_COPY),
+                experiment.text().getBytes(StandardCharsets.UTF_8));
+        return runs().stream().filter(run -> !isDone(run)).toList();
     }
 
     /**
@@ -315,8 +326,17 @@ public final class Sweep {
                 .collect(java.util.stream.Collectors.joining(", "));
     }
 
-    /** Pretrains and evaluates one run, resuming what an earlier sweep left; never throws for the run's own failure. */
-    private RunRecord execute(ExperimentFile.Run run, String position) {
+    /**
+     * Pretrains and evaluates one run of this sweep in its directory, resuming what an earlier attempt left, and
+     * records how it ended in its results.json (also returned). Never throws for the run's own failure: that is
+     * recorded as {@link RunRecord#FAILED}. Runs of one sweep may execute concurrently in separate JVMs, each by its
+     * own {@code Sweep} of the same experiment and directory, as long as no run executes twice at a time; within one
+     * JVM, one at a time (DJL collects gradients for one training at a time per process).
+     *
+     * @param run      a run of this sweep's experiment
+     * @param position how the run is named in the lines logged, e.g. {@code [3/8] cell, seed 1}
+     */
+    public RunRecord execute(ExperimentFile.Run run, String position) {
         RunDirectory directory = new RunDirectory(run.directory(out));
         RunRecord previous = RunRecord.of(directory);
         Set<String> done = previous == null ? new LinkedHashSet<>()

@@ -5,6 +5,7 @@ import dev.balcon.analysis.Plots;
 import dev.balcon.analysis.ExperimentPlots;
 import dev.balcon.run.BiasMeasurement;
 import dev.balcon.run.BoundMonitor;
+import dev.balcon.train.MetricsLog;
 import dev.balcon.train.RunDirectory;
 
 import java.nio.charset.StandardCharsets;
@@ -39,11 +40,13 @@ public final class SweepResults {
      * @param biasBackbone            prototype bias of the raw backbone features (the paper's scale)
      * @param biasBackboneNormalized  of the L2-normalised backbone features
      * @param biasProjectorNormalized of the L2-normalised projector outputs
+     * @param trainImagesPerSecond    training throughput over the run's epochs (images / seconds of the epochs)
      * @param gaps                    the bound gaps of each epoch, if the monitor ran
      */
     public record RunRow(ExperimentFile.Run run, String status, Double knnTop1, Double linearTop1, Double linearTop5,
                          Double biasBackbone, Double biasBackboneNormalized, Double biasProjectorNormalized,
-                         Double finalLoss, Double seconds, String error, List<Plots.EpochGaps> gaps) {
+                         Double finalLoss, Double trainImagesPerSecond, Double seconds, String error,
+                         List<Plots.EpochGaps> gaps) {
         public boolean finished() {
             return RunRecord.FINISHED.equals(status);
         }
@@ -90,7 +93,7 @@ public final class SweepResults {
     private static RunRow read(ExperimentFile experiment, ExperimentFile.Run run, RunDirectory directory) {
         RunRecord record = RunRecord.of(directory);
         if (record == null) {
-            return new RunRow(run, RunRecord.PENDING, null, null, null, null, null, null, null, null, null, List.of());
+            return new RunRow(run, RunRecord.PENDING, null, null, null, null, null, null, null, null, null, null, List.of());
         }
         JsonNode results = directory.readResults();
         Double finalLoss = number(results.path(RunRecord.PRETRAIN).path("finalLoss"));
@@ -103,7 +106,26 @@ public final class SweepResults {
                 bias == null ? null : bias.backbone().bias(),
                 bias == null ? null : bias.backboneNormalized().bias(),
                 bias == null ? null : bias.projectorNormalized().bias(),
-                finalLoss, record.seconds(), record.error(), BoundMonitor.gapsFromMetrics(directory.metrics()));
+                finalLoss, trainImagesPerSecond(directory.metrics()), record.seconds(), record.error(),
+                BoundMonitor.gapsFromMetrics(directory.metrics()));
+    }
+
+    /**
+     * Training images per second over a run's epochs: the images of every epoch over the seconds they took, from the
+     * epoch rows of metrics.jsonl (the last row of an epoch counts, as after a resume); null before the first epoch.
+     */
+    static Double trainImagesPerSecond(Path metrics) {
+        Map<Integer, double[]> secondsAndRate = new TreeMap<>();
+        for (JsonNode row : MetricsLog.rows(metrics)) {
+            if ("epoch".equals(row.path("type").asText()) && row.path("seconds").isNumber()
+                    && row.path("images_per_s").isNumber()) {
+                secondsAndRate.put(row.path("epoch").asInt(),
+                        new double[] {row.get("seconds").asDouble(), row.get("images_per_s").asDouble()});
+            }
+        }
+        double seconds = secondsAndRate.values().stream().mapToDouble(pair -> pair[0]).sum();
+        double images = secondsAndRate.values().stream().mapToDouble(pair -> pair[0] * pair[1]).sum();
+        return seconds > 0 ? images / seconds : null;
     }
 
     private static Double number(JsonNode node) {
@@ -143,11 +165,12 @@ public final class SweepResults {
 
     /** The CSV columns after the cell keys and the seed. */
     public static final List<String> CSV_RESULT_COLUMNS = List.of("status", "knn_top1", "linear_top1", "linear_top5",
-            "bias_backbone", "bias_backbone_l2", "bias_projector_l2", "final_loss", "wall_seconds", "error");
+            "bias_backbone", "bias_backbone_l2", "bias_projector_l2", "final_loss", "train_images_per_s", "wall_seconds",
+            "error");
 
     /**
      * One line per run: cell, the cell keys (empty where the run keeps its default), seed, status, accuracies in %,
-     * the three biases, final loss, wall seconds, error.
+     * the three biases, final loss, training images per second, wall seconds, error.
      */
     public static String csv(ExperimentFile experiment, List<RunRow> rows) {
         StringBuilder text = new StringBuilder();
@@ -173,6 +196,7 @@ public final class SweepResults {
             fields.add(format(row.biasBackboneNormalized(), 1, 4));
             fields.add(format(row.biasProjectorNormalized(), 1, 4));
             fields.add(format(row.finalLoss(), 1, 4));
+            fields.add(format(row.trainImagesPerSecond(), 1, 1));
             fields.add(format(row.seconds(), 1, 1));
             fields.add(row.error() == null ? "" : row.error());
             text.append(String.join(",", fields.stream().map(SweepResults::csvField).toList())).append('\n');
@@ -345,9 +369,16 @@ public final class SweepResults {
                             100 * accuracy.mean()));
                 }
             }
+            List<Plots.RunPoint> single = new ArrayList<>();
+            for (RunRow row : rows) {
+                Double accuracy = linear ? row.linearTop1() : row.knnTop1();
+                if (row.finished() && row.biasBackbone() != null && accuracy != null) {
+                    single.add(new Plots.RunPoint(row.run().cell().name(), row.biasBackbone(), 100 * accuracy));
+                }
+            }
             if (!points.isEmpty()) {
                 Path png = dir.resolve(BIAS_PLOT);
-                Plots.biasVsAccuracy(points, png);
+                Plots.biasVsAccuracy(points, single, png);
                 drawn.add(png);
             }
         }

@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.balcon.BalconException;
+import dev.balcon.loss.Scalars;
 import dev.balcon.model.ArrayValues;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.model.PredictorHead;
@@ -82,8 +83,8 @@ public final class Byol extends Method {
         NDArray t = target.forward(parameters, views, true).get(1).stopGradient();
         NDIndex first = new NDIndex("0:{}", n);
         NDIndex second = new NDIndex("{}:", n);
-        NDArray l12 = Methods.rowCosine(p.get(first), t.get(second)).mean().mul(-2).add(2);
-        NDArray l21 = Methods.rowCosine(p.get(second), t.get(first)).mean().mul(-2).add(2);
+        NDArray l12 = Scalars.add(Scalars.mul(Methods.rowCosine(p.get(first), t.get(second)).mean(), -2), 2);
+        NDArray l21 = Scalars.add(Scalars.mul(Methods.rowCosine(p.get(second), t.get(first)).mean(), -2), 2);
         return l12.add(l21);
     }
 

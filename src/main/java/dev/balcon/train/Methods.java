@@ -3,6 +3,7 @@ package dev.balcon.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.balcon.BalconException;
+import dev.balcon.loss.Scalars;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.model.PredictorHead;
 
@@ -94,8 +95,8 @@ public final class Methods {
      * @return {@code [N]}, attached to {@code a}'s manager
      */
     static NDArray rowCosine(NDArray a, NDArray b) {
-        NDArray unitA = a.div(a.norm(new int[] {1}, true).maximum(NORM_EPSILON));
-        NDArray unitB = b.div(b.norm(new int[] {1}, true).maximum(NORM_EPSILON));
+        NDArray unitA = a.div(Scalars.maximum(a.norm(new int[] {1}, true), NORM_EPSILON));
+        NDArray unitB = b.div(Scalars.maximum(b.norm(new int[] {1}, true), NORM_EPSILON));
         return unitA.mul(unitB).sum(new int[] {1});
     }
 }

@@ -14,6 +14,7 @@ import ai.djl.util.Pair;
 import dev.balcon.BalconException;
 import dev.balcon.loss.ContrastiveLoss;
 import dev.balcon.loss.LossConfig;
+import dev.balcon.loss.Scalars;
 import dev.balcon.model.ArrayValues;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.parallel.GatheredLoss;
@@ -208,7 +209,7 @@ public final class MoCo extends Method {
         if (k.getDataType() != DataType.FLOAT32) {
             k = k.toType(DataType.FLOAT32, false);
         }
-        return k.div(k.norm(new int[] {1}, true).maximum(1e-12)).stopGradient();
+        return k.div(Scalars.maximum(k.norm(new int[] {1}, true), 1e-12)).stopGradient();
     }
 
     /** Rows [2n, d] of both views' keys of n images, swapped: the positive of view 1's query i is view 2's key i. */

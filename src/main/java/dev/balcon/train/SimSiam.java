@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.ParameterStore;
+import dev.balcon.loss.Scalars;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.model.PredictorHead;
 
@@ -45,8 +46,7 @@ public final class SimSiam extends Method {
         NDIndex second = new NDIndex("{}:", n);
         NDArray d12 = Methods.rowCosine(p.get(first), target.get(second)).mean().neg();
         NDArray d21 = Methods.rowCosine(p.get(second), target.get(first)).mean().neg();
-        // an integer divisor: a double scalar would turn this 0-dimensional float32 result into float64
-        return d12.add(d21).div(2);
+        return Scalars.div(d12.add(d21), 2);
     }
 
     /** The predictor's parameters (batch-norm statistics included). */

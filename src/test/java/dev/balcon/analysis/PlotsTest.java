@@ -53,6 +53,31 @@ class PlotsTest {
     }
 
     @Test
+    void theSingleRunsBehindCellMeansAreDrawnAsSmallGreyPoints() throws IOException {
+        List<Plots.RunPoint> means = List.of(new Plots.RunPoint("simclr", 2.1, 81.0), new Plots.RunPoint("byol", 2.3, 76.4));
+        Path meansOnly = dir.resolve("means.png");
+        Path withRuns = dir.resolve("runs.png");
+        Plots.biasVsAccuracy(means, List.of(), meansOnly);
+        Plots.biasVsAccuracy(means, List.of(new Plots.RunPoint("simclr", 2.0, 80.5),
+                new Plots.RunPoint("simclr", 2.2, 81.5), new Plots.RunPoint("byol", 2.5, 75.0)), withRuns);
+
+        assertThat(greyPixels(withRuns)).isGreaterThan(greyPixels(meansOnly) + 20);
+    }
+
+    private static long greyPixels(Path png) throws IOException {
+        BufferedImage image = ImageIO.read(png.toFile());
+        long count = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                if ((image.getRGB(x, y) & 0xffffff) == (java.awt.Color.GRAY.getRGB() & 0xffffff)) {
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    @Test
     void aSingleRunCanBePlotted() throws IOException {
         Path png = dir.resolve("one.png");
         Plots.biasVsAccuracy(List.of(new Plots.RunPoint("only", 0.4, 80.0)), png);

@@ -136,13 +136,13 @@ class SweepCommandTest {
     void resultsCsvHasOneRowPerRunWithTheStoredValues() throws IOException {
         List<String> lines = Files.readAllLines(out.resolve("results.csv"));
         assertThat(lines.get(0)).isEqualTo("cell,alpha,lambda,batch_size,seed,status,knn_top1,linear_top1,linear_top5,"
-                + "bias_backbone,bias_backbone_l2,bias_projector_l2,final_loss,wall_seconds,error");
+                + "bias_backbone,bias_backbone_l2,bias_projector_l2,final_loss,train_images_per_s,wall_seconds,error");
         assertThat(lines).hasSize(7);
         for (int i = 1; i <= 4; i++) {
             String cell = i <= 2 ? "alpha=2_lambda=1" : "alpha=4_lambda=1";
             int seed = (i - 1) % 2;
             String[] fields = lines.get(i).split(",", -1);
-            assertThat(fields).hasSize(15);
+            assertThat(fields).hasSize(16);
             assertThat(fields[0]).isEqualTo(cell);
             assertThat(fields[1]).isEqualTo(i <= 2 ? "2" : "4");
             assertThat(fields[2]).isEqualTo("1");
@@ -159,8 +159,9 @@ class SweepCommandTest {
             assertThat(fields[9]).isEqualTo(String.format(Locale.ROOT, "%.4f", bias.get("backbone").get("bias").asDouble()));
             assertThat(fields[12]).isEqualTo(String.format(Locale.ROOT, "%.4f",
                     results.get("pretrain").get("finalLoss").asDouble()));
-            assertThat(Double.parseDouble(fields[13])).isPositive();
-            assertThat(fields[14]).isEmpty();
+            assertThat(Double.parseDouble(fields[13])).isPositive(); // training images/s
+            assertThat(Double.parseDouble(fields[14])).isPositive(); // wall seconds
+            assertThat(fields[15]).isEmpty();
             assertThat(results.get("knn").get("k").asInt()).isEqualTo(5);
             assertThat(results.get("knn").get("memory").asInt()).isEqualTo(80);
             assertThat(results.get("linear").get("trainSize").asInt()).isEqualTo(80);

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,5 +57,19 @@ class SweepResultsTest {
         ExperimentFile.Cell cell = new ExperimentFile.Cell(String.join("_", own.values()), settings, own);
         return new SweepResults.CellSummary(cell, 1, 1, 0, 0, new SweepResults.Stats(1, knnTop1, Double.NaN), none,
                 none, none, none, none, none);
+    }
+
+    @Test
+    void trainingThroughputIsTheEpochsImagesOverTheirSecondsAndAResumedEpochCountsOnce(@TempDir Path dir)
+            throws IOException {
+        Path metrics = dir.resolve("metrics.jsonl");
+        Files.writeString(metrics, String.join("\n",
+                "{\"type\":\"step\",\"epoch\":1,\"step\":10,\"images_per_s\":999.0}",
+                "{\"type\":\"epoch\",\"epoch\":1,\"seconds\":10.0,\"images_per_s\":100.0}",
+                "{\"type\":\"epoch\",\"epoch\":2,\"seconds\":5.0,\"images_per_s\":50.0}",
+                "{\"type\":\"epoch\",\"epoch\":2,\"seconds\":30.0,\"images_per_s\":200.0}") + "\n");
+        // epoch 1: 1000 images in 10 s; epoch 2 (its last row, after a resume): 6000 in 30 s
+        assertThat(SweepResults.trainImagesPerSecond(metrics)).isEqualTo(175.0);
+        assertThat(SweepResults.trainImagesPerSecond(dir.resolve("none.jsonl"))).isNull();
     }
 }

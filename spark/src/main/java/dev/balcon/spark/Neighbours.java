@@ -1,19 +1,22 @@
 package dev.balcon.spark;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.balcon.BalconException;
+import scala.Tuple2;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The (up to) k most similar memory-bank vectors seen so far for each query of one query block: their cosine
- * similarities in descending order and their class indices. Built per (query block, bank block) pair with the same
- * libtorch operations as the core's {@code KnnClassifier} (float32 rows L2-normalised, one matrix product, top-k), then
- * merged: the top k of a union is the top k of the parts' top k, so the result does not depend on how the bank is cut.
+ * similarities in descending order and their class indices. Built for all query blocks of a query partition against
+ * all bank blocks of a bank partition ({@link #ofPartitions}): the similarities with the same libtorch operations as
+ * the core's {@code KnnClassifier} (float32 rows L2-normalised, one matrix product), the top k kept in a bounded heap
+ * per query; then merged across bank partitions: the top k of a union is the top k of the parts' top k, so the result
+ * does not depend on how the bank is cut.
  *
  * @param queryLabels class index of each query
  * @param k           capacity per query
@@ -25,38 +28,141 @@ record Neighbours(int[] queryLabels, int k, int[] counts, float[] similarities, 
     private static final long serialVersionUID = 1L;
 
     /**
-     * The top {@code min(k, bank.rows())} bank rows of every query of {@code queries} by cosine similarity.
+     * The top {@code min(k, bank rows)} bank rows by cosine similarity of every query of every query block, against
+     * every bank block. Each bank block becomes one normalised libtorch tensor, used against each query block in turn
+     * (a {@code [query rows, bank rows]} similarity matrix at a time), so a bank block is converted once per task
+     * however many query blocks there are.
      *
-     * @throws BalconException if the two blocks hold vectors of different lengths
+     * @param queries the query blocks of one partition
+     * @param bank    the bank blocks of one partition (none: every query keeps no neighbour)
+     * @return the key of each query block and its neighbours, in the order of {@code queries}
+     * @throws BalconException if a query block and a bank block hold vectors of different lengths
      */
-    static Neighbours of(VectorBlock queries, VectorBlock bank, int k, int torchThreads) {
-        if (queries.dim() != bank.dim()) {
-            throw new BalconException("the queries are " + queries.dim() + "-d vectors and the memory bank "
-                    + bank.dim() + "-d; k-NN needs vectors of one length");
-        }
+    static List<Tuple2<Long, Neighbours>> ofPartitions(List<VectorBlock> queries, List<VectorBlock> bank, int k,
+                                                      int torchThreads) {
         TorchThreads.ensure(torchThreads);
-        int kept = Math.min(k, bank.rows());
-        int[] counts = new int[queries.rows()];
-        java.util.Arrays.fill(counts, kept);
-        float[] similarities = new float[queries.rows() * k];
-        int[] labels = new int[queries.rows() * k];
-        try (NDManager manager = NDManager.newBaseManager()) {
-            // as KnnClassifier.evaluate: memory.toType(FLOAT32).normalize(2, 1).transpose(), query likewise, matMul
-            NDArray memoryT = manager.create(bank.vectors(), new Shape(bank.rows(), bank.dim()))
-                    .toType(DataType.FLOAT32, false).normalize(2, 1).transpose();
-            NDArray similarity = manager.create(queries.vectors(), new Shape(queries.rows(), queries.dim()))
-                    .toType(DataType.FLOAT32, false).normalize(2, 1).matMul(memoryT);
-            NDList top = similarity.topK(kept, 1, true, true); // sorted: merge() needs descending lists
-            float[] values = top.get(0).toFloatArray();
-            long[] indices = top.get(1).toType(DataType.INT64, false).toLongArray();
-            for (int q = 0; q < queries.rows(); q++) {
-                for (int j = 0; j < kept; j++) {
-                    similarities[q * k + j] = values[q * kept + j];
-                    labels[q * k + j] = bank.labels()[(int) indices[q * kept + j]];
+        List<TopK> tops = new ArrayList<>();
+        for (VectorBlock block : queries) {
+            tops.add(new TopK(block.rows(), k));
+        }
+        for (VectorBlock bankBlock : bank) {
+            try (NDManager manager = NDManager.newBaseManager()) {
+                // as KnnClassifier.evaluate: memory.toType(FLOAT32).normalize(2, 1).transpose(), query likewise, matMul
+                NDArray memoryT = manager.create(bankBlock.vectors(), new Shape(bankBlock.rows(), bankBlock.dim()))
+                        .normalize(2, 1).transpose();
+                for (int b = 0; b < queries.size(); b++) {
+                    VectorBlock queryBlock = queries.get(b);
+                    if (queryBlock.dim() != bankBlock.dim()) {
+                        throw new BalconException("the queries are " + queryBlock.dim() + "-d vectors and the memory "
+                                + "bank " + bankBlock.dim() + "-d; k-NN needs vectors of one length");
+                    }
+                    try (NDManager pair = manager.newSubManager()) {
+                        NDArray query = pair.create(queryBlock.vectors(), new Shape(queryBlock.rows(), queryBlock.dim()));
+                        float[] similarity = query.normalize(2, 1).matMul(memoryT).toFloatArray();
+                        tops.get(b).add(similarity, bankBlock.rows(), bankBlock.labels());
+                    }
                 }
             }
         }
-        return new Neighbours(queries.labels(), k, counts, similarities, labels);
+        List<Tuple2<Long, Neighbours>> result = new ArrayList<>();
+        for (int b = 0; b < queries.size(); b++) {
+            result.add(new Tuple2<>(queries.get(b).key(), tops.get(b).neighbours(queries.get(b).labels())));
+        }
+        return result;
+    }
+
+    /**
+     * The k largest similarities of each query and their classes, as one min-heap of capacity k per query in flat
+     * primitive arrays: a similarity below the query's k-th largest so far costs one comparison.
+     */
+    private static final class TopK {
+        private final int k;
+        private final int[] sizes;
+        private final float[] values;
+        private final int[] labels;
+
+        TopK(int queries, int k) {
+            this.k = k;
+            this.sizes = new int[queries];
+            this.values = new float[Math.multiplyExact(queries, k)];
+            this.labels = new int[queries * k];
+        }
+
+        /** Offers every similarity of {@code similarity [queries, bankRows]}; bank row j is of class bankLabels[j]. */
+        void add(float[] similarity, int bankRows, int[] bankLabels) {
+            for (int q = 0; q < sizes.length; q++) {
+                int base = q * k;
+                int row = q * bankRows;
+                int size = sizes[q];
+                int j = 0;
+                for (; j < bankRows && size < k; j++) {
+                    siftUp(base, size++, similarity[row + j], bankLabels[j]);
+                }
+                sizes[q] = size;
+                // the heap is full from here on: most similarities fall below its smallest and cost one comparison
+                float smallest = size == k ? values[base] : Float.NEGATIVE_INFINITY;
+                for (; j < bankRows; j++) {
+                    float value = similarity[row + j];
+                    if (value > smallest) {
+                        siftDown(base, k, value, bankLabels[j]);
+                        smallest = values[base];
+                    }
+                }
+            }
+        }
+
+        /** Puts (value, label) at heap position {@code at} (the new last one) and moves it up into place. */
+        private void siftUp(int base, int at, float value, int label) {
+            while (at > 0) {
+                int parent = (at - 1) >>> 1;
+                if (values[base + parent] <= value) {
+                    break;
+                }
+                values[base + at] = values[base + parent];
+                labels[base + at] = labels[base + parent];
+                at = parent;
+            }
+            values[base + at] = value;
+            labels[base + at] = label;
+        }
+
+        /** Replaces the smallest of a heap of {@code size} by (value, label) and moves it down into place. */
+        private void siftDown(int base, int size, float value, int label) {
+            int at = 0;
+            while (true) {
+                int child = 2 * at + 1;
+                if (child >= size) {
+                    break;
+                }
+                if (child + 1 < size && values[base + child + 1] < values[base + child]) {
+                    child++;
+                }
+                if (values[base + child] >= value) {
+                    break;
+                }
+                values[base + at] = values[base + child];
+                labels[base + at] = labels[base + child];
+                at = child;
+            }
+            values[base + at] = value;
+            labels[base + at] = label;
+        }
+
+        /** The heaps emptied smallest first into descending lists. */
+        Neighbours neighbours(int[] queryLabels) {
+            int[] counts = sizes.clone();
+            float[] sorted = new float[values.length];
+            int[] sortedLabels = new int[labels.length];
+            for (int q = 0; q < sizes.length; q++) {
+                int base = q * k;
+                for (int size = sizes[q]; size > 0; size--) {
+                    sorted[base + size - 1] = values[base];
+                    sortedLabels[base + size - 1] = labels[base];
+                    siftDown(base, size - 1, values[base + size - 1], labels[base + size - 1]);
+                }
+            }
+            return new Neighbours(queryLabels, k, counts, sorted, sortedLabels);
+        }
     }
 
     /** The top k of both, per query (the two hold the same queries, against different bank rows). */

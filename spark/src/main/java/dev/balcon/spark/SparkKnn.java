@@ -6,9 +6,9 @@ import dev.balcon.eval.KnnResult;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -24,12 +24,14 @@ import static org.apache.spark.sql.functions.col;
 /**
  * Weighted k-NN top-1 of query vectors against a memory bank of vectors on Spark: the protocol of {@code balcon knn}
  * (each of the k most cosine-similar bank vectors votes for its class with weight exp(s / T); k = 200, T = 0.1 by
- * default), computed in blocks so that no task holds more than one query block, one bank block and their
- * {@code queryBlockRows x bankBlockRows} similarity matrix besides Spark's cached blocks.
+ * default), computed in blocks: besides Spark's cached blocks of its two partitions, a task holds one bank block as a
+ * libtorch tensor, one {@code queryBlockRows x bankBlockRows} similarity matrix, and the running top k of the queries
+ * of its query partition ({@code queries in the partition x k x 8} bytes).
  *
  * <p>Both tables are cut into blocks within their partitions (no shuffle) and cached; every pair of a query partition
- * and a bank partition is one task, which finds each query's top k in each bank block with libtorch (the operations of
- * the core's {@link KnnClassifier}) and merges them; the partial top-k lists of one query block from all bank
+ * and a bank partition is one task. It turns each bank block of its bank partition once into a normalised tensor and
+ * multiplies each query block by it with libtorch (the operations of the core's {@link KnnClassifier}); the top k of
+ * each query are kept in a bounded heap on primitive arrays. The partial top-k lists of one query block from all bank
  * partitions are then merged by a shuffle of {@code queries x k x bank partitions x 8} bytes, and the vote is taken.
  * The result equals {@link KnnClassifier#evaluate} on the same vectors: the similarities are computed by the same
  * float32 operations, the top k of a union is the top k of its parts' top k, and the vote is the same arithmetic. Two
@@ -137,8 +139,8 @@ public final class SparkKnn {
             int neighbours = (int) Math.min(options.k(), bankSize);
             int numClasses = classes.size();
             double temperature = options.temperature();
-            long correct = queryBlocks.cartesian(bankBlocks)
-                    .mapToPair(pair -> new Tuple2<>(pair._1.key(), Neighbours.of(pair._1, pair._2, neighbours, threads)))
+            long correct = queryBlocks.glom().cartesian(bankBlocks.glom())
+                    .flatMapToPair(pair -> Neighbours.ofPartitions(pair._1, pair._2, neighbours, threads).iterator())
                     .reduceByKey(Neighbours::merge)
                     .map(entry -> entry._2.correct(temperature, numClasses))
                     .fold(0L, Long::sum);
@@ -159,9 +161,10 @@ public final class SparkKnn {
     /** The table cut into cached blocks, partition by partition. */
     private static JavaRDD<VectorBlock> blocks(Dataset<Row> rows, Broadcast<Map<String, Integer>> classes, int blockRows,
                                                String what) {
-        return rows.as(Encoders.bean(LabelledVector.class)).toJavaRDD()
-                .mapPartitionsWithIndex((partition, it) -> VectorBlock.cut(partition, it, classes.value(), blockRows, what),
-                        true)
+        boolean mayHoldNulls = ((ArrayType) rows.schema().apply("vector").dataType()).containsNull();
+        return rows.queryExecution().toRdd().toJavaRDD()
+                .mapPartitionsWithIndex((partition, it) -> VectorBlock.cut(partition, it, mayHoldNulls, classes.value(),
+                        blockRows, what), true)
                 .persist(StorageLevel.MEMORY_AND_DISK());
     }
 

@@ -9,6 +9,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -131,5 +132,15 @@ class SparkKnnTest {
                 .satisfies(e -> assertThat(SparkErrors.userError(e)).isNotNull()
                         .extracting(Throwable::getMessage).asString()
                         .isEqualTo("--queries q: a vector of label ant holds NaN at index 5; k-NN needs finite features"));
+        // a table whose vector column allows null elements, with one
+        Dataset<Row> nullQueries = spark.createDataFrame(List.of(RowFactory.create("q", "bee",
+                        java.util.Arrays.asList(1f, null, 3f))), new org.apache.spark.sql.types.StructType()
+                .add("id", DataTypes.StringType).add("label", DataTypes.StringType)
+                .add("vector", DataTypes.createArrayType(DataTypes.FloatType, true)));
+        assertThatThrownBy(() -> SparkKnn.evaluate(spark, bank, "--bank b", nullQueries, "--queries q",
+                SparkKnn.Options.defaults()))
+                .satisfies(e -> assertThat(SparkErrors.userError(e)).isNotNull()
+                        .extracting(Throwable::getMessage).asString()
+                        .isEqualTo("--queries q: a vector of label bee holds null at index 1; k-NN needs finite features"));
     }
 }

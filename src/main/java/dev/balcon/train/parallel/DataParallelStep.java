@@ -12,6 +12,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.balcon.BalconException;
 import dev.balcon.augment.TwoViewBatch;
+import dev.balcon.loss.Scalars;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.Method;
 import java.util.ArrayList;
@@ -145,8 +146,8 @@ public final class DataParallelStep {
             for (int k = 0; k < shards; k++) {
                 // Seeding shard k's backward with its summed gradient / K accumulates, over the K passes, DDP's
                 // average of the devices' parameter gradients.
-                NDArray surrogate = outputs.get(k).get(0).mul(gathered.gradientsZ1().get(k).div(shards)).sum()
-                        .add(outputs.get(k).get(1).mul(gathered.gradientsZ2().get(k).div(shards)).sum());
+                NDArray surrogate = outputs.get(k).get(0).mul(Scalars.div(gathered.gradientsZ1().get(k), shards)).sum()
+                        .add(outputs.get(k).get(1).mul(Scalars.div(gathered.gradientsZ2().get(k), shards)).sum());
                 collector.backward(surrogate);
             }
             return gathered.loss();

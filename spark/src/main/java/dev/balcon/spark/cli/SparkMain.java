@@ -7,11 +7,12 @@ import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
 
-/** The balcon-spark command line: balcon's embedding and k-NN evaluation as Spark jobs. */
+/** The balcon-spark command line: balcon's embedding, k-NN evaluation and sweeps as Spark jobs. */
 @Command(name = "balcon-spark", mixinStandardHelpOptions = true, version = "balcon-spark " + dev.balcon.Version.NUMBER,
-        description = "balcon on Apache Spark: embed images with an exported encoder, evaluate k-NN on embeddings. "
+        description = "balcon on Apache Spark: embed images with an exported encoder, evaluate k-NN on embeddings, "
+                + "run the runs of a sweep as tasks. "
                 + "See docs/spark.md.",
-        subcommands = {EmbedCommand.class, KnnCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {EmbedCommand.class, KnnCommand.class, SweepCommand.class, CommandLine.HelpCommand.class})
 public final class SparkMain {
     static final int EXIT_USER_ERROR = 2;
     static final int EXIT_FAILURE = 1;

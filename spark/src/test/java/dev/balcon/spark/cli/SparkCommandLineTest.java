@@ -142,6 +142,21 @@ class SparkCommandLineTest {
     }
 
     @Test
+    void aSweepOfAMissingFileOrOnAnUnreachableMasterIsOneLine() throws IOException {
+        run(local("sweep", dir.resolve("absent.yaml").toString()))
+                .failedInOneLine("experiment file " + dir.resolve("absent.yaml") + " does not exist");
+        Path file = dir.resolve("one.yaml");
+        Files.writeString(file, "base:\n  data: " + dir + "\n  epochs: 1\nseeds: [0]\nevaluate: [knn]\n");
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        run("sweep", file.toString(), "--out", dir.resolve("sweep").toString(), "--master", "spark://127.0.0.1:" + port)
+                .failedInOneLine("--master spark://127.0.0.1:" + port + ": cannot connect to 127.0.0.1:" + port);
+        assertThat(dir.resolve("sweep")).doesNotExist();
+    }
+
+    @Test
     void parquetOfAnotherSchemaOrNoParquetIsOneLine() {
         SparkSession spark = TestAccess.spark();
         String wrong = dir.resolve("wrong.parquet").toString();
