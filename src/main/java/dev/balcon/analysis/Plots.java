@@ -120,8 +120,10 @@ public final class Plots {
             single.setMarker(SeriesMarkers.DIAMOND);
             single.setMarkerColor(Color.GRAY);
         }
-        chart.addSeries("runs", labelled.stream().mapToDouble(RunPoint::bias).toArray(),
+        XYSeries points = chart.addSeries("runs", labelled.stream().mapToDouble(RunPoint::bias).toArray(),
                 labelled.stream().mapToDouble(RunPoint::accuracy).toArray());
+        points.setMarker(SeriesMarkers.CIRCLE);
+        points.setMarkerColor(GROUP_COLOURS.get(0));
         double labelLift = 0.03 * (accuracyRange[1] - accuracyRange[0]);
         for (RunPoint run : labelled) {
             chart.addAnnotation(new AnnotationText(run.label(), run.bias(), run.accuracy() + labelLift, false));
