@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.balcon.testing.SharedManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,17 +22,8 @@ class ContrastiveLossReferenceTest {
 
     private static final int SEEDS_PER_COMBINATION = 3;
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void openManager() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void closeManager() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final SharedManager MANAGER = new SharedManager();
 
     static List<Arguments> everyCombination() {
         List<Arguments> combinations = new ArrayList<>();
@@ -66,7 +57,7 @@ class ContrastiveLossReferenceTest {
         double[][] z1 = LossTestSupport.randomMatrix(random, n, d);
         double[][] z2 = LossTestSupport.randomMatrix(random, n, d);
 
-        LossTestSupport.Evaluation result = LossTestSupport.evaluate(manager, config, z1, z2, DataType.FLOAT64);
+        LossTestSupport.Evaluation result = LossTestSupport.evaluate(MANAGER.get(), config, z1, z2, DataType.FLOAT64);
 
         double expected = LossTestSupport.referenceLoss(config, z1, z2);
         assertThat(LossTestSupport.relativeDeviation(result.value(), expected)).isLessThan(1e-10);
@@ -75,7 +66,7 @@ class ContrastiveLossReferenceTest {
         assertThat(LossTestSupport.maxRelativeDeviation(result.gradZ2(),
                 LossTestSupport.referenceGradient(config, z1, z2, false))).isLessThan(1e-6);
 
-        double float32Value = LossTestSupport.value(manager, config, z1, z2, DataType.FLOAT32);
+        double float32Value = LossTestSupport.value(MANAGER.get(), config, z1, z2, DataType.FLOAT32);
         assertThat(LossTestSupport.relativeDeviation(float32Value, expected)).isLessThan(1e-4);
     }
 }

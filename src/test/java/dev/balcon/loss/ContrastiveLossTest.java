@@ -10,10 +10,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.balcon.BalconException;
+import dev.balcon.testing.SharedManager;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -22,21 +22,12 @@ class ContrastiveLossTest {
 
     private static final ContrastiveLoss NT_XENT = new ContrastiveLoss(LossConfig.ntXent(0.5));
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void openManager() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void closeManager() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final SharedManager MANAGER = new SharedManager();
 
     @Test
     void rejectsABatchOfOneImage() {
-        try (NDManager scope = manager.newSubManager()) {
+        try (NDManager scope = MANAGER.get().newSubManager()) {
             NDArray single = scope.ones(new Shape(1, 4));
             assertThatThrownBy(() -> NT_XENT.compute(single, single))
                     .isInstanceOf(BalconException.class).hasMessageContaining("N >= 2").hasMessageContaining("N = 1");
@@ -45,7 +36,7 @@ class ContrastiveLossTest {
 
     @Test
     void rejectsViewsOfDifferentShapes() {
-        try (NDManager scope = manager.newSubManager()) {
+        try (NDManager scope = MANAGER.get().newSubManager()) {
             NDArray z1 = scope.ones(new Shape(4, 8));
             NDArray z2 = scope.ones(new Shape(4, 6));
             assertThatThrownBy(() -> NT_XENT.compute(z1, z2)).isInstanceOf(BalconException.class)
@@ -55,7 +46,7 @@ class ContrastiveLossTest {
 
     @Test
     void rejectsInputsThatAreNotMatrices() {
-        try (NDManager scope = manager.newSubManager()) {
+        try (NDManager scope = MANAGER.get().newSubManager()) {
             NDArray vector = scope.ones(new Shape(8));
             assertThatThrownBy(() -> NT_XENT.compute(vector, vector)).isInstanceOf(BalconException.class)
                     .hasMessageContaining("z1 must have shape [N, d]");
@@ -64,7 +55,7 @@ class ContrastiveLossTest {
 
     @Test
     void rejectsViewsOfDifferentDataTypes() {
-        try (NDManager scope = manager.newSubManager()) {
+        try (NDManager scope = MANAGER.get().newSubManager()) {
             NDArray z1 = scope.ones(new Shape(3, 2), DataType.FLOAT32);
             NDArray z2 = scope.ones(new Shape(3, 2), DataType.FLOAT64);
             assertThatThrownBy(() -> NT_XENT.compute(z1, z2)).isInstanceOf(BalconException.class)
@@ -76,7 +67,7 @@ class ContrastiveLossTest {
     @EnumSource(value = DataType.class, names = {"FLOAT32", "FLOAT64"})
     void returnsAScalarOfTheInputTypeAndAttachesNothingElseToTheCallersManager(DataType dataType) {
         Random random = new Random(3);
-        try (NDManager scope = manager.newSubManager()) {
+        try (NDManager scope = MANAGER.get().newSubManager()) {
             NDArray z1 = scope.create(LossTestSupport.randomMatrix(random, 6, 5)).toType(dataType, false);
             NDArray z2 = scope.create(LossTestSupport.randomMatrix(random, 6, 5)).toType(dataType, false);
             for (String preset : LossConfig.presetNames()) {
@@ -100,7 +91,7 @@ class ContrastiveLossTest {
     void identicalViewsPassedAsOneArrayGiveFiniteGradients(Similarity similarity) {
         // z1 == z2: every positive pair coincides, the self and positive distances are exactly 0.
         double[][] z = LossTestSupport.randomMatrix(new Random(5), 4, 3);
-        try (NDManager scope = manager.newSubManager()) {
+        try (NDManager scope = MANAGER.get().newSubManager()) {
             NDArray views = scope.create(z);
             views.setRequiresGradient(true);
             ContrastiveLoss loss = new ContrastiveLoss(LossConfig.ntXent(0.5).withSimilarity(similarity));
@@ -123,7 +114,7 @@ class ContrastiveLossTest {
         double[][] z2 = LossTestSupport.randomMatrix(new Random(10), 3, 4);
         z1[1] = new double[4];
         LossConfig config = LossConfig.balanced(4, 2);
-        LossTestSupport.Evaluation result = LossTestSupport.evaluate(manager, config, z1, z2, DataType.FLOAT64);
+        LossTestSupport.Evaluation result = LossTestSupport.evaluate(MANAGER.get(), config, z1, z2, DataType.FLOAT64);
         assertThat(result.value()).isCloseTo(LossTestSupport.referenceLoss(config, z1, z2),
                 org.assertj.core.data.Offset.offset(1e-12));
         for (double[][] gradient : new double[][][] {result.gradZ1(), result.gradZ2()}) {
@@ -160,7 +151,7 @@ class ContrastiveLossTest {
                 double term = -config.alpha() * positive + config.repellingWeight() * Math.log(sum);
                 expected += (config.scaleByInvAlpha() ? term / config.alpha() : term) / 2;
             }
-            try (NDManager scope = manager.newSubManager()) {
+            try (NDManager scope = MANAGER.get().newSubManager()) {
                 double actual = new ContrastiveLoss(config).computeAgainstQueue(scope.create(queries, new Shape(2, 2)),
                         scope.create(keys, new Shape(2, 2)), scope.create(queue, new Shape(3, 2))).getFloat();
                 assertThat(actual).as(config.describe()).isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-5));
@@ -170,7 +161,7 @@ class ContrastiveLossTest {
 
     @Test
     void computeAgainstQueueRefusesAnotherSimilarityNamingTheField() {
-        try (NDManager scope = manager.newSubManager()) {
+        try (NDManager scope = MANAGER.get().newSubManager()) {
             NDArray two = scope.ones(new Shape(2, 2));
             assertThatThrownBy(() -> new ContrastiveLoss(LossConfig.ntXent(0.5).withSimilarity(Similarity.DOT))
                     .computeAgainstQueue(two, two, two)).isInstanceOf(BalconException.class)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.balcon.testing.SharedManager;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,10 +12,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -43,17 +43,8 @@ class GoldenLossTest {
     record GoldenFile(List<GoldenCase> cases) {
     }
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void openManager() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void closeManager() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final SharedManager MANAGER = new SharedManager();
 
     static List<GoldenCase> goldenCases() throws IOException {
         // A copy of the team's golden file (float64, independent per-anchor loop), kept in the repository so the
@@ -83,7 +74,7 @@ class GoldenLossTest {
     @ParameterizedTest
     @MethodSource("casesWithGradients")
     void float64ValueAndGradientsMatchWithin1e6(GoldenCase golden) {
-        LossTestSupport.Evaluation result = LossTestSupport.evaluate(manager, golden.config(), golden.z1(),
+        LossTestSupport.Evaluation result = LossTestSupport.evaluate(MANAGER.get(), golden.config(), golden.z1(),
                 golden.z2(), DataType.FLOAT64);
         assertThat(LossTestSupport.relativeDeviation(result.value(), golden.loss())).isLessThan(1e-6);
         assertThat(LossTestSupport.maxRelativeDeviation(result.gradZ1(), golden.gradZ1())).isLessThan(1e-6);
@@ -93,7 +84,7 @@ class GoldenLossTest {
     @ParameterizedTest
     @MethodSource("casesWithGradients")
     void float32ValueAndGradientsMatchWithin1e4(GoldenCase golden) {
-        LossTestSupport.Evaluation result = LossTestSupport.evaluate(manager, golden.config(), golden.z1(),
+        LossTestSupport.Evaluation result = LossTestSupport.evaluate(MANAGER.get(), golden.config(), golden.z1(),
                 golden.z2(), DataType.FLOAT32);
         assertThat(LossTestSupport.relativeDeviation(result.value(), golden.loss())).isLessThan(1e-4);
         assertThat(LossTestSupport.maxRelativeDeviation(result.gradZ1(), golden.gradZ1())).isLessThan(1e-4);
@@ -125,7 +116,7 @@ class GoldenLossTest {
         double expected = -alpha + Math.log(Math.exp(alpha) + 2 * n - 2);
         assertThat(closedForm.loss()).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-12));
         for (DataType dataType : new DataType[] {DataType.FLOAT64, DataType.FLOAT32}) {
-            double value = LossTestSupport.value(manager, closedForm.config(), closedForm.z1(), closedForm.z2(),
+            double value = LossTestSupport.value(MANAGER.get(), closedForm.config(), closedForm.z1(), closedForm.z2(),
                     dataType);
             assertThat(LossTestSupport.relativeDeviation(value, expected)).as(dataType.toString())
                     .isLessThan(dataType == DataType.FLOAT64 ? 1e-12 : 1e-6);

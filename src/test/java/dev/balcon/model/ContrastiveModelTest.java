@@ -13,31 +13,22 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.balcon.BalconException;
+import dev.balcon.testing.SharedManager;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class ContrastiveModelTest {
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void openManager() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void closeManager() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final SharedManager MANAGER = new SharedManager();
 
     private static ModelConfig smallConfig(int inChannels, int width) {
         return new ModelConfig(ResNetConfig.named("resnet-small", width), inChannels, 64, 16);
@@ -52,7 +43,7 @@ class ContrastiveModelTest {
     @CsvSource({"resnet-small, 1, 28", "resnet-small, 3, 32", "resnet18, 1, 28", "resnet18, 3, 32"})
     void outputsHaveFeatureAndProjectionShapes(String arch, int channels, int size) {
         ModelConfig config = new ModelConfig(ResNetConfig.named(arch), channels, 96, 24);
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = MANAGER.get().newSubManager();
                 ContrastiveModel model = ContrastiveModel.create(config, size, size, m, 1)) {
             NDArray x = images(m, 2, channels, size, 5);
             NDList out = model.forward(new ParameterStore(m, false), x, true);
@@ -70,7 +61,7 @@ class ContrastiveModelTest {
         // 11,168,832 = sum(p.numel()) of torchvision.models.resnet18() with fc removed and conv1 replaced by
         // Conv2d(3, 64, 3, stride 1, padding 1, bias=False) (torch 1.13 / torchvision 0.14, counted once).
         ModelConfig config = new ModelConfig(ResNetConfig.named("resnet18"), 3, 2048, 128);
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = MANAGER.get().newSubManager();
                 ContrastiveModel model = ContrastiveModel.create(config, 32, 32, m, 1)) {
             assertThat(model.backboneParameterCount()).isEqualTo(11_168_832L);
             long projector = 512L * 2048 + 2 * 2048 + 2048L * 2048 + 2 * 2048 + 2048L * 128 + 128;
@@ -82,7 +73,7 @@ class ContrastiveModelTest {
     void resnetSmallBackboneHasPeerParameterCount() {
         // 1,225,824 = trainable parameters of bench/peer_simclr.py's PyTorch backbone (resnet-small, width 32,
         // 1 input channel).
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = MANAGER.get().newSubManager();
                 ContrastiveModel model = ContrastiveModel.create(smallConfig(1, 32), 28, 28, m, 1)) {
             assertThat(model.backboneParameterCount()).isEqualTo(1_225_824L);
         }
@@ -102,7 +93,7 @@ class ContrastiveModelTest {
         float[] trainProjections = {-1.6297068e-01f, -4.9353486e-01f, -4.4517604e-01f, -5.1196814e-02f,
             -2.5764167e-01f, -3.6207190e-01f, -1.9055367e-01f, 1.2713988e-01f};
         ModelConfig config = new ModelConfig(ResNetConfig.named("resnet-small", 2), 1, 8, 4);
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = MANAGER.get().newSubManager();
                 ContrastiveModel model = ContrastiveModel.create(config, 8, 8, m, 1)) {
             List<Parameter> parameters = model.trainableParameters();
             assertThat(parameters).hasSize(44);
@@ -129,7 +120,7 @@ class ContrastiveModelTest {
     @Test
     void initialisationFollowsTorchvision() {
         ModelConfig config = new ModelConfig(ResNetConfig.named("resnet18"), 3, 2048, 128);
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = MANAGER.get().newSubManager();
                 ContrastiveModel model = ContrastiveModel.create(config, 32, 32, m, 3)) {
             for (Parameter p : model.trainableParameters()) {
                 NDArray a = p.getArray();
@@ -159,7 +150,7 @@ class ContrastiveModelTest {
 
     @Test
     void sameSeedGivesIdenticalParametersAndAnotherSeedDifferent() {
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = MANAGER.get().newSubManager();
                 ContrastiveModel a = ContrastiveModel.create(smallConfig(1, 8), 28, 28, m, 42);
                 ContrastiveModel b = ContrastiveModel.create(smallConfig(1, 8), 28, 28, m, 42);
                 ContrastiveModel c = ContrastiveModel.create(smallConfig(1, 8), 28, 28, m, 43)) {
@@ -178,7 +169,7 @@ class ContrastiveModelTest {
 
     @Test
     void trainingModeUsesBatchStatisticsAndUpdatesRunningStatistics() {
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = MANAGER.get().newSubManager();
                 ContrastiveModel model = ContrastiveModel.create(smallConfig(1, 8), 28, 28, m, 7)) {
             NDArray x = images(m, 4, 1, 28, 9).mul(3).add(2);
             NDArray inference = model.project(x);
@@ -194,7 +185,7 @@ class ContrastiveModelTest {
 
     @Test
     void everyTrainableParameterReceivesAGradient() {
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = MANAGER.get().newSubManager();
                 ContrastiveModel model = ContrastiveModel.create(smallConfig(1, 8), 28, 28, m, 11)) {
             NDArray x = images(m, 4, 1, 28, 13);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -226,7 +217,7 @@ class ContrastiveModelTest {
 
     @Test
     void savedParametersReloadToIdenticalOutputs() throws IOException {
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = MANAGER.get().newSubManager();
                 ContrastiveModel source = ContrastiveModel.create(smallConfig(3, 8), 32, 32, m, 1);
                 ContrastiveModel target = ContrastiveModel.create(smallConfig(3, 8), 32, 32, m, 2)) {
             NDArray x = images(m, 4, 3, 32, 17);
@@ -246,7 +237,7 @@ class ContrastiveModelTest {
 
     @Test
     void loadingAnotherArchitectureIsRefusedAndLeavesTheModelUnchanged() throws IOException {
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = MANAGER.get().newSubManager();
                 ContrastiveModel source = ContrastiveModel.create(smallConfig(1, 8), 28, 28, m, 1);
                 ContrastiveModel wider = ContrastiveModel.create(smallConfig(1, 16), 28, 28, m, 2)) {
             NDArray x = images(m, 2, 1, 28, 19);
@@ -268,7 +259,7 @@ class ContrastiveModelTest {
 
     @Test
     void imagesWithTheWrongNumberOfChannelsAreRejected() {
-        try (NDManager m = manager.newSubManager();
+        try (NDManager m = MANAGER.get().newSubManager();
                 ContrastiveModel model = ContrastiveModel.create(smallConfig(1, 8), 28, 28, m, 1)) {
             assertThatThrownBy(() -> model.features(m.zeros(new Shape(2, 3, 28, 28))))
                     .isInstanceOf(BalconException.class)

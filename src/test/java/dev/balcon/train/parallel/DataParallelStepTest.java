@@ -23,6 +23,7 @@ import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
+import dev.balcon.testing.SharedManager;
 import dev.balcon.train.Method;
 import dev.balcon.train.Methods;
 import dev.balcon.train.PretrainConfig;
@@ -33,9 +34,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,19 +50,10 @@ class DataParallelStepTest {
     private static final ModelConfig MODEL = new ModelConfig(ResNetConfig.named("resnet-small", 4), 1, 16, 8);
     private static final double TOLERANCE = 1e-5;
 
-    private static NDManager manager;
+    @RegisterExtension
+    static final SharedManager MANAGER = new SharedManager();
     /** The trainable parameters of the first model built, at initialisation. */
     private static float[] initialParameters;
-
-    @BeforeAll
-    static void openManager() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void closeManager() {
-        manager.close();
-    }
 
     static Stream<Arguments> lossesAndShards() {
         List<Arguments> cases = new ArrayList<>();
@@ -111,7 +102,7 @@ class DataParallelStepTest {
 
         float[] afterShards = runningStatistics(config, model -> simClrStep(model, config, shards).accumulateGradients(images(views[0]), images(views[1]), true));
         float[] afterFirstShard = runningStatistics(config, model -> model.forward(
-                new ParameterStore(manager, false), images(views[0]).get("0:4").concat(images(views[1]).get("0:4")),
+                new ParameterStore(MANAGER.get(), false), images(views[0]).get("0:4").concat(images(views[1]).get("0:4")),
                 true));
         float[] initial = runningStatistics(config, model -> null);
         assertEquals(0, maxAbsDeviation(afterShards, afterFirstShard));
@@ -123,7 +114,7 @@ class DataParallelStepTest {
         LossConfig config = LossConfig.balanced(4, 2);
         float[][] views = randomViews(7);
         TwoViewBatch batch = new TwoViewBatch(views[0], views[1], new int[BATCH], BATCH, 1, SIZE, SIZE);
-        try (NDManager scope = manager.newSubManager();
+        try (NDManager scope = MANAGER.get().newSubManager();
              ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
             float[] before = parameters(model);
             double expected;
@@ -141,7 +132,7 @@ class DataParallelStepTest {
     @Test
     void refusesShardsThatDoNotDivideTheBatch() {
         float[][] views = randomViews(1);
-        try (NDManager scope = manager.newSubManager();
+        try (NDManager scope = MANAGER.get().newSubManager();
              ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
             DataParallelStep step = simClrStep(model, LossConfig.ntXent(0.5), 3);
             BalconException e = assertThrows(BalconException.class,
@@ -156,7 +147,7 @@ class DataParallelStepTest {
     void refusesAMethodWithoutNegatives() {
         PretrainConfig config = PretrainConfig.builder().method("byol").width(4).projectorHidden(16).projectorOut(8)
                 .batchSize(BATCH).build();
-        try (NDManager scope = manager.newSubManager(); Method byol = Methods.create(config, 1, SIZE, SIZE, scope)) {
+        try (NDManager scope = MANAGER.get().newSubManager(); Method byol = Methods.create(config, 1, SIZE, SIZE, scope)) {
             BalconException e = assertThrows(BalconException.class, () -> new DataParallelStep(byol, 2));
             assertEquals("shards = 2 splits the negatives of a batch; method byol compares no negatives",
                     e.getMessage());
@@ -204,7 +195,7 @@ class DataParallelStepTest {
      * the same weights, else their deviation says nothing about the steps.
      */
     private static float[] updateAfterOneStep(LossConfig config, float[][] views, GradientStep step) {
-        try (NDManager scope = manager.newSubManager();
+        try (NDManager scope = MANAGER.get().newSubManager();
              ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
             float[] before = parameters(model);
             if (initialParameters == null) {
@@ -222,7 +213,7 @@ class DataParallelStepTest {
     }
 
     private static float[] runningStatistics(LossConfig config, GradientStep step) {
-        try (NDManager scope = manager.newSubManager();
+        try (NDManager scope = MANAGER.get().newSubManager();
              ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
             step.accumulate(model);
             List<Float> values = new ArrayList<>();
@@ -244,7 +235,7 @@ class DataParallelStepTest {
     /** The single-device step: one forward pass of all 2N views, the loss of the whole batch, backward. */
     private static Object unsplitGradients(ContrastiveModel model, LossConfig config, float[][] views,
                                            boolean training) {
-        try (NDManager step = manager.newSubManager();
+        try (NDManager step = MANAGER.get().newSubManager();
              GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray both = images(views[0]).concat(images(views[1]));
             both.attach(step);
@@ -258,7 +249,7 @@ class DataParallelStepTest {
     /** One graph: every shard's own forward pass (training mode), then the whole batch's loss and backward. */
     private static Object perShardForwardGradients(ContrastiveModel model, LossConfig config, float[][] views,
                                                    int shards) {
-        try (NDManager step = manager.newSubManager();
+        try (NDManager step = MANAGER.get().newSubManager();
              GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray projections = perShardProjections(model, views, shards, step);
             collector.backward(new ContrastiveLoss(config).compute(projections.get("0:{}", BATCH),
@@ -295,7 +286,7 @@ class DataParallelStepTest {
     }
 
     private static NDArray images(float[] values) {
-        return manager.create(values, new Shape(BATCH, 1, SIZE, SIZE));
+        return MANAGER.get().create(values, new Shape(BATCH, 1, SIZE, SIZE));
     }
 
     private static float[] parameters(ContrastiveModel model) {

@@ -14,13 +14,13 @@ import dev.balcon.loss.Candidates;
 import dev.balcon.loss.ContrastiveLoss;
 import dev.balcon.loss.LossConfig;
 import dev.balcon.loss.Similarity;
+import dev.balcon.testing.SharedManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,17 +31,8 @@ class GatheredLossTest {
     private static final int DIM = 5;
     private static final double TOLERANCE = 1e-5;
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void openManager() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void closeManager() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final SharedManager MANAGER = new SharedManager();
 
     /** Every preset of the family, the balanced loss without its 1/alpha factor, and the other similarities. */
     static List<LossConfig> family() {
@@ -73,7 +64,7 @@ class GatheredLossTest {
         Random random = new Random(11);
         float[] z1 = random(random, BATCH * DIM);
         float[] z2 = random(random, BATCH * DIM);
-        try (NDManager scope = manager.newSubManager()) {
+        try (NDManager scope = MANAGER.get().newSubManager()) {
             NDArray whole1 = scope.create(z1, new Shape(BATCH, DIM));
             NDArray whole2 = scope.create(z2, new Shape(BATCH, DIM));
             whole1.setRequiresGradient(true);
@@ -115,7 +106,7 @@ class GatheredLossTest {
     @Test
     void refusesShardsOfDifferentSizes() {
         ContrastiveLoss loss = new ContrastiveLoss(LossConfig.ntXent(0.5));
-        try (NDManager scope = manager.newSubManager();
+        try (NDManager scope = MANAGER.get().newSubManager();
              GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             List<NDArray> z1 = List.of(scope.ones(new Shape(2, DIM)), scope.ones(new Shape(3, DIM)));
             BalconException e = assertThrows(BalconException.class,
@@ -130,7 +121,7 @@ class GatheredLossTest {
     @Test
     void shardLossRefusesAShardOutsideTheBatch() {
         ContrastiveLoss loss = new ContrastiveLoss(LossConfig.ntXent(0.5));
-        try (NDManager scope = manager.newSubManager()) {
+        try (NDManager scope = MANAGER.get().newSubManager()) {
             NDArray z = scope.ones(new Shape(4, DIM));
             BalconException e = assertThrows(BalconException.class, () -> loss.computeShard(z, z, 3, 2));
             assertEquals("a shard of imageCount = 2 images from firstImage = 3 must lie within the batch of N = 4 "

@@ -17,14 +17,14 @@ import dev.balcon.loss.LossConfig;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
+import dev.balcon.testing.SharedManager;
 import dev.balcon.train.MoCo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,17 +42,8 @@ class MoCoDataParallelTest {
     private static final ModelConfig MODEL = new ModelConfig(ResNetConfig.named("resnet-small", 4), 1, 16, 8);
     private static final double TOLERANCE = 1e-5;
 
-    private static NDManager manager;
-
-    @BeforeAll
-    static void openManager() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void closeManager() {
-        manager.close();
-    }
+    @RegisterExtension
+    static final SharedManager MANAGER = new SharedManager();
 
     static Stream<Arguments> lossesAndShards() {
         List<Arguments> cases = new ArrayList<>();
@@ -69,7 +60,7 @@ class MoCoDataParallelTest {
     @MethodSource("lossesAndShards")
     void shardedStepEqualsTheUnsplitStep(String name, LossConfig config, int shards) {
         float[][] views = randomViews(11);
-        try (NDManager scope = manager.newSubManager();
+        try (NDManager scope = MANAGER.get().newSubManager();
              MoCo unsplit = newMoCo(scope, config);
              MoCo sharded = newMoCo(scope, config)) {
             float[] initialParameters = values(unsplit.model().trainableParameters());
@@ -105,7 +96,7 @@ class MoCoDataParallelTest {
         LossConfig config = LossConfig.ntXent(0.5);
         float[][] views = randomViews(13);
         TwoViewBatch batch = new TwoViewBatch(views[0], views[1], new int[BATCH], BATCH, 1, SIZE, SIZE);
-        try (NDManager scope = manager.newSubManager(); MoCo moco = newMoCo(scope, config)) {
+        try (NDManager scope = MANAGER.get().newSubManager(); MoCo moco = newMoCo(scope, config)) {
             float[] initialQueue = moco.queue().toFloatArray();
             double value = new DataParallelStep(moco, 4).run(batch, 0.1, 0, 1);
             assertTrue(Double.isFinite(value) && value > 0, "loss " + value);
@@ -129,7 +120,7 @@ class MoCoDataParallelTest {
      */
     private static float[] unsplitStep(MoCo moco, LossConfig config, float[][] views) {
         float[] queue = moco.queue().toFloatArray();
-        try (NDManager step = manager.newSubManager();
+        try (NDManager step = MANAGER.get().newSubManager();
              GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray both = images(views[0]).concat(images(views[1]));
             both.attach(step);
@@ -174,7 +165,7 @@ class MoCoDataParallelTest {
     }
 
     private static NDArray images(float[] values) {
-        return manager.create(values, new Shape(BATCH, 1, SIZE, SIZE));
+        return MANAGER.get().create(values, new Shape(BATCH, 1, SIZE, SIZE));
     }
 
     private static float[] values(List<Parameter> parameters) {
