@@ -75,7 +75,7 @@ class DataParallelStepTest {
         float[][] views = randomViews(3);
         float[] unsplit = updateAfterOneStep(config, views, model -> unsplitGradients(model, config, views, false));
         float[] sharded = updateAfterOneStep(config, views, model -> simClrStep(model, config, shards).accumulateGradients(images(views[0]), images(views[1]), false));
-        double deviation = maxAbsDeviation(sharded, unsplit);
+        double deviation = FlatParameters.maxAbsDeviation(sharded, unsplit);
         assertTrue(deviation <= TOLERANCE,
                 name + ": update deviates by " + deviation + ", largest update " + maxAbs(unsplit));
         assertTrue(maxAbs(unsplit) > 1e-3, "the update is not trivially zero");
@@ -95,18 +95,18 @@ class DataParallelStepTest {
         float[] perShardForwards = updateAfterOneStep(config, views,
                 model -> perShardForwardGradients(model, config, views, shards));
         float[] unsplit = updateAfterOneStep(config, views, model -> unsplitGradients(model, config, views, true));
-        assertTrue(maxAbsDeviation(sharded, perShardForwards) <= TOLERANCE,
-                "deviation " + maxAbsDeviation(sharded, perShardForwards));
-        assertTrue(maxAbsDeviation(sharded, unsplit) > 1e-3,
-                "per-shard batch norm should change the update, deviation " + maxAbsDeviation(sharded, unsplit));
+        assertTrue(FlatParameters.maxAbsDeviation(sharded, perShardForwards) <= TOLERANCE,
+                "deviation " + FlatParameters.maxAbsDeviation(sharded, perShardForwards));
+        assertTrue(FlatParameters.maxAbsDeviation(sharded, unsplit) > 1e-3,
+                "per-shard batch norm should change the update, deviation " + FlatParameters.maxAbsDeviation(sharded, unsplit));
 
         float[] afterShards = runningStatistics(config, model -> simClrStep(model, config, shards).accumulateGradients(images(views[0]), images(views[1]), true));
         float[] afterFirstShard = runningStatistics(config, model -> model.forward(
                 new ParameterStore(MANAGER.get(), false), images(views[0]).get("0:4").concat(images(views[1]).get("0:4")),
                 true));
         float[] initial = runningStatistics(config, model -> null);
-        assertEquals(0, maxAbsDeviation(afterShards, afterFirstShard));
-        assertTrue(maxAbsDeviation(afterShards, initial) > 1e-3, "the running statistics were updated");
+        assertEquals(0, FlatParameters.maxAbsDeviation(afterShards, afterFirstShard));
+        assertTrue(FlatParameters.maxAbsDeviation(afterShards, initial) > 1e-3, "the running statistics were updated");
     }
 
     @Test
@@ -116,7 +116,7 @@ class DataParallelStepTest {
         TwoViewBatch batch = new TwoViewBatch(views[0], views[1], new int[BATCH], BATCH, 1, SIZE, SIZE);
         try (NDManager scope = MANAGER.get().newSubManager();
              ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
-            float[] before = parameters(model);
+            float[] before = FlatParameters.values(model.trainableParameters());
             double expected;
             try (NDManager forward = scope.newSubManager()) {
                 NDArray projections = perShardProjections(model, views, 4, forward);
@@ -125,7 +125,7 @@ class DataParallelStepTest {
             }
             double value = simClrStep(model, config, 4).run(batch, 0.1, 0, 1);
             assertEquals(expected, value, 1e-5);
-            assertTrue(maxAbsDeviation(parameters(model), before) > 1e-4, "the step changed the parameters");
+            assertTrue(FlatParameters.maxAbsDeviation(FlatParameters.values(model.trainableParameters()), before) > 1e-4, "the step changed the parameters");
         }
     }
 
@@ -197,14 +197,14 @@ class DataParallelStepTest {
     private static float[] updateAfterOneStep(LossConfig config, float[][] views, GradientStep step) {
         try (NDManager scope = MANAGER.get().newSubManager();
              ContrastiveModel model = ContrastiveModel.create(MODEL, SIZE, SIZE, scope, 1)) {
-            float[] before = parameters(model);
+            float[] before = FlatParameters.values(model.trainableParameters());
             if (initialParameters == null) {
                 initialParameters = before.clone();
             }
-            assertEquals(0, maxAbsDeviation(before, initialParameters), "the seeded initialisation changed");
+            assertEquals(0, FlatParameters.maxAbsDeviation(before, initialParameters), "the seeded initialisation changed");
             step.accumulate(model);
             new SgdMomentum(model.trainableParameters(), 0.9, 5e-4).step(1);
-            float[] after = parameters(model);
+            float[] after = FlatParameters.values(model.trainableParameters());
             for (int i = 0; i < before.length; i++) {
                 before[i] -= after[i];
             }
@@ -287,31 +287,6 @@ class DataParallelStepTest {
 
     private static NDArray images(float[] values) {
         return MANAGER.get().create(values, new Shape(BATCH, 1, SIZE, SIZE));
-    }
-
-    private static float[] parameters(ContrastiveModel model) {
-        List<float[]> arrays = new ArrayList<>();
-        int total = 0;
-        for (Parameter parameter : model.trainableParameters()) {
-            float[] values = parameter.getArray().toFloatArray();
-            arrays.add(values);
-            total += values.length;
-        }
-        float[] flat = new float[total];
-        int offset = 0;
-        for (float[] values : arrays) {
-            System.arraycopy(values, 0, flat, offset, values.length);
-            offset += values.length;
-        }
-        return flat;
-    }
-
-    private static double maxAbsDeviation(float[] actual, float[] expected) {
-        double deviation = 0;
-        for (int i = 0; i < expected.length; i++) {
-            deviation = Math.max(deviation, Math.abs(actual[i] - expected[i]));
-        }
-        return deviation;
     }
 
     private static double maxAbs(float[] values) {

@@ -63,10 +63,10 @@ class MoCoDataParallelTest {
         try (NDManager scope = MANAGER.get().newSubManager();
              MoCo unsplit = newMoCo(scope, config);
              MoCo sharded = newMoCo(scope, config)) {
-            float[] initialParameters = values(unsplit.model().trainableParameters());
-            float[] initialKeyEncoder = values(keyEncoderArrays(unsplit));
+            float[] initialParameters = FlatParameters.values(unsplit.model().trainableParameters());
+            float[] initialKeyEncoder = FlatParameters.values(keyEncoderArrays(unsplit));
             float[] initialQueue = unsplit.queue().toFloatArray();
-            assertEquals(0, maxAbsDeviation(values(sharded.model().trainableParameters()), initialParameters),
+            assertEquals(0, FlatParameters.maxAbsDeviation(FlatParameters.values(sharded.model().trainableParameters()), initialParameters),
                     "both methods start from the same parameters");
 
             float[] expectedQueue = unsplitStep(unsplit, config, views);
@@ -74,19 +74,19 @@ class MoCoDataParallelTest {
             sharded.optimizer().step(1);
             sharded.afterStep(0, 1);
 
-            float[] expectedParameters = values(unsplit.model().trainableParameters());
-            double parameterDeviation = maxAbsDeviation(values(sharded.model().trainableParameters()),
+            float[] expectedParameters = FlatParameters.values(unsplit.model().trainableParameters());
+            double parameterDeviation = FlatParameters.maxAbsDeviation(FlatParameters.values(sharded.model().trainableParameters()),
                     expectedParameters);
-            double keyDeviation = maxAbsDeviation(values(keyEncoderArrays(sharded)), values(keyEncoderArrays(unsplit)));
-            double queueDeviation = maxAbsDeviation(sharded.queue().toFloatArray(), expectedQueue);
+            double keyDeviation = FlatParameters.maxAbsDeviation(FlatParameters.values(keyEncoderArrays(sharded)), FlatParameters.values(keyEncoderArrays(unsplit)));
+            double queueDeviation = FlatParameters.maxAbsDeviation(sharded.queue().toFloatArray(), expectedQueue);
             assertTrue(parameterDeviation <= TOLERANCE, name + ": parameters deviate by " + parameterDeviation);
             assertTrue(keyDeviation <= TOLERANCE, name + ": key encoder deviates by " + keyDeviation);
             assertTrue(queueDeviation <= TOLERANCE, name + ": queue deviates by " + queueDeviation);
             assertEquals(2 * BATCH, sharded.queuePointer());
-            assertTrue(maxAbsDeviation(expectedParameters, initialParameters) > 1e-3, "the update is not zero");
-            assertTrue(maxAbsDeviation(values(keyEncoderArrays(unsplit)), initialKeyEncoder) > 1e-4,
+            assertTrue(FlatParameters.maxAbsDeviation(expectedParameters, initialParameters) > 1e-3, "the update is not zero");
+            assertTrue(FlatParameters.maxAbsDeviation(FlatParameters.values(keyEncoderArrays(unsplit)), initialKeyEncoder) > 1e-4,
                     "the key encoder moved");
-            assertTrue(maxAbsDeviation(expectedQueue, initialQueue) > 0.1, "the queue took the keys");
+            assertTrue(FlatParameters.maxAbsDeviation(expectedQueue, initialQueue) > 0.1, "the queue took the keys");
         }
     }
 
@@ -166,31 +166,5 @@ class MoCoDataParallelTest {
 
     private static NDArray images(float[] values) {
         return MANAGER.get().create(values, new Shape(BATCH, 1, SIZE, SIZE));
-    }
-
-    private static float[] values(List<Parameter> parameters) {
-        List<float[]> arrays = new ArrayList<>();
-        int total = 0;
-        for (Parameter parameter : parameters) {
-            float[] values = parameter.getArray().toFloatArray();
-            arrays.add(values);
-            total += values.length;
-        }
-        float[] flat = new float[total];
-        int offset = 0;
-        for (float[] values : arrays) {
-            System.arraycopy(values, 0, flat, offset, values.length);
-            offset += values.length;
-        }
-        return flat;
-    }
-
-    private static double maxAbsDeviation(float[] actual, float[] expected) {
-        assertEquals(expected.length, actual.length);
-        double deviation = 0;
-        for (int i = 0; i < expected.length; i++) {
-            deviation = Math.max(deviation, Math.abs(actual[i] - expected[i]));
-        }
-        return deviation;
     }
 }
