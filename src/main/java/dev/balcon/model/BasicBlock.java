@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -63,11 +62,11 @@ final class BasicBlock extends AbstractBlock {
     }
 
     /**
-     * DJL's 2-D convolution, except that in a bfloat16 pass ({@link Bfloat16ParameterStore}) a strided convolution
-     * runs at stride 1 and keeps every stride-th output (for a 1x1 kernel without padding: keeps every stride-th input
-     * first), which gives the same numbers: libtorch 2.7.1's bfloat16 backward pass of a strided convolution on the
-     * CPU is about 10x slower than float32's (1074 ms against 111 ms for a 512x32x14x14 input with a 3x3 kernel on an
-     * AMD EPYC with avx512_bf16, see docs/performance.md), while at stride 1 bfloat16 is 2-4x faster. Named
+     * DJL's 2-D convolution, whose output the stem converts to the channels-last memory format ({@link ChannelsLast}).
+     * Every later convolution then gets channels-last input, which is also what makes libtorch 2.7.1's bfloat16
+     * strided convolutions fast: on plain NCHW input their backward pass took about 10x float32's time (1074 ms
+     * against 111 ms for a 512x32x14x14 input with a 3x3 kernel on an AMD EPYC with avx512_bf16), and balcon ran them
+     * at stride 1 and subsampled; on channels-last input they need no such detour (docs/performance.md). Named
      * {@code Conv2d} because a parent names its children, and so the parameters in checkpoints, after the class's
      * simple name.
      */
@@ -82,33 +81,12 @@ final class BasicBlock extends AbstractBlock {
         @Override
         protected NDList forwardInternal(
                 ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDList output = convolve(parameterStore, inputs, training, params);
+            NDList output = super.forwardInternal(parameterStore, inputs, training, params);
             if (!channelsLastOutput) {
                 return output;
             }
             try (NDArray plain = output.singletonOrThrow()) {
                 return new NDList(ChannelsLast.of(plain));
-            }
-        }
-
-        private NDList convolve(
-                ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
-            long step = stride.get(0);
-            if (!(parameterStore instanceof Bfloat16ParameterStore) || step == 1 || step != stride.get(1)) {
-                return super.forwardInternal(parameterStore, inputs, training, params);
-            }
-            NDArray input = inputs.singletonOrThrow();
-            NDArray weightValue = parameterStore.getValue(weight, input.getDevice(), training);
-            NDArray biasValue = includeBias ? parameterStore.getValue(bias, input.getDevice(), training) : null;
-            Shape unit = new Shape(1, 1);
-            NDIndex everyStep = new NDIndex(":, :, ::{}, ::{}", step, step);
-            if (kernelShape.get(0) == 1 && kernelShape.get(1) == 1 && padding.get(0) == 0 && padding.get(1) == 0) {
-                try (NDArray kept = input.get(everyStep)) {
-                    return conv2d(kept, weightValue, biasValue, unit, padding, dilation, groups);
-                }
-            }
-            try (NDArray full = conv2d(input, weightValue, biasValue, unit, padding, dilation, groups).singletonOrThrow()) {
-                return new NDList(full.get(everyStep));
             }
         }
     }
