@@ -341,7 +341,10 @@ public final class Sweep {
         RunRecord previous = RunRecord.of(directory);
         Set<String> done = previous == null ? new LinkedHashSet<>()
                 : stagesStillValid(previous, directory, run.config());
-        int attempts = previous == null ? 1 : previous.attempts() + 1;
+        // Extending a finished run to more epochs (tune's next rung) gives it a new goal, not a retry of the old one.
+        boolean extension = extendRuns && previous != null && RunRecord.FINISHED.equals(previous.status())
+                && !done.contains(RunRecord.PRETRAIN);
+        int attempts = previous == null || extension ? 1 : previous.attempts() + 1;
         double seconds = previous == null ? 0 : previous.seconds();
         RunRecord record = null;
         try {
@@ -350,7 +353,7 @@ public final class Sweep {
                     continue;
                 }
                 log.printf("%s: %s%s%n", position, describeStage(stage, run.config()),
-                        attempts > 1 ? " (attempt " + attempts + ")" : "");
+                        extension ? " (extending the finished run)" : attempts > 1 ? " (attempt " + attempts + ")" : "");
                 log.flush();
                 long start = System.nanoTime();
                 boolean diverged = runStage(stage, run, directory);

@@ -1,6 +1,7 @@
 package dev.balcon.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.balcon.sweep.RunRecord;
 import dev.balcon.sweep.Tune;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
@@ -114,6 +115,8 @@ class TuneCommandTest {
         assertThat(extended.epochs()).isEqualTo(2);
         assertThat(extended.data().selection().validationFraction()).isEqualTo(0.25);
         assertThat(Files.readString(survivorRun.metrics())).contains("\"extended\"");
+        // an extension is the run's new goal, not a second attempt at its old one
+        assertThat(RunRecord.of(survivorRun).attempts()).isEqualTo(1);
         // 80 training images, 8 per class: 2 per class held out; k-NN banks on the 60 left and queries the 20
         JsonNode results = survivorRun.readResults();
         assertThat(results.path("data").path("train_images").asInt()).isEqualTo(60);
