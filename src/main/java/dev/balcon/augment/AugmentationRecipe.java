@@ -73,6 +73,9 @@ public record AugmentationRecipe(
             0.5, new Range(0.1, 2.0),
             0, new Range(0.02, 0.33), new Range(0.3, 3.3));
 
+    /** The largest {@link #withJitterStrength} strength: its hue, 0.2 s, stays within [0, 0.5]. */
+    public static final double MAX_JITTER_STRENGTH = 2.5;
+
     private static final Map<String, AugmentationRecipe> NAMED = namedRecipes();
 
     private static Map<String, AugmentationRecipe> namedRecipes() {
@@ -223,6 +226,22 @@ public record AugmentationRecipe(
         return new AugmentationRecipe(name, randomCrop, cropScale, cropRatio, flipProb, rotationDegrees, jitterProb,
                 newBrightness, newContrast, newSaturation, newHue, grayscaleProb, blurProb, blurSigma, cutoutProb,
                 cutoutScale, cutoutRatio);
+    }
+
+    /**
+     * SimCLR's colour-distortion strength {@code s} (Chen et al. 2020, appendix A, {@code get_color_distortion(s)};
+     * lightly's {@code cj_strength}): brightness, contrast and saturation {@code 0.8 s}, hue {@code 0.2 s}. The
+     * {@code simclr} recipe has {@code s = 1}; SimCLR used 0.5 on CIFAR-10. The jitter probability is unchanged.
+     *
+     * @param strength {@code s}, finite, in [0, 2.5] (beyond 2.5 the hue would leave [0, 0.5])
+     * @throws BalconException for a strength outside that range
+     */
+    public AugmentationRecipe withJitterStrength(double strength) {
+        if (!(strength >= 0 && strength <= MAX_JITTER_STRENGTH)) {
+            throw new BalconException("colour-jitter strength must be in [0, " + MAX_JITTER_STRENGTH + "], got "
+                    + strength);
+        }
+        return withJitter(0.8 * strength, 0.8 * strength, 0.8 * strength, 0.2 * strength);
     }
 
     public AugmentationRecipe withGrayscaleProb(double p) {

@@ -1,16 +1,20 @@
 package dev.balcon.cli;
 
+import dev.balcon.data.DatasetSplits;
+import dev.balcon.data.Datasets;
 import dev.balcon.eval.KnnClassifier;
 import dev.balcon.eval.KnnResult;
-import dev.balcon.run.Evaluation;
 import dev.balcon.inference.EmbeddingFile;
 import dev.balcon.inference.Embeddings;
+import dev.balcon.run.Evaluation;
+import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -41,6 +45,11 @@ final class KnnCommand implements Callable<Integer> {
     @Option(names = "--knn-temperature", defaultValue = "0.1", description = "Vote temperature (default: ${DEFAULT-VALUE}).")
     double temperature;
 
+    @Option(names = "--floors", description = "Also score the two floors a learned representation must beat, on the "
+            + "same images and protocol: raw pixels and the run's encoder untrained (stored as knn_pixels, "
+            + "knn_random_init).")
+    boolean floors;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -59,9 +68,21 @@ final class KnnCommand implements Callable<Integer> {
             return 0;
         }
         RunDirectory run = new RunDirectory(runDir);
-        KnnResult result = Evaluation.knnOfRun(run, knn);
+        PretrainConfig config = run.readConfig();
+        DatasetSplits splits = Datasets.evaluationSplits(config.data());
+        KnnResult result = Evaluation.knnOfRun(run, splits, knn);
         run.putResult("knn", result);
-        spec.commandLine().getOut().printf("k-NN top-1 %.2f%%  (%s)%n", 100 * result.top1(), result.protocol());
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("k-NN top-1 %.2f%%  (%s)%n", 100 * result.top1(), result.protocol());
+        if (floors) {
+            KnnResult pixels = Evaluation.knnOfPixels(splits, knn);
+            KnnResult randomInit = Evaluation.knnOfRandomInit(config, splits, knn);
+            run.putResult("knn_pixels", pixels);
+            run.putResult("knn_random_init", randomInit);
+            out.printf("floor: raw pixels %.2f%%, %s w%d random init %.2f%%; run minus the higher floor: %+.2f points"
+                            + "%n", 100 * pixels.top1(), config.model().arch(), config.model().width(),
+                    100 * randomInit.top1(), 100 * (result.top1() - Math.max(pixels.top1(), randomInit.top1())));
+        }
         return 0;
     }
 }

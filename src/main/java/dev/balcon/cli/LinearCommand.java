@@ -1,8 +1,11 @@
 package dev.balcon.cli;
 
+import dev.balcon.data.DatasetSplits;
+import dev.balcon.data.Datasets;
 import dev.balcon.eval.LinearProbe;
 import dev.balcon.eval.LinearProbeResult;
 import dev.balcon.run.Evaluation;
+import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,6 +38,11 @@ final class LinearCommand implements Callable<Integer> {
             description = "L2 weight on the classifier weights, per training image (default: ${DEFAULT-VALUE}).")
     double l2;
 
+    @Option(names = "--floors", description = "Also probe the two floors a learned representation must beat, on the "
+            + "same images and protocol: raw pixels and the run's encoder untrained (stored as linear_pixels, "
+            + "linear_random_init).")
+    boolean floors;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -42,7 +50,9 @@ final class LinearCommand implements Callable<Integer> {
     public Integer call() {
         LinearProbe probe = new LinearProbe(iterations, l2);
         RunDirectory run = new RunDirectory(runDir);
-        LinearProbeResult result = Evaluation.linearOfRun(run, probe);
+        PretrainConfig config = run.readConfig();
+        DatasetSplits splits = Datasets.evaluationSplits(config.data());
+        LinearProbeResult result = Evaluation.linearOfRun(run, splits, probe);
         run.putResult("linear", result);
         // With 5 classes or fewer every label is in the top 5: not applicable rather than 100%.
         String top5 = result.top5() == null ? "n/a" : String.format("%.2f%%", 100 * result.top5());
@@ -50,6 +60,16 @@ final class LinearCommand implements Callable<Integer> {
                         + "stopped after %d iterations at train loss %.4f)%n", 100 * result.top1(), top5,
                 result.protocol(), result.trainSize(), result.testSize(), result.featureDim(), result.iterations(),
                 result.trainLoss());
+        if (floors) {
+            LinearProbeResult pixels = Evaluation.linearOfPixels(splits, probe);
+            LinearProbeResult randomInit = Evaluation.linearOfRandomInit(config, splits, probe);
+            run.putResult("linear_pixels", pixels);
+            run.putResult("linear_random_init", randomInit);
+            spec.commandLine().getOut().printf("floor: raw pixels %.2f%%, %s w%d random init %.2f%%; run minus the higher "
+                            + "floor: %+.2f points%n", 100 * pixels.top1(), config.model().arch(),
+                    config.model().width(), 100 * randomInit.top1(),
+                    100 * (result.top1() - Math.max(pixels.top1(), randomInit.top1())));
+        }
         return 0;
     }
 }

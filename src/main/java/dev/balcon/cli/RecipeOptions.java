@@ -18,6 +18,10 @@ final class RecipeOptions {
             description = "Random-resized-crop area range MIN,MAX (default: ${DEFAULT-VALUE}).")
     double[] cropScale;
 
+    @Option(names = "--jitter-strength", description = "Colour-jitter strength s (SimCLR's colour distortion: "
+            + "brightness, contrast, saturation 0.8 s, hue 0.2 s), 0 to 2.5 (default: the recipe's own, s = 1 for simclr).")
+    Double jitterStrength;
+
     double cropScaleMin() {
         requirePair();
         return cropScale[0];
@@ -29,7 +33,7 @@ final class RecipeOptions {
     }
 
     AugmentationRecipe toRecipe() {
-        return AugmentationRecipe.named(recipe).withCropScale(cropScaleMin(), cropScaleMax());
+        return new AugmentationSettings(recipe, cropScaleMin(), cropScaleMax(), jitterStrength).toRecipe();
     }
 
     private void requirePair() {

@@ -10,6 +10,7 @@ import dev.balcon.analysis.Plots;
 import dev.balcon.analysis.PrototypeBias;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.AugmentationRecipe;
+import dev.balcon.augment.AugmentationSettings;
 import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.Datasets;
 import dev.balcon.data.ImageDataset;
@@ -110,7 +111,8 @@ public final class BiasMeasurement {
         PretrainConfig config = run.readConfig();
         ImageDataset train = splits.train();
         AugmentationRecipe recipe = options.recipe() == null ? config.augmentationRecipe()
-                : AugmentationRecipe.named(options.recipe()).withCropScale(config.augmentation().cropScaleMin(), config.augmentation().cropScaleMax());
+                : new AugmentationSettings(options.recipe(), config.augmentation().cropScaleMin(),
+                        config.augmentation().cropScaleMax(), config.augmentation().jitterStrength()).toRecipe();
         ImageDataset split = options.split().equals("train") ? train : splits.test();
         int[] images = options.perClass() == 0 ? ImageSelection.all(split)
                 : ImageSelection.balanced(split, options.perClass(), options.seed(), "--per-class");

@@ -38,12 +38,12 @@ public final class Evaluation {
 
     /** The same encoder, untrained (initialised with the run's seed): what the architecture gives for free. */
     public static KnnResult knnOfRandomInit(PretrainConfig config, DatasetSplits splits, KnnClassifier knn) {
-        Normalization normalization = Normalization.of(splits.train());
-        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
-             ContrastiveModel model = ContrastiveModel.create(config.modelConfig(splits.train().channels()),
-                     splits.train().height(), splits.train().width(), manager, config.seed())) {
-            return knnOfModel(model, splits, normalization, knn, manager);
-        }
+        return onRandomInit(config, splits, knn::evaluate);
+    }
+
+    /** Linear probe of the same encoder, untrained (initialised with the run's seed). */
+    public static LinearProbeResult linearOfRandomInit(PretrainConfig config, DatasetSplits splits, LinearProbe probe) {
+        return onRandomInit(config, splits, probe::evaluate);
     }
 
     /** Normalised pixels as features. */
@@ -107,11 +107,16 @@ public final class Evaluation {
         });
     }
 
-    private static KnnResult knnOfModel(ContrastiveModel model, DatasetSplits splits, Normalization normalization,
-                                        KnnClassifier knn, NDManager manager) {
-        NDArray memory = FeatureExtractor.backboneFeatures(model, splits.train(), normalization, manager);
-        NDArray queries = FeatureExtractor.backboneFeatures(model, splits.test(), normalization, manager);
-        return knn.evaluate(memory, splits.train().labels(), queries, splits.test().labels(),
-                splits.train().numClasses());
+    /** Runs {@code evaluation} on the backbone features of the run's encoder, untrained. */
+    private static <R> R onRandomInit(PretrainConfig config, DatasetSplits splits, FeatureEvaluation<R> evaluation) {
+        Normalization normalization = Normalization.of(splits.train());
+        try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
+             ContrastiveModel model = ContrastiveModel.create(config.modelConfig(splits.train().channels()),
+                     splits.train().height(), splits.train().width(), manager, config.seed())) {
+            NDArray train = FeatureExtractor.backboneFeatures(model, splits.train(), normalization, manager);
+            NDArray test = FeatureExtractor.backboneFeatures(model, splits.test(), normalization, manager);
+            return evaluation.evaluate(train, splits.train().labels(), test, splits.test().labels(),
+                    splits.train().numClasses());
+        }
     }
 }

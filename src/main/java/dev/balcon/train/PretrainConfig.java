@@ -101,7 +101,7 @@ public record PretrainConfig(RunData data, ModelSettings model, MethodConfig met
             {"scaleByInvAlpha", "method.loss.scaleByInvAlpha"}, {"maxImagePixels", "data.selection.maxImagePixels"},
             {"validationFraction", "data.selection.validationFraction"}, {"method", "method.name"},
             {"momentumTau", "method.momentumTau"}, {"precision", "precision"}, {"queueSize", "method.queueSize"},
-            {"shards", "shards"},
+            {"shards", "shards"}, {"jitterStrength", "augmentation.jitterStrength"},
         };
         for (String[] pair : pairs) {
             paths.put(pair[0], pair[1]);
@@ -435,6 +435,7 @@ public record PretrainConfig(RunData data, ModelSettings model, MethodConfig met
         public Builder recipe(String v) { return set("recipe", v); }
         public Builder cropScaleMin(double v) { return set("cropScaleMin", v); }
         public Builder cropScaleMax(double v) { return set("cropScaleMax", v); }
+        public Builder jitterStrength(Double v) { return set("jitterStrength", v); }
         public Builder epochs(int v) { return set("epochs", v); }
         public Builder batchSize(int v) { return set("batchSize", v); }
         public Builder learningRate(double v) { return set("learningRate", v); }

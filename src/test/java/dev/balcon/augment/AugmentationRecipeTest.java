@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.balcon.BalconException;
 import dev.balcon.data.ImageDataset;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +58,26 @@ class AugmentationRecipeTest {
                 .isInstanceOf(BalconException.class).hasMessageContaining("1 or 3 channels");
         assertThatThrownBy(() -> simclr.build(3, 32, 32, Normalization.identity(1)))
                 .isInstanceOf(BalconException.class).hasMessageContaining("channels");
+    }
+
+    @Test
+    void jitterStrengthIsSimclrsColourDistortion() {
+        AugmentationRecipe simclr = AugmentationRecipe.named("simclr");
+        // s = 1 is the simclr recipe's own jitter (SimCLR appendix A: 0.8 s, 0.8 s, 0.8 s, 0.2 s)
+        assertThat(simclr.withJitterStrength(1)).isEqualTo(simclr);
+        AugmentationRecipe half = simclr.withJitterStrength(0.5);
+        assertThat(List.of(half.brightness(), half.contrast(), half.saturation(), half.hue()))
+                .containsExactly(0.4, 0.4, 0.4, 0.1);
+        assertThat(half.jitterProb()).isEqualTo(simclr.jitterProb());
+        assertThatThrownBy(() -> simclr.withJitterStrength(2.6)).isInstanceOf(BalconException.class)
+                .hasMessage("colour-jitter strength must be in [0, 2.5], got 2.6");
+        assertThatThrownBy(() -> simclr.withJitterStrength(Double.NaN)).isInstanceOf(BalconException.class);
+        // the settings apply it over the named recipe; null keeps the recipe's own jitter
+        assertThat(new AugmentationSettings("simclr-no-blur", 0.2, 1, 0.5).toRecipe().hue()).isEqualTo(0.1);
+        assertThat(new AugmentationSettings("simclr-no-blur", 0.2, 1, null).toRecipe().hue()).isEqualTo(0.2);
+        assertThatThrownBy(() -> new AugmentationSettings("simclr", 0.2, 1, -1.0))
+                .isInstanceOfSatisfying(dev.balcon.InvalidField.class,
+                        e -> assertThat(e.field()).isEqualTo("augmentation.jitterStrength"));
     }
 
     @Test

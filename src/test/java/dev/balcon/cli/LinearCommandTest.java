@@ -82,6 +82,43 @@ class LinearCommandTest {
     }
 
     @Test
+    void floorsScoreRawPixelsAndTheUntrainedEncoderOnTheRunsImages(@TempDir Path dir) throws Exception {
+        ImageDataset train = SyntheticImages.quadrants(64, 16, 1);
+        ImageDataset test = SyntheticImages.quadrants(32, 16, 2);
+        Path data = Files.createDirectories(dir.resolve("data"));
+        writeIdx(data, "train", train);
+        writeIdx(data, "t10k", test);
+        RunDirectory run = new RunDirectory(dir.resolve("run"));
+        PretrainConfig config = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16)
+                .dataDir(data.toString()).epochs(1).learningRate(0.1).warmupEpochs(0).seed(7).boundMonitor(false).build();
+        new Pretrainer(config, train, Normalization.of(train), run).showProgress(false).run(false);
+
+        Outcome knn = balcon("knn", "--run-dir", run.root().toString(), "--knn-k", "10", "--floors");
+        assertThat(knn.status()).as(knn.err()).isZero();
+        assertThat(knn.out()).containsPattern("floor: raw pixels \\d+\\.\\d\\d%, resnet-small w4 random init "
+                + "\\d+\\.\\d\\d%; run minus the higher floor: [+-]\\d+\\.\\d\\d points");
+        Outcome linear = balcon("linear", "--run-dir", run.root().toString(), "--iterations", "50", "--floors");
+        assertThat(linear.status()).as(linear.err()).isZero();
+        assertThat(linear.out()).contains("floor: raw pixels", "random init");
+
+        JsonNode results = run.readResults();
+        dev.balcon.data.DatasetSplits splits = Datasets.evaluationSplits(config.data());
+        dev.balcon.eval.KnnClassifier classifier = new dev.balcon.eval.KnnClassifier(10, 0.1);
+        // the stored floors are the library's, on the same splits
+        assertThat(results.get("knn_pixels").get("top1").asDouble())
+                .isEqualTo(dev.balcon.run.Evaluation.knnOfPixels(splits, classifier).top1());
+        assertThat(results.get("knn_random_init").get("top1").asDouble())
+                .isEqualTo(dev.balcon.run.Evaluation.knnOfRandomInit(config, splits, classifier).top1());
+        // quadrant images are separable from their pixels (chance 25%)
+        assertThat(results.get("knn_pixels").get("top1").asDouble()).isGreaterThan(0.75);
+        assertThat(results.get("linear_pixels").get("top1").asDouble()).isGreaterThan(0.75);
+        assertThat(results.get("linear_random_init").get("featureDim").asInt()).isEqualTo(32);
+        assertThat(results.get("linear_pixels").get("featureDim").asInt()).isEqualTo(16 * 16);
+        assertThat(results.get("knn")).isNotNull();
+        assertThat(results.get("linear")).isNotNull();
+    }
+
+    @Test
     void invalidOptionsGetOneLineNamingTheOption(@TempDir Path dir) {
         Outcome iterations = balcon("linear", "--run-dir", dir.toString(), "--iterations", "0");
         assertThat(iterations.status()).isEqualTo(Main.EXIT_USER_ERROR);

@@ -45,7 +45,7 @@ class PretrainConfigTest {
         assertInvalid(() -> new ModelSettings("resnet-small", 0, 512, 128), "model.width", "model.width must be >= 1, got 0");
         assertThatThrownBy(() -> new ModelSettings("resnet-huge", 16, 512, 128))
                 .isInstanceOfSatisfying(InvalidField.class, e -> assertThat(e.field()).isEqualTo("model.arch"));
-        assertInvalid(() -> new AugmentationSettings("blurry", 0.2, 1), "augmentation.recipe",
+        assertInvalid(() -> new AugmentationSettings("blurry", 0.2, 1, null), "augmentation.recipe",
                 "augmentation.recipe must be one of " + dev.balcon.augment.AugmentationRecipe.names() + ", got 'blurry'");
         assertInvalid(() -> new MethodConfig("moco3", null, null, null), "method.name",
                 "method.name must be one of " + Methods.NAMES + ", got 'moco3'");
@@ -86,7 +86,7 @@ class PretrainConfigTest {
         RunDirectory run = new RunDirectory(dir);
         run.create();
         PretrainConfig config = PretrainConfig.builder().method("moco").queueSize(1024).batchSize(32).learningRate(0.1)
-                .loss("nt_xent").tau(0.2).classProfile("exp").rho(10).build();
+                .loss("nt_xent").tau(0.2).classProfile("exp").rho(10).jitterStrength(0.5).build();
         run.writeConfig(config);
         JsonNode json = RunDirectory.JSON.readTree(run.config().toFile());
         assertThat(json.get("optimizer").get("lr").asDouble()).isEqualTo(0.1);
@@ -94,6 +94,7 @@ class PretrainConfigTest {
         assertThat(json.get("method").get("loss").get("tau").asDouble()).isEqualTo(0.2);
         assertThat(json.get("data").get("selection").get("kind").asText()).isEqualTo("fashion-mnist");
         assertThat(json.has("learningRate")).isFalse();
+        assertThat(json.get("augmentation").get("jitterStrength").asDouble()).isEqualTo(0.5);
         assertThat(run.readConfig()).isEqualTo(config);
     }
 
@@ -114,6 +115,7 @@ class PretrainConfigTest {
         // the flat form is the same settings, field for field
         ObjectNode flat = (ObjectNode) RunDirectory.JSON.readTree(moco.toFlatJson().toString());
         assertThat(flat.remove("shards").asInt()).isEqualTo(1); // newer than the fixture, which reads it as 1
+        assertThat(flat.remove("jitterStrength").isNull()).isTrue(); // newer too: the recipe's own jitter
         assertThat(flat).isEqualTo(fixture("flat-moco.json"));
     }
 
