@@ -2,6 +2,7 @@ package dev.balcon.augment;
 
 import dev.balcon.BalconException;
 import dev.balcon.InvalidField;
+import java.util.List;
 
 /**
  * The augmentation group of a run's configuration ({@code augmentation} in config.json): a named recipe, the
@@ -16,6 +17,9 @@ import dev.balcon.InvalidField;
  *                       config.json written before the field existed has none)
  */
 public record AugmentationSettings(String recipe, double cropScaleMin, double cropScaleMax, Double jitterStrength) {
+
+    /** The recipe colour photos get by default (see {@link #defaultsFor}). */
+    public static final String PHOTOS = "simclr-photos";
 
     public AugmentationSettings {
         if (recipe == null || !AugmentationRecipe.names().contains(recipe)) {
@@ -37,6 +41,23 @@ public record AugmentationSettings(String recipe, double cropScaleMin, double cr
     /** The defaults: the simclr recipe with crops of 20% to 100% of the image's area and its own jitter. */
     public static AugmentationSettings defaults() {
         return new AugmentationSettings("simclr", 0.2, 1.0, null);
+    }
+
+    /**
+     * The defaults for a dataset: for colour photos (an image folder, list or unlabelled folder read with 3
+     * channels; {@code channels} 0 means the kind's default, 3) the {@code simclr-photos} recipe with its own crop
+     * range, found by measurement on tiny-imagenet-20 (docs/data.md, "Colour photos"); otherwise {@link #defaults()}.
+     *
+     * @param datasetKind a dataset kind (data.selection.kind)
+     * @param channels    the channels the images are read with, 0 for the kind's default
+     */
+    public static AugmentationSettings defaultsFor(String datasetKind, int channels) {
+        boolean folder = List.of("imagefolder", "list", "unlabelled-folder").contains(datasetKind);
+        if (folder && channels != 1) {
+            AugmentationRecipe photos = AugmentationRecipe.named(PHOTOS);
+            return new AugmentationSettings(PHOTOS, photos.cropScale().min(), photos.cropScale().max(), null);
+        }
+        return defaults();
     }
 
     /** The recipe these settings name, with their crop area range. */

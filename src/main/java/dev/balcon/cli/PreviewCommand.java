@@ -48,7 +48,8 @@ final class PreviewCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter log = spec.commandLine().getOut();
-        AugmentationRecipe recipe = augmentation.toRecipe();
+        AugmentationRecipe recipe = TrainingOptions.inOptions(
+                () -> augmentation.toSettings(data.dataset, data.channels)).toRecipe();
         Datasets.Loaded loaded = Datasets.load(data.toSelection());
         loaded.notes().forEach(log::println);
         ImageDataset train = loaded.train();

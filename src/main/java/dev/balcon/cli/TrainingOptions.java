@@ -2,6 +2,7 @@ package dev.balcon.cli;
 
 import dev.balcon.BalconException;
 import dev.balcon.InvalidField;
+import dev.balcon.augment.AugmentationSettings;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.Pretrainer;
 import dev.balcon.train.RunDirectory;
@@ -30,8 +31,8 @@ final class TrainingOptions {
     private static final PretrainConfig DEFAULTS = PretrainConfig.defaults();
 
     /** Options read through their mixin's method rather than their field (see {@link #toConfig()}). */
-    private static final Set<String> SET_BY_MIXIN = Set.of("--crop-scale", "--cache-dir", "--no-cache",
-            "--max-image-pixels");
+    private static final Set<String> SET_BY_MIXIN = Set.of("--recipe", "--crop-scale", "--jitter-strength",
+            "--cache-dir", "--no-cache", "--max-image-pixels");
 
     /** The flat names of the settings of the options whose setting is not the option's name in camelCase. */
     private static final Map<String, List<String>> IRREGULAR_FIELDS = Map.of("--data", List.of("dataDir"),
@@ -187,14 +188,17 @@ final class TrainingOptions {
                 }
             }
         }
-        return inOptions(() -> builder.set("cacheDir", data.cacheDirOrNull())
-                .set("maxImagePixels", data.maxImagePixels())
-                .set("cropScaleMin", augmentation.cropScaleMin()).set("cropScaleMax", augmentation.cropScaleMax())
-                .build());
+        return inOptions(() -> {
+            AugmentationSettings settings = augmentation.toSettings(data.dataset, data.channels);
+            return builder.set("cacheDir", data.cacheDirOrNull()).set("maxImagePixels", data.maxImagePixels())
+                    .set("recipe", settings.recipe()).set("cropScaleMin", settings.cropScaleMin())
+                    .set("cropScaleMax", settings.cropScaleMax()).set("jitterStrength", settings.jitterStrength())
+                    .build();
+        });
     }
 
     /** The configuration {@code make} makes, a setting out of range told by its option: "--lr must be ...". */
-    static PretrainConfig inOptions(Supplier<PretrainConfig> make) {
+    static <T> T inOptions(Supplier<T> make) {
         try {
             return make.get();
         } catch (InvalidField invalid) {

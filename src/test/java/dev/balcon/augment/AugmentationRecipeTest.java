@@ -18,7 +18,7 @@ class AugmentationRecipeTest {
     @Test
     void namedRecipesDifferFromSimclrOnlyInTheirAblatedMember() {
         assertThat(AugmentationRecipe.names()).containsExactly("simclr", "simclr-no-blur", "simclr-no-color",
-                "simclr+rotation", "simclr+cutout", "none");
+                "simclr+rotation", "simclr+cutout", "simclr-photos", "none");
         AugmentationRecipe simclr = AugmentationRecipe.named("simclr");
         assertThat(simclr.cropScale()).isEqualTo(new AugmentationRecipe.Range(0.08, 1.0));
         assertThat(simclr.jitterProb()).isEqualTo(0.8);
@@ -30,6 +30,9 @@ class AugmentationRecipeTest {
         assertThat(AugmentationRecipe.named("simclr+rotation").rotationDegrees()).isPositive();
         assertThat(AugmentationRecipe.named("simclr+cutout").cutoutProb()).isPositive();
         assertThat(AugmentationRecipe.named("none").randomCrop()).isFalse();
+        // the colour-photo recipe (docs/data.md, "Colour photos"): SimCLR's CIFAR-10 choices
+        assertThat(AugmentationRecipe.named("simclr-photos")).isEqualTo(simclr.withName("simclr-photos")
+                .withCropScale(0.08, 1.0).withJitterStrength(0.5).withBlurProb(0));
     }
 
     @Test

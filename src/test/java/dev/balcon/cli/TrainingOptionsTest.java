@@ -31,8 +31,11 @@ class TrainingOptionsTest {
     @Test
     void theDefaultsPicocliNeedsAsConstantsEqualTheRecords() {
         AugmentationSettings augmentation = AugmentationSettings.defaults();
-        assertThat(RecipeOptions.DEFAULT_CROP_SCALE)
-                .isEqualTo(augmentation.cropScaleMin() + "," + augmentation.cropScaleMax());
+        AugmentationSettings photos = AugmentationSettings.defaultsFor("imagefolder", 3);
+        assertThat(help().replaceAll("\\s+", " ")).contains("(default: " + augmentation.recipe() + "; "
+                + photos.recipe() + " for colour image folders and lists)", "(default: " + augmentation.cropScaleMin()
+                + "," + augmentation.cropScaleMax() + "; " + photos.recipe() + "' own " + photos.cropScaleMin() + ","
+                + photos.cropScaleMax() + " for colour image folders and lists)");
         CommandSpec spec = CommandSpec.forAnnotatedObject(new TrainingOptions());
         assertThat(spec.findOption("--monitor-bounds").defaultValue())
                 .isEqualTo(String.valueOf(MonitorConfig.defaults().bounds()));
@@ -46,6 +49,29 @@ class TrainingOptionsTest {
         // the command line stores the image limit it applies; the record's 0 stands for that default
         assertThat(config.data().selection().maxImagePixels()).isEqualTo(dev.balcon.data.ImageFolder.DEFAULT_MAX_IMAGE_PIXELS);
         assertThat(config.toBuilder().maxImagePixels(0).build()).isEqualTo(PretrainConfig.defaults());
+    }
+
+    @Test
+    void colourPhotoFoldersDefaultToThePhotoRecipeAndGivenOptionsWin() {
+        AugmentationSettings photos = parse("--dataset", "imagefolder", "--data", ".").augmentation();
+        assertThat(photos.recipe()).isEqualTo(AugmentationSettings.PHOTOS);
+        assertThat(photos.toRecipe()).isEqualTo(dev.balcon.augment.AugmentationRecipe.named(AugmentationSettings.PHOTOS));
+        assertThat(parse("--dataset", "list", "--data", ".", "--channels", "3").augmentation()).isEqualTo(photos);
+        // grey folders and the fixed datasets keep simclr with crops of 0.2-1
+        assertThat(parse("--dataset", "imagefolder", "--data", ".", "--channels", "1").augmentation())
+                .isEqualTo(AugmentationSettings.defaults());
+        assertThat(parse("--dataset", "cifar10").augmentation()).isEqualTo(AugmentationSettings.defaults());
+        // a recipe given without a crop range takes the general default range; given options always win
+        assertThat(parse("--dataset", "imagefolder", "--data", ".", "--recipe", "simclr").augmentation())
+                .isEqualTo(AugmentationSettings.defaults());
+        assertThat(parse("--dataset", "imagefolder", "--data", ".", "--crop-scale", "0.3,1", "--jitter-strength",
+                "0.7").augmentation()).isEqualTo(new AugmentationSettings(AugmentationSettings.PHOTOS, 0.3, 1, 0.7));
+    }
+
+    private static PretrainConfig parse(String... args) {
+        TrainingOptions options = new TrainingOptions();
+        new CommandLine(options).parseArgs(args);
+        return options.toConfig();
     }
 
     @Test
