@@ -118,12 +118,12 @@ def linear_probe(train, train_labels, test, test_labels, num_classes, iterations
 
     optimizer.step(closure)
     state = optimizer.state[optimizer._params[0]]
+    final = closure().item()
     with torch.no_grad():
         logits = x_test @ weights + bias
         labels = torch.from_numpy(test_labels)
         top1 = (logits.argmax(dim=1) == labels).double().mean().item()
         top5 = (logits.topk(min(5, num_classes), dim=1).indices == labels[:, None]).any(dim=1).double().mean().item()
-        final = closure().item()
     return top1, top5, state.get("n_iter", 0), final
 
 
@@ -230,11 +230,12 @@ def main():
               "recipe": recipe["name"], "crop_scale": [recipe["cropScale"]["min"], recipe["cropScale"]["max"]],
               "lr": args.lr, "warmup_epochs": args.warmup_epochs, "tau": args.tau, "train_images": len(train),
               "memory_images": len(train_all), "test_images": len(test), "steps": step, "final_loss": loss_value,
-              "knn_top1": 100 * knn}
+              "knn_top1": round(100 * knn, 2)}
     if not args.no_linear:
         top1, top5, iterations, objective = linear_probe(train_features, train_labels_all, test_features, test_labels,
                                                          len(classes), args.iterations, args.l2)
-        result.update({"linear_top1": 100 * top1, "linear_top5": 100 * top5 if len(classes) > 5 else None,
+        result.update({"linear_top1": round(100 * top1, 2),
+                       "linear_top5": round(100 * top5, 2) if len(classes) > 5 else None,
                        "linear_iterations": iterations, "linear_objective": objective})
     result.update({"train_seconds": train_seconds, "train_images_per_s": step * args.batch_size / train_seconds,
                    "eval_seconds": time.perf_counter() - eval_start, "peak_rss_mb": peak_rss_mb(),
