@@ -160,9 +160,10 @@ def load_dataset(dataset, data, size, channels):
     if dataset == "imagefolder":
         if not data:
             raise SystemExit("--dataset imagefolder needs --data DIR")
+        channels = channels or 3  # balcon's Datasets.DEFAULT_FOLDER_CHANNELS
         if channels not in (1, 3):
             raise SystemExit("--channels must be 1 or 3, got %d" % channels)
-        return load_image_folder(data, size or 32, channels)
+        return load_image_folder(data, size or 32, channels)  # DEFAULT_FOLDER_SIZE
     raise SystemExit("the peers read fashion-mnist and imagefolder, got --dataset %s" % dataset)
 
 

@@ -12,7 +12,8 @@ What it mirrors (the balcon class in brackets):
             ColorJitter(0.8, 0.8, 0.8, 0.2) with p 0.8, RandomGrayscale 0.2 (3 channels), GaussianBlur p 0.5 with
             sigma 0.1..2 and a kernel of 10% of the side made odd, at least 3; cutout = RandomErasing
   model     peer_simclr.ContrastiveModel (ResNet with the CIFAR stem, projector 512/128) [ContrastiveModel]
-  train     both views in one forward pass, NT-Xent (tau 0.5); SGD momentum 0.9, weight decay 5e-4 on parameters of
+  train     both views in one forward pass, NT-Xent (tau 0.5) or --loss balanced (alpha 4, lambda 2: cosine, the
+            other view's N images as candidates, the positive among them, divided by alpha) [ContrastiveLoss]; SGD momentum 0.9, weight decay 5e-4 on parameters of
             two or more dimensions only (not biases, not batch-norm) [SgdMomentum]; learning rate per step: linear
             warm-up lr (k + 1) / W for the W = round(warmup_epochs x steps_per_epoch) first steps, then
             lr (1 + cos(pi (k - W) / (K - W))) / 2, never zero [LearningRateSchedule]; steps per epoch
@@ -67,6 +68,17 @@ class Schedule:
 
 def java_round(value):
     return math.floor(value + 0.5)
+
+
+def balanced_loss(z1, z2, alpha, lam):
+    """balcon's `balanced` preset (LossConfig.balanced): cosine similarity, the N views of the other augmentation as
+    candidates (the positive among them), each anchor's loss (-alpha s+ + lambda logsumexp(alpha s)) / alpha, the
+    mean over the 2N anchors."""
+    s = F.normalize(z1, dim=1) @ F.normalize(z2, dim=1).t()  # row i: anchor i of view 1 against view 2
+    positive = s.diagonal()
+    per_anchor = torch.cat([-alpha * positive + lam * torch.logsumexp(alpha * s, dim=1),
+                            -alpha * positive + lam * torch.logsumexp(alpha * s.t(), dim=1)]) / alpha
+    return per_anchor.mean()
 
 
 def backbone_features(model, images, mean, std, batch=512):
@@ -142,7 +154,10 @@ def main():
     parser.add_argument("--recipe", choices=list(peer_data.RECIPES), default="simclr")
     parser.add_argument("--crop-scale", default="%s,%s" % peer_data.DEFAULT_CROP_SCALE, help="MIN,MAX crop area")
     parser.add_argument("--recipe-json", help="a whole recipe as balcon writes it (replaces --recipe and --crop-scale)")
-    parser.add_argument("--tau", type=float, default=0.5)
+    parser.add_argument("--loss", choices=["nt_xent", "balanced"], default="nt_xent")
+    parser.add_argument("--tau", type=float, default=0.5, help="nt_xent's temperature")
+    parser.add_argument("--alpha", type=float, default=4.0, help="balanced: inverse temperature")
+    parser.add_argument("--lambda", dest="lam", type=float, default=2.0, help="balanced: weight of the repelling term")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--lr", type=float, default=0.3)
@@ -205,7 +220,7 @@ def main():
             optimizer.zero_grad(set_to_none=True)
             _, z = model(torch.cat([view1, view2]))
             z1, z2 = z.chunk(2)
-            loss = nt_xent(z1, z2, args.tau)
+            loss = nt_xent(z1, z2, args.tau) if args.loss == "nt_xent" else balanced_loss(z1, z2, args.alpha, args.lam)
             loss.backward()
             optimizer.step()
             loss_sum += loss.item()
@@ -228,7 +243,8 @@ def main():
     result = {"dataset": args.dataset, "image_size": size, "channels": channels, "arch": args.arch,
               "width": args.width, "epochs": args.epochs, "batch": args.batch_size, "seed": args.seed,
               "recipe": recipe["name"], "crop_scale": [recipe["cropScale"]["min"], recipe["cropScale"]["max"]],
-              "lr": args.lr, "warmup_epochs": args.warmup_epochs, "tau": args.tau, "train_images": len(train),
+              "lr": args.lr, "warmup_epochs": args.warmup_epochs, "loss": args.loss,
+              "loss_parameters": {"tau": args.tau} if args.loss == "nt_xent" else {"alpha": args.alpha, "lambda": args.lam}, "train_images": len(train),
               "memory_images": len(train_all), "test_images": len(test), "steps": step, "final_loss": loss_value,
               "knn_top1": round(100 * knn, 2)}
     if not args.no_linear:
