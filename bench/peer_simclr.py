@@ -6,15 +6,19 @@ BN, ReLU, no max-pool), BasicBlocks, stages of widths w, 2w, 4w, 8w with strides
 average pooling, then the projector Linear(no bias) -> BN -> ReLU -> Linear(no bias) -> BN -> ReLU ->
 Linear(bias). Convolutions are initialised kaiming-normal (fan_out) as in torchvision.
 
-Loss: NT-Xent (tau 0.5) over both views; optimiser: SGD, momentum 0.9, weight decay 5e-4.
+Loss: NT-Xent (tau 0.5) over both views; optimiser: SGD, momentum 0.9, weight decay 5e-4 on the parameters of two or
+more dimensions (balcon's SgdMomentum exempts biases and batch-norm parameters).
 Both views go through the network in one forward pass (batch-norm statistics over all 2N views, as in
 SimCLR and as balcon does).
 
 Modes:
   step  times the compute step alone (forward both views + loss + backward + optimiser step) on fixed
         random tensors: warm-up steps, then the median of --steps steps.
-  e2e   trains on Fashion-MNIST (IDX files read with numpy) with torchvision's SimCLR-style augmentations
-        in a DataLoader with 2 workers, for --steps steps after the warm-up ones.
+  e2e   trains on --dataset fashion-mnist or imagefolder (--data DIR with train/ and test/, resized to --size with
+        --in-channels as balcon loads it; peer_data.py), normalised by the training images' per-channel mean and std,
+        with balcon's augmentation recipe in torchvision (--recipe-json, as `balcon bench` hands it over, or --recipe
+        with --crop-min; peer_augment.build_transform) in a DataLoader with --workers workers, for --steps steps
+        after the warm-up ones.
   embed inference, as `balcon embed` does it: a fixed batch of random uint8 images is normalised
         ((pixel / 255 - mean) / std) and goes through the backbone in eval mode under torch.inference_mode(),
         features back as a numpy array; --weights loads an export's model.safetensors. The median over --steps
@@ -30,7 +34,6 @@ Run with Debian's interpreter (python3-torch 1.13, python3-torchvision 0.14):
 """
 import argparse
 import contextlib
-import gzip
 import json
 import os
 import resource
@@ -197,36 +200,6 @@ def run_embed_mode(args):
     return result
 
 
-def read_idx_images(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    count, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
-    return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(count, rows, cols)
-
-
-class TwoViewFashionMnist(torch.utils.data.Dataset):
-    def __init__(self, images, size, crop_min, jitter):
-        from torchvision import transforms as T
-        self.images = images
-        # balcon's `simclr` recipe on one channel: crop, flip, brightness/contrast jitter (p 0.8), blur (p 0.5)
-        self.transform = T.Compose([
-            T.RandomResizedCrop(size, scale=(crop_min, 1.0)),
-            T.RandomHorizontalFlip(),
-            T.RandomApply([T.ColorJitter(jitter, jitter)], p=0.8),
-            T.RandomApply([T.GaussianBlur(3, (0.1, 2.0))], p=0.5),
-            T.ToTensor(),
-            T.Normalize((0.2860,), (0.3530,)),
-        ])
-
-    def __len__(self):
-        return len(self.images)
-
-    def __getitem__(self, index):
-        from PIL import Image
-        image = Image.fromarray(self.images[index], mode="L")
-        return self.transform(image), self.transform(image)
-
-
 def peak_rss_mb(who=resource.RUSAGE_SELF):
     if who == resource.RUSAGE_SELF:
         # VmHWM of this process alone: ru_maxrss survives exec on Linux, so when a JVM starts this script it would
@@ -296,13 +269,20 @@ def run_breakdown_mode(args, model, optimizer):
 
 
 def run_e2e_mode(args, model, optimizer):
-    if args.in_channels != 1 or args.size != 28:
-        raise SystemExit("--mode e2e trains on Fashion-MNIST: needs --in-channels 1 --size 28")
-    images = read_idx_images(os.path.join(FASHION_MNIST_DIR, "train-images-idx3-ubyte.gz"))
+    import peer_data
+    from peer_augment import TwoViews, build_transform
+    images, labels, _, _, classes = peer_data.load_dataset(args.dataset, args.data, args.size, args.in_channels)
+    images = images[peer_data.stratified_limit(labels, args.train_limit, args.data_seed, len(classes))]
+    channels, size = peer_data.channels_of(images), images.shape[1]
+    if (channels, size) != (args.in_channels, args.size):
+        raise SystemExit("--dataset %s has %d x %d x %d images, the model was built for --in-channels %d --size %d"
+                         % (args.dataset, channels, size, size, args.in_channels, args.size))
+    mean, std = peer_data.normalization(images)
+    recipe = json.loads(args.recipe_json) if args.recipe_json else peer_data.named_recipe(
+        args.recipe, (args.crop_min, 1.0))
     loader = torch.utils.data.DataLoader(
-        TwoViewFashionMnist(images, args.size, args.crop_min, args.jitter), batch_size=args.batch, shuffle=True, drop_last=True,
-        num_workers=args.workers,
-        generator=torch.Generator().manual_seed(args.seed))
+        TwoViews(images, build_transform(recipe, channels, size, size, mean, std)), batch_size=args.batch,
+        shuffle=True, drop_last=True, num_workers=args.workers, generator=torch.Generator().manual_seed(args.seed))
     batches = iter(loader)
 
     def next_batch():
@@ -329,7 +309,8 @@ def run_e2e_mode(args, model, optimizer):
     images_per_s = args.steps * args.batch / elapsed
     return {"mode": "e2e", "images_per_s": images_per_s, "views_per_s": 2 * images_per_s,
             "ms_per_step_median": 1000 * statistics.median(step_times), "loss_first": losses[0],
-            "loss_last": losses[-1], "peak_rss_mb": peak_rss_mb(),
+            "loss_last": losses[-1], "dataset": args.dataset, "recipe": recipe["name"], "train_images": len(images),
+            "mean": mean, "std": std, "peak_rss_mb": peak_rss_mb(),
             "peak_rss_largest_worker_mb": peak_rss_mb(resource.RUSAGE_CHILDREN)}
 
 
@@ -350,8 +331,17 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--crop-min", type=float, default=0.2, help="RandomResizedCrop lower scale bound")
-    parser.add_argument("--jitter", type=float, default=0.8, help="brightness and contrast jitter strength")
+    parser.add_argument("--dataset", choices=["fashion-mnist", "imagefolder"], default="fashion-mnist",
+                        help="--mode e2e: the images to train on")
+    parser.add_argument("--data", help="--mode e2e: the dataset's folder (fashion-mnist: default %s)"
+                        % FASHION_MNIST_DIR)
+    parser.add_argument("--train-limit", type=int, default=0,
+                        help="--mode e2e: a stratified draw of N training images (peer_data.stratified_limit); 0 = all")
+    parser.add_argument("--data-seed", type=int, default=0, help="--mode e2e: seed of the --train-limit draw")
+    parser.add_argument("--recipe", default="simclr", help="--mode e2e: balcon's recipe name (peer_data.RECIPES)")
+    parser.add_argument("--crop-min", type=float, default=0.2, help="--mode e2e: --recipe's lower crop area bound")
+    parser.add_argument("--recipe-json", help="--mode e2e: the whole recipe as balcon writes it (replaces --recipe "
+                        "and --crop-min)")
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
                         help="bf16: forward under torch.autocast(cpu, bfloat16), loss and optimiser in float32")
     parser.add_argument("--matmul-size", type=int, default=2048, help="--mode matmul: n of the n x n matmuls")
@@ -376,7 +366,10 @@ def main():
         print(json.dumps(result))
         return
     model = ContrastiveModel(args.arch, args.width, args.in_channels, args.proj_hidden, args.proj_out).train()
-    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay=5e-4)
+    # weight decay on parameters of two or more dimensions only, as balcon's SgdMomentum (not biases, not batch norm)
+    optimizer = torch.optim.SGD([{"params": [p for p in model.parameters() if p.dim() > 1], "weight_decay": 5e-4},
+                                 {"params": [p for p in model.parameters() if p.dim() <= 1], "weight_decay": 0.0}],
+                                lr=args.lr, momentum=0.9)
     modes = {"step": run_step_mode, "e2e": run_e2e_mode, "breakdown": run_breakdown_mode}
     result = modes[args.mode](args, model, optimizer)
     result.update(blas_library())

@@ -106,15 +106,29 @@ public final class Benchmark {
     public static Measurement peer(Path script, String python, PretrainConfig config, ImageDataset train, String mode,
                                    int warmup,
                                    int steps, java.io.PrintWriter log) {
+        if (mode.equals("e2e") && !PEER_DATASETS.contains(config.data().dataset())) {
+            log.println("no PyTorch peer end to end on --dataset " + config.data().dataset() + ": bench/peer_simclr.py "
+                    + "reads " + String.join(" and ", PEER_DATASETS));
+            return null;
+        }
         JsonNode result = runPeer(peerCommand(script, python, config, train, mode, warmup, steps), log);
         return result == null ? null : new Measurement("pytorch", mode, result.get("views_per_s").asDouble(),
                 result.get("ms_per_step_median").asDouble(), result.path("cpu_ms_per_step_median").asDouble(Double.NaN),
                 result.get("peak_rss_mb").asDouble());
     }
 
-    private static List<String> peerCommand(Path script, String python, PretrainConfig config, ImageDataset train,
-                                            String mode, int warmup, int steps) {
-        return new ArrayList<>(List.of(python, script.toString(), "--mode", mode,
+    /** The datasets the peer's end-to-end mode reads itself (bench/peer_data.py). */
+    static final List<String> PEER_DATASETS = List.of(Datasets.FASHION_MNIST, Datasets.IMAGE_FOLDER);
+
+    /**
+     * The peer's command line for {@code mode}. End to end ({@code e2e}) it also names the images (dataset, folder,
+     * size, channels, train limit and data seed: the peer loads them as balcon does, see bench/peer_data.py; a train
+     * limit draws other images of the same per-class counts) and the whole augmentation recipe as JSON, so that both
+     * sides augment alike; the peer normalises by its training images' statistics, as balcon does.
+     */
+    static List<String> peerCommand(Path script, String python, PretrainConfig config, ImageDataset train,
+                                    String mode, int warmup, int steps) {
+        List<String> command = new ArrayList<>(List.of(python, script.toString(), "--mode", mode,
                 "--arch", config.model().arch(), "--width", String.valueOf(config.model().width()),
                 "--proj-hidden", String.valueOf(config.model().projectorHidden()), "--proj-out", String.valueOf(config.model().projectorOut()),
                 "--batch", String.valueOf(config.batchSize()), "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
@@ -122,6 +136,20 @@ public final class Benchmark {
                 "--in-channels", String.valueOf(train.channels()), "--size", String.valueOf(train.height()),
                 "--tau", String.valueOf(config.method().loss().tau() == null ? 0.5 : config.method().loss().tau()),
                 "--workers", String.valueOf(config.workers()), "--precision", config.computePrecision().id()));
+        if (mode.equals("e2e")) {
+            var data = config.data();
+            command.addAll(List.of("--dataset", data.dataset(), "--train-limit", String.valueOf(data.trainLimit()),
+                    "--data-seed", String.valueOf(data.dataSeed())));
+            if (data.selection().dataDir() != null) {
+                command.addAll(List.of("--data", data.selection().dataDir()));
+            }
+            try {
+                command.addAll(List.of("--recipe-json", JSON.writeValueAsString(config.augmentationRecipe())));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("an augmentation recipe is always JSON", e);
+            }
+        }
+        return command;
     }
 
     /**
