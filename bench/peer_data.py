@@ -42,19 +42,29 @@ RECIPES = {
     "simclr-no-color": {"jitterProb": 0.0, "grayscaleProb": 0.0},
     "simclr+rotation": {"rotationDegrees": 90.0},
     "simclr+cutout": {"cutoutProb": 0.5},
+    # balcon's default for colour photo folders (AugmentationRecipe "simclr-photos", docs/data.md "Colour photos")
+    "simclr-photos": {"cropScale": _range(0.08, 1.0), "brightness": 0.4, "contrast": 0.4, "saturation": 0.4,
+                      "hue": 0.1, "blurProb": 0.0},
     "none": {"randomCrop": False, "flipProb": 0.0, "jitterProb": 0.0, "grayscaleProb": 0.0, "blurProb": 0.0},
 }
-# balcon's pretrain default (AugmentationSettings.defaults, RecipeOptions.DEFAULT_CROP_SCALE): crops of 20% to 100%
+# balcon's pretrain default (AugmentationSettings.defaults): crops of 20% to 100%; simclr-photos keeps its own range
 DEFAULT_CROP_SCALE = (0.2, 1.0)
 
 
-def named_recipe(name, crop_scale=DEFAULT_CROP_SCALE):
-    """The recipe `name` with the crop area range `crop_scale`, as balcon's AugmentationSettings.toRecipe()."""
+def named_recipe(name, crop_scale=None, jitter_strength=None):
+    """The recipe `name` with the crop area range `crop_scale` (None: balcon's default for that recipe) and SimCLR's
+    colour-jitter strength s (None: the recipe's own), as balcon's AugmentationSettings.toRecipe()."""
     if name not in RECIPES:
         raise SystemExit("unknown recipe %r, expected one of %s" % (name, sorted(RECIPES)))
     recipe = dict(SIMCLR, **RECIPES[name])
     recipe["name"] = name
-    recipe["cropScale"] = _range(float(crop_scale[0]), float(crop_scale[1]))
+    if crop_scale is None and name != "simclr-photos":
+        crop_scale = DEFAULT_CROP_SCALE
+    if crop_scale is not None:
+        recipe["cropScale"] = _range(float(crop_scale[0]), float(crop_scale[1]))
+    if jitter_strength is not None:
+        recipe.update(brightness=0.8 * jitter_strength, contrast=0.8 * jitter_strength,
+                      saturation=0.8 * jitter_strength, hue=0.2 * jitter_strength)
     return recipe
 
 

@@ -152,7 +152,8 @@ def main():
     parser.add_argument("--proj-hidden", type=int, default=512)
     parser.add_argument("--proj-out", type=int, default=128)
     parser.add_argument("--recipe", choices=list(peer_data.RECIPES), default="simclr")
-    parser.add_argument("--crop-scale", default="%s,%s" % peer_data.DEFAULT_CROP_SCALE, help="MIN,MAX crop area")
+    parser.add_argument("--crop-scale", help="MIN,MAX crop area (default 0.2,1 as `pretrain`; simclr-photos: its own 0.08,1)")
+    parser.add_argument("--jitter-strength", type=float, help="SimCLR's colour-jitter strength s (default: the recipe's own)")
     parser.add_argument("--recipe-json", help="a whole recipe as balcon writes it (replaces --recipe and --crop-scale)")
     parser.add_argument("--loss", choices=["nt_xent", "balanced"], default="nt_xent")
     parser.add_argument("--tau", type=float, default=0.5, help="nt_xent's temperature")
@@ -185,7 +186,7 @@ def main():
     channels, size = peer_data.channels_of(train), train.shape[1]
     mean, std = peer_data.normalization(train)
     recipe = json.loads(args.recipe_json) if args.recipe_json else peer_data.named_recipe(
-        args.recipe, [float(v) for v in args.crop_scale.split(",")])
+        args.recipe, [float(v) for v in args.crop_scale.split(",")] if args.crop_scale else None, args.jitter_strength)
     print("loaded %d train images (%d used), %d test images, %d x %d x %d, %d classes in %.1f s; mean %s std %s"
           % (len(train_all), len(train), len(test), channels, size, size, len(classes),
              time.perf_counter() - load_start, mean, std), file=sys.stderr, flush=True)

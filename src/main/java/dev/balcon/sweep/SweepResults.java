@@ -294,13 +294,17 @@ public final class SweepResults {
         }
         String trainSplit = protocol.trainImages() > 0 ? protocol.trainImages() + " training images (a stratified draw, data seed of each run)"
                 : "the whole training split";
+        // with a validation fraction the held-out part of the training split replaces the test split (tune's selection)
+        String validation = shared.getOrDefault("validationFraction", "none");
+        String testSplit = validation.matches("0?\\.\\d*[1-9]\\d*") ? "the validation part of the training split ("
+                + "validationFraction=" + validation + "; the test split is not used)" : "the test split";
         if (experiment.evaluates(ExperimentFile.KNN)) {
             lines.add("k-NN: weighted vote, cosine similarity, k=" + protocol.knnK() + ", T=" + protocol.knnTemperature()
-                    + ", on the frozen backbone features; memory bank: " + trainSplit + "; queries: the test split");
+                    + ", on the frozen backbone features; memory bank: " + trainSplit + "; queries: " + testSplit);
         }
         if (experiment.evaluates(ExperimentFile.LINEAR)) {
             lines.add("linear probe: " + protocol.linear().protocolDescription() + "; trained on " + trainSplit
-                    + ", tested on the test split");
+                    + ", tested on " + testSplit);
         }
         if (experiment.evaluates(ExperimentFile.BIAS)) {
             lines.add("prototype bias: K=" + protocol.biasViews() + " augmented views of "

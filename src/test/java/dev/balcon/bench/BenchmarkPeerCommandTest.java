@@ -29,7 +29,7 @@ class BenchmarkPeerCommandTest {
         data = new RunData(data.selection(), trainLimit, data.classProfile(), data.rho(), data.paretoShape(),
                 data.profileMax(), data.balancedTwin(), data.evalData());
         return new PretrainConfig(data, new ModelSettings("resnet-small", 4, 32, 16), MethodConfig.defaults(),
-                new AugmentationSettings("simclr-no-blur", 0.3, 0.9), OptimizerConfig.defaults(),
+                new AugmentationSettings("simclr-no-blur", 0.3, 0.9, null), OptimizerConfig.defaults(),
                 MonitorConfig.defaults(), 1, 8, 0, 2, "fp32", 1);
     }
 

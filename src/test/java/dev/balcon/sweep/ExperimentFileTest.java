@@ -262,4 +262,21 @@ class ExperimentFileTest {
         assertThat(protocol.get(1)).doesNotContain("tau=", "alpha=", "lambda=");
         assertThat(protocol.get(2)).contains("tau", "alpha", "lambda", "scaleByInvAlpha");
     }
+
+    @Test
+    void theProtocolSaysWhenTheValidationPartReplacesTheTestSplit() throws Exception {
+        String plain = String.join("\n", dev.balcon.sweep.SweepResults.protocol(read("""
+                base: {width: 8, epochs: 1}
+                seeds: [0]
+                evaluate: [knn, linear]
+                """)));
+        assertThat(plain).contains("queries: the test split", "tested on the test split");
+        String validated = String.join("\n", dev.balcon.sweep.SweepResults.protocol(read("""
+                base: {width: 8, epochs: 1, validation_fraction: 0.2}
+                seeds: [0]
+                evaluate: [knn, linear]
+                """)));
+        assertThat(validated).contains("queries: the validation part of the training split (validationFraction=0.2; "
+                + "the test split is not used)").doesNotContain("tested on the test split");
+    }
 }
