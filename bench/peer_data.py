@@ -44,7 +44,7 @@ RECIPES = {
     "simclr+cutout": {"cutoutProb": 0.5},
     # balcon's default for colour photo folders (AugmentationRecipe "simclr-photos", docs/data.md "Colour photos")
     "simclr-photos": {"cropScale": _range(0.08, 1.0), "brightness": 0.4, "contrast": 0.4, "saturation": 0.4,
-                      "hue": 0.1, "blurProb": 0.0},
+                      "hue": 0.1},
     "none": {"randomCrop": False, "flipProb": 0.0, "jitterProb": 0.0, "grayscaleProb": 0.0, "blurProb": 0.0},
 }
 # balcon's pretrain default (AugmentationSettings.defaults): crops of 20% to 100%; simclr-photos keeps its own range

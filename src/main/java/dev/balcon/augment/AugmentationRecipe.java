@@ -86,8 +86,7 @@ public record AugmentationRecipe(
         named.put("simclr+rotation", SIMCLR.withName("simclr+rotation").withRotationDegrees(90));
         named.put("simclr+cutout", SIMCLR.withName("simclr+cutout").withCutoutProb(0.5));
         // measured on tiny-imagenet-20 at 32x32 (experiments/photo-recipe.yaml, docs/data.md "Colour photos")
-        named.put("simclr-photos", SIMCLR.withName("simclr-photos").withCropScale(0.08, 1.0).withJitterStrength(0.5)
-                .withBlurProb(0));
+        named.put("simclr-photos", SIMCLR.withName("simclr-photos").withCropScale(0.08, 1.0).withJitterStrength(0.5));
         named.put("none", SIMCLR.withName("none").withRandomCrop(false).withFlipProb(0).withJitterProb(0)
                 .withGrayscaleProb(0).withBlurProb(0));
         return Collections.unmodifiableMap(named);
