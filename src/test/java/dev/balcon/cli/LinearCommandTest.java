@@ -35,19 +35,7 @@ class LinearCommandTest {
 
     @Test
     void probesATinyRunAndCachesItsFeaturesUntilTheCheckpointChanges(@TempDir Path dir) throws Exception {
-        // A run pretrained on synthetic quadrant images, stored as IDX files so 'linear' can load them as
-        // its configured "fashion-mnist" data set.
-        ImageDataset train = SyntheticImages.quadrants(64, 16, 1);
-        ImageDataset test = SyntheticImages.quadrants(32, 16, 2);
-        Path data = Files.createDirectories(dir.resolve("data"));
-        writeIdx(data, "train", train);
-        writeIdx(data, "t10k", test);
-        RunDirectory run = new RunDirectory(dir.resolve("run"));
-        PretrainConfig config = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16).dataDir(data.toString()).tau(0.5)
-                .epochs(1).learningRate(0.1).warmupEpochs(0).seed(7).boundMonitor(false).build();
-        PretrainResult pretrained = new Pretrainer(config, train, Normalization.of(train), run)
-                .showProgress(false).run(false);
-        assertThat(pretrained.status()).isEqualTo(PretrainResult.FINISHED);
+        RunDirectory run = tinyRun(dir).run();
 
         Outcome first = balcon("linear", "--run-dir", run.root().toString(), "--iterations", "50");
         assertThat(first.status()).as(first.err()).isZero();
@@ -83,15 +71,9 @@ class LinearCommandTest {
 
     @Test
     void floorsScoreRawPixelsAndTheUntrainedEncoderOnTheRunsImages(@TempDir Path dir) throws Exception {
-        ImageDataset train = SyntheticImages.quadrants(64, 16, 1);
-        ImageDataset test = SyntheticImages.quadrants(32, 16, 2);
-        Path data = Files.createDirectories(dir.resolve("data"));
-        writeIdx(data, "train", train);
-        writeIdx(data, "t10k", test);
-        RunDirectory run = new RunDirectory(dir.resolve("run"));
-        PretrainConfig config = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16)
-                .dataDir(data.toString()).epochs(1).learningRate(0.1).warmupEpochs(0).seed(7).boundMonitor(false).build();
-        new Pretrainer(config, train, Normalization.of(train), run).showProgress(false).run(false);
+        TinyRun tiny = tinyRun(dir);
+        RunDirectory run = tiny.run();
+        PretrainConfig config = tiny.config();
 
         Outcome knn = balcon("knn", "--run-dir", run.root().toString(), "--knn-k", "10", "--floors");
         assertThat(knn.status()).as(knn.err()).isZero();
@@ -137,6 +119,28 @@ class LinearCommandTest {
         Outcome help = balcon("linear", "--help");
         assertThat(help.status()).isZero();
         assertThat(help.out()).contains("--run-dir", "--iterations", "--l2", "default: 300", "default: 0.001");
+    }
+
+    record TinyRun(RunDirectory run, PretrainConfig config) {}
+
+    /**
+     * A run pretrained for one epoch on synthetic quadrant images (64 train, 32 test, 16x16), stored as IDX files so
+     * 'linear' and 'knn' can load them as the run's configured "fashion-mnist" data set.
+     */
+    private static TinyRun tinyRun(Path dir) throws IOException {
+        ImageDataset train = SyntheticImages.quadrants(64, 16, 1);
+        ImageDataset test = SyntheticImages.quadrants(32, 16, 2);
+        Path data = Files.createDirectories(dir.resolve("data"));
+        writeIdx(data, "train", train);
+        writeIdx(data, "t10k", test);
+        RunDirectory run = new RunDirectory(dir.resolve("run"));
+        PretrainConfig config = PretrainConfig.builder().width(4).projectorHidden(16).projectorOut(8).batchSize(16)
+                .dataDir(data.toString()).tau(0.5).epochs(1).learningRate(0.1).warmupEpochs(0).seed(7)
+                .boundMonitor(false).build();
+        PretrainResult pretrained = new Pretrainer(config, train, Normalization.of(train), run)
+                .showProgress(false).run(false);
+        assertThat(pretrained.status()).isEqualTo(PretrainResult.FINISHED);
+        return new TinyRun(run, config);
     }
 
     /** The file's identity on disk: every atomic rewrite makes a new file. */
