@@ -47,11 +47,23 @@ public final class Scalars {
 
     /**
      * A 0-d array of {@code value} in {@code like}'s data type, on its device, in memory libtorch owns. The value is
-     * rounded to that type, as libtorch rounds a number operand before computing in the array's type.
+     * rounded to that type, as libtorch rounds a number operand before computing in the array's type. The clone is
+     * what makes the memory libtorch's: a conversion to the type the number already has (float64) returns an alias
+     * of the Java buffer, even when asked for a copy (measured: float64 gradients went wrong under a collection).
      */
     private static NDArray scalar(NDArray like, double value) {
-        try (NDArray borrowed = like.getManager().create(value)) {
-            return borrowed.toType(like.getDataType(), true);
+        NDArray borrowed = like.getManager().create(value);
+        try {
+            NDArray typed = borrowed.toType(like.getDataType(), false);
+            try {
+                return typed.duplicate();
+            } finally {
+                if (typed != borrowed) {
+                    typed.close();
+                }
+            }
+        } finally {
+            borrowed.close();
         }
     }
 }

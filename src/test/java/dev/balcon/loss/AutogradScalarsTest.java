@@ -28,12 +28,19 @@ class AutogradScalarsTest {
 
     static Stream<Arguments> losses() {
         return Stream.of(
-                Arguments.of("nt_xent", (BiFunction<NDArray, NDArray, NDArray>) (z1, z2) ->
+                Arguments.of("nt_xent", DataType.FLOAT32, (BiFunction<NDArray, NDArray, NDArray>) (z1, z2) ->
                         new ContrastiveLoss(LossConfig.ntXent(0.5)).compute(z1, z2)),
-                Arguments.of("balanced neg_euclidean", (BiFunction<NDArray, NDArray, NDArray>) (z1, z2) ->
+                // in float64 a number is already of the array's type: the scalar must still be libtorch's copy
+                Arguments.of("nt_xent float64", DataType.FLOAT64, (BiFunction<NDArray, NDArray, NDArray>) (z1, z2) ->
+                        new ContrastiveLoss(LossConfig.ntXent(0.5)).compute(z1, z2)),
+                Arguments.of("balanced neg_euclidean float64", DataType.FLOAT64,
+                        (BiFunction<NDArray, NDArray, NDArray>) (z1, z2) ->
                         new ContrastiveLoss(new LossConfig("custom", Similarity.NEG_EUCLIDEAN, Candidates.ALL_VIEWS,
                                 true, true, 4, 2, 1)).compute(z1, z2)),
-                Arguments.of("against a queue", (BiFunction<NDArray, NDArray, NDArray>) (z1, z2) -> {
+                Arguments.of("balanced neg_euclidean", DataType.FLOAT32, (BiFunction<NDArray, NDArray, NDArray>) (z1, z2) ->
+                        new ContrastiveLoss(new LossConfig("custom", Similarity.NEG_EUCLIDEAN, Candidates.ALL_VIEWS,
+                                true, true, 4, 2, 1)).compute(z1, z2)),
+                Arguments.of("against a queue", DataType.FLOAT32, (BiFunction<NDArray, NDArray, NDArray>) (z1, z2) -> {
                     NDArray queue = z2.getManager().randomNormal(new Shape(16, z2.getShape().get(1)));
                     NDArray unitQueue = queue.div(queue.norm(new int[] {1}, true));
                     NDArray unitKeys = z2.div(z2.norm(new int[] {1}, true)).stopGradient();
@@ -44,10 +51,10 @@ class AutogradScalarsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("losses")
     void aGarbageCollectionBetweenForwardAndBackwardChangesNoGradient(
-            String name, BiFunction<NDArray, NDArray, NDArray> loss) {
-        float[] undisturbed = GradientLifetime.gradient(loss, false);
+            String name, DataType dataType, BiFunction<NDArray, NDArray, NDArray> loss) {
+        double[] undisturbed = GradientLifetime.gradient(loss, dataType, false);
         for (int attempt = 0; attempt < DISTURBED_TRIES; attempt++) {
-            assertThat(GradientLifetime.gradient(loss, true)).as("%s, disturbed try %d", name, attempt).containsExactly(undisturbed);
+            assertThat(GradientLifetime.gradient(loss, dataType, true)).as("%s, disturbed try %d", name, attempt).containsExactly(undisturbed);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.balcon.loss;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.function.BiFunction;
@@ -12,14 +13,15 @@ public final class GradientLifetime {
     private GradientLifetime() {}
 
     /**
-     * The gradient with respect to the first batch of {@code loss(z1, z2)} on seeded normal draws; {@code disturbed}
+     * The gradient with respect to the first batch of {@code loss(z1, z2)} on seeded normal draws in {@code dataType}
+     * (widened to double); {@code disturbed}
      * churns direct buffers and runs a full garbage collection between the forward and the backward pass.
      */
-    public static float[] gradient(BiFunction<NDArray, NDArray, NDArray> loss, boolean disturbed) {
+    public static double[] gradient(BiFunction<NDArray, NDArray, NDArray> loss, DataType dataType, boolean disturbed) {
         try (NDManager manager = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(5);
-            NDArray z1 = manager.randomNormal(new Shape(6, 4));
-            NDArray z2 = manager.randomNormal(new Shape(6, 4));
+            NDArray z1 = manager.randomNormal(new Shape(6, 4)).toType(dataType, false);
+            NDArray z2 = manager.randomNormal(new Shape(6, 4)).toType(dataType, false);
             z1.setRequiresGradient(true);
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 NDArray value = loss.apply(z1, z2);
@@ -28,7 +30,7 @@ public final class GradientLifetime {
                 }
                 collector.backward(value);
             }
-            return z1.getGradient().toFloatArray();
+            return z1.getGradient().toType(DataType.FLOAT64, false).toDoubleArray();
         }
     }
 
