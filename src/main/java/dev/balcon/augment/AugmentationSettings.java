@@ -53,11 +53,22 @@ public record AugmentationSettings(String recipe, double cropScaleMin, double cr
      */
     public static AugmentationSettings defaultsFor(String datasetKind, int channels) {
         boolean folder = List.of("imagefolder", "list", "unlabelled-folder").contains(datasetKind);
-        if (folder && channels != 1) {
+        return folder && channels != 1 ? defaultsForRecipe(PHOTOS) : defaults();
+    }
+
+    /**
+     * The settings of recipe {@code recipe} left at its defaults: {@code simclr-photos} with its own crop range
+     * (0.08-1), every other recipe with {@link #defaults()}' 0.2-1; the recipe's own jitter.
+     *
+     * @throws InvalidField for an unknown recipe
+     */
+    public static AugmentationSettings defaultsForRecipe(String recipe) {
+        if (PHOTOS.equals(recipe)) {
             AugmentationRecipe photos = AugmentationRecipe.named(PHOTOS);
             return new AugmentationSettings(PHOTOS, photos.cropScale().min(), photos.cropScale().max(), null);
         }
-        return defaults();
+        AugmentationSettings defaults = defaults();
+        return new AugmentationSettings(recipe, defaults.cropScaleMin(), defaults.cropScaleMax(), null);
     }
 
     /** The recipe these settings name, with their crop area range. */

@@ -13,7 +13,7 @@ final class RecipeOptions {
 
     @Option(names = "--crop-scale", split = ",",
             description = "Random-resized-crop area range MIN,MAX (default: 0.2,1.0; simclr-photos' own 0.08,1.0 for "
-                    + "colour image folders and lists).")
+                    + "colour image folders and lists and with --recipe simclr-photos).")
     double[] cropScale;
 
     @Option(names = "--jitter-strength", description = "Colour-jitter strength s (SimCLR's colour distortion: "
@@ -23,11 +23,11 @@ final class RecipeOptions {
     /**
      * The settings the options give for images of {@code datasetKind} read with {@code channels} channels: what is
      * not given comes from {@link AugmentationSettings#defaultsFor}, the crop range of a recipe given without one
-     * from {@link AugmentationSettings#defaults()}.
+     * from {@link AugmentationSettings#defaultsForRecipe}.
      */
     AugmentationSettings toSettings(String datasetKind, int channels) {
         AugmentationSettings defaults = recipe == null ? AugmentationSettings.defaultsFor(datasetKind, channels)
-                : AugmentationSettings.defaults();
+                : AugmentationSettings.defaultsForRecipe(recipe);
         if (cropScale != null && cropScale.length != 2) {
             throw new BalconException("--crop-scale expects MIN,MAX, got " + cropScale.length + " values");
         }

@@ -35,7 +35,7 @@ class TrainingOptionsTest {
         assertThat(help().replaceAll("\\s+", " ")).contains("(default: " + augmentation.recipe() + "; "
                 + photos.recipe() + " for colour image folders and lists)", "(default: " + augmentation.cropScaleMin()
                 + "," + augmentation.cropScaleMax() + "; " + photos.recipe() + "' own " + photos.cropScaleMin() + ","
-                + photos.cropScaleMax() + " for colour image folders and lists)");
+                + photos.cropScaleMax() + " for colour image folders and lists and with --recipe simclr-photos)");
         CommandSpec spec = CommandSpec.forAnnotatedObject(new TrainingOptions());
         assertThat(spec.findOption("--monitor-bounds").defaultValue())
                 .isEqualTo(String.valueOf(MonitorConfig.defaults().bounds()));
@@ -61,9 +61,13 @@ class TrainingOptionsTest {
         assertThat(parse("--dataset", "imagefolder", "--data", ".", "--channels", "1").augmentation())
                 .isEqualTo(AugmentationSettings.defaults());
         assertThat(parse("--dataset", "cifar10").augmentation()).isEqualTo(AugmentationSettings.defaults());
-        // a recipe given without a crop range takes the general default range; given options always win
+        // a recipe given without a crop range takes its default range: simclr-photos its own, the others 0.2-1
         assertThat(parse("--dataset", "imagefolder", "--data", ".", "--recipe", "simclr").augmentation())
                 .isEqualTo(AugmentationSettings.defaults());
+        assertThat(parse("--dataset", "cifar10", "--recipe", "simclr-photos").augmentation()).isEqualTo(photos);
+        assertThat(parse("--dataset", "imagefolder", "--data", ".", "--recipe", "simclr-no-blur").augmentation())
+                .isEqualTo(new AugmentationSettings("simclr-no-blur", 0.2, 1, null));
+        // given options always win
         assertThat(parse("--dataset", "imagefolder", "--data", ".", "--crop-scale", "0.3,1", "--jitter-strength",
                 "0.7").augmentation()).isEqualTo(new AugmentationSettings(AugmentationSettings.PHOTOS, 0.3, 1, 0.7));
     }
