@@ -2,6 +2,7 @@ package dev.balcon.augment;
 
 import dev.balcon.BalconException;
 import dev.balcon.InvalidField;
+import dev.balcon.data.Datasets;
 import java.util.List;
 
 /**
@@ -52,7 +53,8 @@ public record AugmentationSettings(String recipe, double cropScaleMin, double cr
      * @param channels    the channels the images are read with, 0 for the kind's default
      */
     public static AugmentationSettings defaultsFor(String datasetKind, int channels) {
-        boolean folder = List.of("imagefolder", "list", "unlabelled-folder").contains(datasetKind);
+        boolean folder = List.of(Datasets.IMAGE_FOLDER, Datasets.IMAGE_LIST, Datasets.UNLABELLED_FOLDER)
+                .contains(datasetKind);
         return folder && channels != 1 ? defaultsForRecipe(PHOTOS) : defaults();
     }
 

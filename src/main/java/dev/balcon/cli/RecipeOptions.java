@@ -31,7 +31,7 @@ final class RecipeOptions {
         if (cropScale != null && cropScale.length != 2) {
             throw new BalconException("--crop-scale expects MIN,MAX, got " + cropScale.length + " values");
         }
-        return new AugmentationSettings(recipe == null ? defaults.recipe() : recipe,
+        return new AugmentationSettings(defaults.recipe(),
                 cropScale == null ? defaults.cropScaleMin() : cropScale[0],
                 cropScale == null ? defaults.cropScaleMax() : cropScale[1], jitterStrength);
     }
