@@ -92,6 +92,18 @@ def backbone_features(model, images, mean, std, batch=512):
     return torch.cat(out)
 
 
+def save_features(prefix, train, train_labels, test, test_labels, classes):
+    """The layout of `balcon embed`'s FILE.npy and FILE.csv, so that one script can read both sides' features."""
+    np.save(prefix + ".npy", torch.cat([train, test]).float().numpy())
+    with open(prefix + ".csv", "w") as out:
+        out.write("row,id,split,label\n")
+        row = 0
+        for split, labels in (("train", train_labels), ("test", test_labels)):
+            for index, label in enumerate(labels):
+                out.write("%d,%d,%s,%s\n" % (row, index, split, classes[label]))
+                row += 1
+
+
 def knn_top1(memory, memory_labels, queries, query_labels, num_classes, k, temperature, chunk=256):
     """dev.balcon.eval.KnnClassifier: weighted vote of the k most cosine-similar memory images."""
     memory = F.normalize(memory.float(), dim=1)
@@ -173,6 +185,9 @@ def main():
     parser.add_argument("--iterations", type=int, default=300, help="linear probe: L-BFGS iterations at most")
     parser.add_argument("--l2", type=float, default=1e-3, help="linear probe: L2 weight on the weights")
     parser.add_argument("--no-linear", action="store_true", help="skip the linear probe")
+    parser.add_argument("--save-features", metavar="PREFIX",
+                        help="write the backbone features as `balcon embed` does: PREFIX.npy (float32 [N, d], train "
+                             "then test) and PREFIX.csv (row, id = index in its split, split, label)")
     args = parser.parse_args()
 
     if args.threads > 0:
@@ -239,6 +254,8 @@ def main():
     eval_start = time.perf_counter()
     train_features = backbone_features(model, train_all, mean, std)
     test_features = backbone_features(model, test, mean, std)
+    if args.save_features:
+        save_features(args.save_features, train_features, train_labels_all, test_features, test_labels, classes)
     knn = knn_top1(train_features, train_labels_all, test_features, test_labels, len(classes), args.knn_k,
                    args.knn_temperature)
     result = {"dataset": args.dataset, "image_size": size, "channels": channels, "arch": args.arch,
