@@ -5,6 +5,7 @@ import dev.balcon.data.DataSelection;
 import dev.balcon.data.Datasets;
 import dev.balcon.inference.Embeddings;
 import dev.balcon.inference.Encoder;
+import dev.balcon.model.Precision;
 import dev.balcon.train.RunDirectory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,7 +21,7 @@ import java.util.concurrent.Callable;
 @Command(name = "embed", mixinStandardHelpOptions = true,
         description = "Backbone features of every image of a dataset, in batches: FILE.npy (float32 [N, d], NumPy "
                 + "format) and FILE.csv (row, id = file path relative to --data, or index in its split for IDX/CIFAR, split, label). Images are resized and "
-                + "normalised as the encoder was trained. See docs/inference.md.")
+                + "normalised as the encoder was trained, and encoded in --precision. See docs/inference.md.")
 final class EmbedCommand implements Callable<Integer> {
     private static final List<String> DATA_OPTIONS = List.of("--dataset", "--data", "--train-list", "--test-list",
             "--image-size", "--channels");
@@ -52,6 +53,9 @@ final class EmbedCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions device;
 
+    @Mixin
+    PrecisionOptions precision;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -65,11 +69,14 @@ final class EmbedCommand implements Callable<Integer> {
         }
         PrintWriter log = spec.commandLine().getOut();
         try (Encoder encoder = model != null ? Encoder.loadExport(model, l2Normalize) : Encoder.loadRun(runDir, l2Normalize)) {
+            encoder.setPrecision(precision.precision);
             Datasets.Loaded loaded = Datasets.load(selection(encoder));
             loaded.notes().forEach(log::println);
             Embeddings.Summary summary = Embeddings.write(encoder, splits(loaded), out, !progress.noProgress);
-            log.printf("embedded %d images (%d features each) in %.1f s, %.0f images/s: %s, %s%n", summary.images(),
-                    summary.dim(), summary.seconds(), summary.imagesPerSecond(), summary.npyFile(), summary.csvFile());
+            String computedIn = precision.precision == Precision.FP32 ? "" : ", in " + precision.precision.id();
+            log.printf("embedded %d images (%d features each%s) in %.1f s, %.0f images/s: %s, %s%n", summary.images(),
+                    summary.dim(), computedIn, summary.seconds(), summary.imagesPerSecond(), summary.npyFile(),
+                    summary.csvFile());
         }
         return 0;
     }

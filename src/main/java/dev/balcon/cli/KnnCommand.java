@@ -6,6 +6,7 @@ import dev.balcon.eval.KnnClassifier;
 import dev.balcon.eval.KnnResult;
 import dev.balcon.inference.EmbeddingFile;
 import dev.balcon.inference.Embeddings;
+import dev.balcon.model.Precision;
 import dev.balcon.run.Evaluation;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
@@ -21,7 +22,8 @@ import java.util.concurrent.Callable;
 @Command(name = "knn", mixinStandardHelpOptions = true,
         description = "Weighted k-NN top-1 of a run's backbone features: train split as memory bank, test split as "
                 + "queries. Features are cached in the run directory, shared with 'balcon linear', until the checkpoint "
-                + "changes. The result is stored under \"knn\" in the run's results.json. With --embeddings, the same "
+                + "or --precision changes. The result is stored under \"knn\" in the run's results.json (with "
+                + "\"precision\": \"bf16\" when computed so). With --embeddings, the same "
                 + "protocol on the output of 'balcon embed --split all' (train rows as memory bank, test rows as "
                 + "queries); nothing is stored.")
 final class KnnCommand implements Callable<Integer> {
@@ -30,6 +32,9 @@ final class KnnCommand implements Callable<Integer> {
 
     @Mixin
     DeviceOptions device;
+
+    @Mixin
+    PrecisionOptions precision;
 
     @Option(names = "--run-dir", description = "Run directory written by 'balcon pretrain'.")
     Path runDir;
@@ -59,6 +64,12 @@ final class KnnCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --run-dir DIR and --embeddings FILE");
         }
         KnnClassifier knn = new KnnClassifier(k, temperature);
+        Precision computeIn = precision.precision;
+        if (embeddings != null && computeIn != Precision.FP32) {
+            throw new CommandLine.ParameterException(spec.commandLine(), PrecisionOptions.PRECISION + " "
+                    + computeIn.id() + " computes the features of --run-dir; the features of --embeddings are "
+                    + "already computed (give " + PrecisionOptions.PRECISION + " to 'balcon embed')");
+        }
         if (embeddings != null) {
             try (EmbeddingFile file = EmbeddingFile.open(embeddings)) {
                 KnnResult result = Embeddings.knn(file, knn);
@@ -70,15 +81,16 @@ final class KnnCommand implements Callable<Integer> {
         RunDirectory run = new RunDirectory(runDir);
         PretrainConfig config = run.readConfig();
         DatasetSplits splits = Datasets.evaluationSplits(config.data());
-        KnnResult result = Evaluation.knnOfRun(run, splits, knn);
-        run.putResult("knn", result);
+        KnnResult result = Evaluation.knnOfRun(run, splits, knn, computeIn);
+        Evaluation.putResult(run, "knn", result, computeIn);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("k-NN top-1 %.2f%%  (%s)%n", 100 * result.top1(), result.protocol());
+        out.printf("k-NN top-1 %.2f%%  (%s%s)%n", 100 * result.top1(), result.protocol(),
+                PrecisionOptions.note(computeIn));
         if (floors) {
             KnnResult pixels = Evaluation.knnOfPixels(splits, knn);
-            KnnResult randomInit = Evaluation.knnOfRandomInit(config, splits, knn);
+            KnnResult randomInit = Evaluation.knnOfRandomInit(config, splits, knn, computeIn);
             run.putResult("knn_pixels", pixels);
-            run.putResult("knn_random_init", randomInit);
+            Evaluation.putResult(run, "knn_random_init", randomInit, computeIn);
             out.printf("floor: raw pixels %.2f%%, %s w%d random init %.2f%%; run minus the higher floor: %+.2f points"
                             + "%n", 100 * pixels.top1(), config.model().arch(), config.model().width(),
                     100 * randomInit.top1(), 100 * (result.top1() - Math.max(pixels.top1(), randomInit.top1())));

@@ -4,6 +4,7 @@ import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.Datasets;
 import dev.balcon.eval.LinearProbe;
 import dev.balcon.eval.LinearProbeResult;
+import dev.balcon.model.Precision;
 import dev.balcon.run.Evaluation;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.RunDirectory;
@@ -18,14 +19,18 @@ import java.util.concurrent.Callable;
         description = "Linear probe of a run's frozen backbone features: multinomial logistic regression (full-batch "
                 + "L-BFGS, L2 on the weights) on train-standardised features, top-1 and top-5 on the test split (top-5 n/a with "
                 + "5 classes or fewer). "
-                + "Features are cached in the run directory until the checkpoint changes. The result is stored "
-                + "under \"linear\" in the run's results.json.")
+                + "Features are cached in the run directory, shared with 'balcon knn', until the checkpoint or "
+                + "--precision changes. The result is stored under \"linear\" in the run's results.json (with "
+                + "\"precision\": \"bf16\" when computed so).")
 final class LinearCommand implements Callable<Integer> {
     @Mixin
     ProgressOptions progress;
 
     @Mixin
     DeviceOptions device;
+
+    @Mixin
+    PrecisionOptions precision;
 
     @Option(names = "--run-dir", required = true, description = "Run directory written by 'balcon pretrain'.")
     Path runDir;
@@ -52,19 +57,20 @@ final class LinearCommand implements Callable<Integer> {
         RunDirectory run = new RunDirectory(runDir);
         PretrainConfig config = run.readConfig();
         DatasetSplits splits = Datasets.evaluationSplits(config.data());
-        LinearProbeResult result = Evaluation.linearOfRun(run, splits, probe);
-        run.putResult("linear", result);
+        Precision computeIn = precision.precision;
+        LinearProbeResult result = Evaluation.linearOfRun(run, splits, probe, computeIn);
+        Evaluation.putResult(run, "linear", result, computeIn);
         // With 5 classes or fewer every label is in the top 5: not applicable rather than 100%.
         String top5 = result.top5() == null ? "n/a" : String.format("%.2f%%", 100 * result.top5());
         spec.commandLine().getOut().printf("linear top-1 %.2f%% top-5 %s  (%s; %d train, %d test images, %d features; "
-                        + "stopped after %d iterations at train loss %.4f)%n", 100 * result.top1(), top5,
+                        + "stopped after %d iterations at train loss %.4f%s)%n", 100 * result.top1(), top5,
                 result.protocol(), result.trainSize(), result.testSize(), result.featureDim(), result.iterations(),
-                result.trainLoss());
+                result.trainLoss(), PrecisionOptions.note(computeIn));
         if (floors) {
             LinearProbeResult pixels = Evaluation.linearOfPixels(splits, probe);
-            LinearProbeResult randomInit = Evaluation.linearOfRandomInit(config, splits, probe);
+            LinearProbeResult randomInit = Evaluation.linearOfRandomInit(config, splits, probe, computeIn);
             run.putResult("linear_pixels", pixels);
-            run.putResult("linear_random_init", randomInit);
+            Evaluation.putResult(run, "linear_random_init", randomInit, computeIn);
             spec.commandLine().getOut().printf("floor: raw pixels %.2f%%, %s w%d random init %.2f%%; run minus the higher "
                             + "floor: %+.2f points%n", 100 * pixels.top1(), config.model().arch(),
                     config.model().width(), 100 * randomInit.top1(),

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.balcon.BalconException;
+import dev.balcon.model.Precision;
 import dev.balcon.train.ChecksummedFile;
 
 import java.io.BufferedInputStream;
@@ -23,14 +24,18 @@ import java.util.function.Supplier;
  * Feature matrices kept next to the file they were computed from (a run's checkpoint), as
  * {@code features-<split>.bin}: reused while that file is unchanged, recomputed once it is replaced. A cache
  * entry records the source file's size, modification time and file key (inode), the dataset's name and
- * size, and the float32 matrix, and ends in a CRC32C ({@link ChecksummedFile}). An entry of another source or
- * dataset, or written by an older balcon (version 1, without checksum), is a miss: recomputed and replaced. A
- * damaged entry (checksum, length) is an error naming the file, and so are NaN or infinite features, which
- * are never stored.
+ * size, the {@link Precision} the features were computed in, and the float32 matrix, and ends in a CRC32C
+ * ({@link ChecksummedFile}). An entry of another source, dataset or precision, or written by an older balcon
+ * (version 1, without checksum), is a miss: recomputed and replaced (one entry per split: asking for the other
+ * precision replaces it). An entry of version 2, written before entries recorded their precision, holds fp32
+ * features. A damaged entry (checksum, length) is an error naming the file, and so are NaN or infinite features,
+ * which are never stored.
  */
 public final class FeatureCache {
     private static final byte[] MAGIC = "BALCONFT".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
+    /** The version before the precision was recorded: its entries are fp32 features. */
+    private static final int VERSION_FP32_ONLY = 2;
 
     private final Path directory;
     private final Path source;
@@ -49,18 +54,28 @@ public final class FeatureCache {
         return directory.resolve("features-" + split + ".bin");
     }
 
-    /**
-     * The cached features of {@code split} if they were computed from the current source file for a dataset
-     * of this name and size; otherwise {@code compute}'s result, stored before it is returned.
-     *
-     * @param compute yields float32 [datasetSize, D] features attached to {@code manager}
-     * @throws BalconException if the cache file is damaged, or the features (cached or computed) hold a NaN or
-     *     infinite value: a diverged model cannot be scored
-     */
+    /** {@link #getOrCompute(String, String, int, Precision, NDManager, Supplier)} of features computed in fp32. */
     public NDArray getOrCompute(String split, String datasetName, int datasetSize, NDManager manager,
                                 Supplier<NDArray> compute) {
+        return getOrCompute(split, datasetName, datasetSize, Precision.FP32, manager, compute);
+    }
+
+    /**
+     * The cached features of {@code split} if they were computed in {@code precision} from the current source
+     * file for a dataset of this name and size; otherwise {@code compute}'s result, stored before it is returned.
+     *
+     * @param precision the number format {@code compute} computes in; an entry of another precision is a miss
+     * @param compute   yields float32 [datasetSize, D] features attached to {@code manager}
+     * @return float32 [datasetSize, D] features attached to {@code manager}
+     * @throws BalconException if the cache file is damaged, or the features (cached or computed) hold a NaN or
+     *     infinite value: a diverged model cannot be scored
+     * @throws IllegalStateException if {@code compute} yields another shape than [datasetSize, D]
+     */
+    public NDArray getOrCompute(String split, String datasetName, int datasetSize, Precision precision,
+                                NDManager manager, Supplier<NDArray> compute) {
         // Read before computing: if the source is replaced meanwhile, the entry is stale and will be redone.
-        Key key = new Key(sourceStamp(), datasetName, datasetSize);
+        Key key = new Key(sourceStamp(), datasetName, datasetSize, java.util.Objects.requireNonNull(precision,
+                "precision"));
         NDArray cached = read(file(split), key, manager);
         if (cached != null) {
             // named by the cache file, which is what holds the bad values (a diverged model's, or a damaged entry's)
@@ -88,7 +103,7 @@ public final class FeatureCache {
         NonFinite.requireFiniteRows(features, "the " + split + " features of " + source);
     }
 
-    private record Key(String sourceStamp, String datasetName, int datasetSize) {}
+    private record Key(String sourceStamp, String datasetName, int datasetSize, Precision precision) {}
 
     /** Size, modification time and file key of the source, or null if there is none (nothing to cache against). */
     private String sourceStamp() {
@@ -101,7 +116,9 @@ public final class FeatureCache {
         }
     }
 
-    /** The entry's features, or null for a miss (no entry, an older version, another source or dataset). */
+    /**
+     * The entry's features, or null for a miss (no entry, an older version, another source, dataset or precision).
+     */
     private static NDArray read(Path file, Key key, NDManager manager) {
         if (key.sourceStamp() == null || !Files.isRegularFile(file)) {
             return null;
@@ -113,14 +130,21 @@ public final class FeatureCache {
             if (!java.util.Arrays.equals(magic, MAGIC)) {
                 throw damaged(file, "it is not a balcon feature cache (wrong magic bytes)");
             }
-            if (in.readInt() != VERSION) {
+            int version = in.readInt();
+            if (version != VERSION && version != VERSION_FP32_ONLY) {
                 return null;
             }
             if (!ChecksummedFile.intact(file)) {
                 throw damaged(file, "its checksum does not match its contents");
             }
             limited.limitRemaining(limited.remaining() - ChecksummedFile.CHECKSUM_BYTES);
-            if (!new Key(in.readUTF(), in.readUTF(), in.readInt()).equals(key)) {
+            String sourceStamp = in.readUTF();
+            String datasetName = in.readUTF();
+            int datasetSize = in.readInt();
+            String precision = version == VERSION_FP32_ONLY ? Precision.FP32.id() : in.readUTF();
+            // the precision compared by name: a name this balcon does not know is a miss, not an error
+            if (!sourceStamp.equals(key.sourceStamp()) || !datasetName.equals(key.datasetName())
+                    || datasetSize != key.datasetSize() || !precision.equals(key.precision().id())) {
                 return null;
             }
             int columns = in.readInt();
@@ -157,6 +181,7 @@ public final class FeatureCache {
                 out.writeUTF(key.sourceStamp());
                 out.writeUTF(key.datasetName());
                 out.writeInt(key.datasetSize());
+                out.writeUTF(key.precision().id());
                 out.writeInt((int) features.getShape().get(1));
                 byte[] chunk = new byte[1 << 16];
                 while (data.hasRemaining()) {

@@ -127,7 +127,7 @@ class LinearCommandTest {
      * A run pretrained for one epoch on synthetic quadrant images (64 train, 32 test, 16x16), stored as IDX files so
      * 'linear' and 'knn' can load them as the run's configured "fashion-mnist" data set.
      */
-    private static TinyRun tinyRun(Path dir) throws IOException {
+    static TinyRun tinyRun(Path dir) throws IOException {
         ImageDataset train = SyntheticImages.quadrants(64, 16, 1);
         ImageDataset test = SyntheticImages.quadrants(32, 16, 2);
         Path data = Files.createDirectories(dir.resolve("data"));

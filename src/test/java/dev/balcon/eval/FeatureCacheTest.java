@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.balcon.BalconException;
+import dev.balcon.model.Precision;
 import dev.balcon.train.RunDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +72,78 @@ class FeatureCacheTest {
             cache.getOrCompute("test", "toy", 3, manager, counting(computations, manager));
             assertThat(computations.get()).isEqualTo(3);
         }
+    }
+
+    @Test
+    void precisionIsPartOfTheKeySoFp32FeaturesAreNeverServedToABf16RequestNorTheReverse(@TempDir Path dir)
+            throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.bin");
+        Files.write(checkpoint, new byte[] {1});
+        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        float[] bf16Features = {1.5f, -2f, 0f, 3.25f, 1f, 1f};
+        AtomicInteger computations = new AtomicInteger();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Supplier<NDArray> computeFp32 = counting(computations, manager);
+            Supplier<NDArray> computeBf16 = () -> {
+                computations.incrementAndGet();
+                return manager.create(bf16Features, new Shape(3, 2));
+            };
+            cache.getOrCompute("train", "toy", 3, Precision.FP32, manager, computeFp32);
+            assertThat(computations.get()).isEqualTo(1);
+            // the same split, dataset and checkpoint in bf16: a miss, not the fp32 entry
+            NDArray bf16 = cache.getOrCompute("train", "toy", 3, Precision.BF16, manager, computeBf16);
+            assertThat(computations.get()).isEqualTo(2);
+            assertThat(bf16.toFloatArray()).containsExactly(bf16Features);
+            // now cached as bf16: served to bf16 ...
+            NDArray again = cache.getOrCompute("train", "toy", 3, Precision.BF16, manager, computeBf16);
+            assertThat(computations.get()).isEqualTo(2);
+            assertThat(again.toFloatArray()).containsExactly(bf16Features);
+            // ... and not to fp32 (the method without a precision asks for fp32)
+            NDArray fp32Again = cache.getOrCompute("train", "toy", 3, manager, computeFp32);
+            assertThat(computations.get()).isEqualTo(3);
+            assertThat(fp32Again.toFloatArray()).containsExactly(FEATURES);
+            cache.getOrCompute("train", "toy", 3, Precision.FP32, manager, computeFp32);
+            assertThat(computations.get()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void anEntryOfVersion2WrittenBeforePrecisionsWereRecordedHoldsFp32Features(@TempDir Path dir) throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.bin");
+        Files.write(checkpoint, new byte[] {1});
+        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        AtomicInteger computations = new AtomicInteger();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            cache.getOrCompute("train", "toy", 3, Precision.FP32, manager, counting(computations, manager));
+            Files.write(cache.file("train"), asVersion2(Files.readAllBytes(cache.file("train"))));
+
+            NDArray cached = cache.getOrCompute("train", "toy", 3, Precision.FP32, manager,
+                    counting(computations, manager));
+            assertThat(computations.get()).isEqualTo(1);
+            assertThat(cached.toFloatArray()).containsExactly(FEATURES);
+            cache.getOrCompute("train", "toy", 3, Precision.BF16, manager, counting(computations, manager));
+            assertThat(computations.get()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * A version-3 entry of fp32 features rewritten as version 2 wrote it: magic, version, source stamp, dataset
+     * name and size, then (no precision) the columns and the features, sealed with a new checksum.
+     */
+    private static byte[] asVersion2(byte[] version3) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(version3);
+        int afterStamp = 8 + 4 + 2 + Short.toUnsignedInt(in.getShort(12));
+        int afterName = afterStamp + 2 + Short.toUnsignedInt(in.getShort(afterStamp));
+        int precisionAt = afterName + 4;
+        int precisionLength = 2 + Short.toUnsignedInt(in.getShort(precisionAt));
+        assertThat(new String(version3, precisionAt + 2, precisionLength - 2, java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("fp32");
+        byte[] version2 = new byte[version3.length - precisionLength];
+        System.arraycopy(version3, 0, version2, 0, precisionAt);
+        System.arraycopy(version3, precisionAt + precisionLength, version2, precisionAt,
+                version3.length - precisionAt - precisionLength);
+        java.nio.ByteBuffer.wrap(version2).putInt(8, 2);
+        return dev.balcon.train.FileMutations.reseal(version2);
     }
 
     @Test
