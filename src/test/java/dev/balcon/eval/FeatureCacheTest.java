@@ -22,6 +22,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class FeatureCacheTest {
     private static final float[] FEATURES = {1.5f, -2f, 0f, 3.25f, Float.MIN_VALUE, -0f};
 
+    /** A cache in {@code dir} keyed to a one-byte checkpoint file there. */
+    private static FeatureCache cacheOfOneByteCheckpoint(Path dir) throws IOException {
+        Path checkpoint = dir.resolve("checkpoint.bin");
+        Files.write(checkpoint, new byte[] {1});
+        return new FeatureCache(dir, checkpoint);
+    }
+
     private static Supplier<NDArray> counting(AtomicInteger computations, NDManager manager) {
         return () -> {
             computations.incrementAndGet();
@@ -58,9 +65,7 @@ class FeatureCacheTest {
 
     @Test
     void splitsAndDatasetsAreKeptApart(@TempDir Path dir) throws IOException {
-        Path checkpoint = dir.resolve("checkpoint.bin");
-        Files.write(checkpoint, new byte[] {1});
-        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        FeatureCache cache = cacheOfOneByteCheckpoint(dir);
         AtomicInteger computations = new AtomicInteger();
         try (NDManager manager = NDManager.newBaseManager()) {
             cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
@@ -77,9 +82,7 @@ class FeatureCacheTest {
     @Test
     void precisionIsPartOfTheKeySoFp32FeaturesAreNeverServedToABf16RequestNorTheReverse(@TempDir Path dir)
             throws IOException {
-        Path checkpoint = dir.resolve("checkpoint.bin");
-        Files.write(checkpoint, new byte[] {1});
-        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        FeatureCache cache = cacheOfOneByteCheckpoint(dir);
         float[] bf16Features = {1.5f, -2f, 0f, 3.25f, 1f, 1f};
         AtomicInteger computations = new AtomicInteger();
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -109,9 +112,7 @@ class FeatureCacheTest {
 
     @Test
     void anEntryOfVersion2WrittenBeforePrecisionsWereRecordedHoldsFp32Features(@TempDir Path dir) throws IOException {
-        Path checkpoint = dir.resolve("checkpoint.bin");
-        Files.write(checkpoint, new byte[] {1});
-        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        FeatureCache cache = cacheOfOneByteCheckpoint(dir);
         AtomicInteger computations = new AtomicInteger();
         try (NDManager manager = NDManager.newBaseManager()) {
             cache.getOrCompute("train", "toy", 3, Precision.FP32, manager, counting(computations, manager));
@@ -148,9 +149,7 @@ class FeatureCacheTest {
 
     @Test
     void aDamagedEntryIsAOneLineErrorNamingTheFile(@TempDir Path dir) throws IOException {
-        Path checkpoint = dir.resolve("checkpoint.bin");
-        Files.write(checkpoint, new byte[] {1});
-        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        FeatureCache cache = cacheOfOneByteCheckpoint(dir);
         AtomicInteger computations = new AtomicInteger();
         try (NDManager manager = NDManager.newBaseManager()) {
             cache.getOrCompute("train", "toy", 3, manager, counting(computations, manager));
@@ -179,15 +178,13 @@ class FeatureCacheTest {
 
     @Test
     void nonFiniteFeaturesAreRefusedWithTheCountOfBadRowsAndNeverCached(@TempDir Path dir) throws IOException {
-        Path checkpoint = dir.resolve("checkpoint.bin");
-        Files.write(checkpoint, new byte[] {1});
-        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        FeatureCache cache = cacheOfOneByteCheckpoint(dir);
         float[] diverged = {1, 2, Float.NaN, 0, 3, Float.NEGATIVE_INFINITY, 5, 6};
         try (NDManager manager = NDManager.newBaseManager()) {
             assertThatThrownBy(() -> cache.getOrCompute("test", "toy", 4, manager,
                     () -> manager.create(diverged, new Shape(4, 2))))
                     .isInstanceOf(BalconException.class)
-                    .hasMessage("the test features of " + checkpoint + ": 2 of 4 rows hold NaN or infinite values, as a"
+                    .hasMessage("the test features of " + dir.resolve("checkpoint.bin") + ": 2 of 4 rows hold NaN or infinite values, as a"
                             + " diverged model's do; refusing to score them");
             assertThat(cache.file("test")).doesNotExist();
         }
@@ -195,9 +192,7 @@ class FeatureCacheTest {
 
     @Test
     void aCachedEntryHoldingNaNWithAValidChecksumIsRefusedNamingTheCacheFile(@TempDir Path dir) throws IOException {
-        Path checkpoint = dir.resolve("checkpoint.bin");
-        Files.write(checkpoint, new byte[] {1});
-        FeatureCache cache = new FeatureCache(dir, checkpoint);
+        FeatureCache cache = cacheOfOneByteCheckpoint(dir);
         try (NDManager manager = NDManager.newBaseManager()) {
             cache.getOrCompute("train", "toy", 3, manager, counting(new AtomicInteger(), manager));
             // the first feature, 1.5f, is stored little-endian in the data that ends 4 bytes per value before the
@@ -208,7 +203,7 @@ class FeatureCacheTest {
             Files.write(cache.file("train"), dev.balcon.train.FileMutations.reseal(bytes));
             assertThatThrownBy(() -> cache.getOrCompute("train", "toy", 3, manager, counting(new AtomicInteger(), manager)))
                     .isInstanceOf(BalconException.class)
-                    .hasMessage("the train features of " + checkpoint + " cached in " + cache.file("train") + ": 1 of 3 "
+                    .hasMessage("the train features of " + dir.resolve("checkpoint.bin") + " cached in " + cache.file("train") + ": 1 of 3 "
                             + "rows hold NaN or infinite values, as a diverged model's do; refusing to score them");
         }
     }
