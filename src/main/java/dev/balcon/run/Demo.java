@@ -4,6 +4,7 @@ import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.Datasets;
 import dev.balcon.eval.KnnClassifier;
 import dev.balcon.eval.KnnResult;
+import dev.balcon.model.Precision;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
 import dev.balcon.train.RunDirectory;
@@ -30,8 +31,8 @@ public final class Demo {
         PretrainConfig stored = run.readConfig();
         DatasetSplits splits = Datasets.evaluationSplits(stored.data());
         KnnResult pixels = Evaluation.knnOfPixels(splits, knn);
-        KnnResult randomInit = Evaluation.knnOfRandomInit(stored, splits, knn);
-        KnnResult learned = pretrain.diverged() ? null : Evaluation.knnOfRun(run, splits, knn);
+        KnnResult randomInit = Evaluation.knnOfRandomInit(stored, splits, knn, Precision.FP32);
+        KnnResult learned = pretrain.diverged() ? null : Evaluation.knnOfRun(run, splits, knn, Precision.FP32);
         Map<String, Object> table = new LinkedHashMap<>();
         table.put("protocol", knn.protocolDescription());
         table.put("pixels_top1", pixels.top1());

@@ -59,33 +59,24 @@ public final class Evaluation {
      */
     public static KnnResult knnOfRun(RunDirectory run, KnnClassifier knn) {
         PretrainConfig config = run.readConfig();
-        return knnOfRun(run, Datasets.evaluationSplits(config.data()), knn);
-    }
-
-    /** As {@link #knnOfRun(RunDirectory, KnnClassifier)}, on splits the caller has already loaded. */
-    public static KnnResult knnOfRun(RunDirectory run, DatasetSplits splits, KnnClassifier knn) {
-        return knnOfRun(run, splits, knn, Precision.FP32);
+        return knnOfRun(run, Datasets.evaluationSplits(config.data()), knn, Precision.FP32);
     }
 
     /**
-     * As {@link #knnOfRun(RunDirectory, DatasetSplits, KnnClassifier)}, with the features computed in
-     * {@code precision}; they are cached per precision (a cached entry of the other precision is recomputed).
+     * As {@link #knnOfRun(RunDirectory, KnnClassifier)}, on splits the caller has already loaded, with the features
+     * computed in {@code precision}; they are cached per precision (a cached entry of the other precision is
+     * recomputed).
      *
      * @throws dev.balcon.BalconException if {@code precision} does not work with this engine (naming the field
-     *     {@code precision}), besides the errors of the fp32 method
+     *     {@code precision}), besides the errors of the two-argument method
      */
     public static KnnResult knnOfRun(RunDirectory run, DatasetSplits splits, KnnClassifier knn, Precision precision) {
         return onRunFeatures(run, splits, precision, knn::evaluate);
     }
 
-    /** The same encoder, untrained (initialised with the run's seed): what the architecture gives for free. */
-    public static KnnResult knnOfRandomInit(PretrainConfig config, DatasetSplits splits, KnnClassifier knn) {
-        return knnOfRandomInit(config, splits, knn, Precision.FP32);
-    }
-
     /**
-     * As {@link #knnOfRandomInit(PretrainConfig, DatasetSplits, KnnClassifier)}, the features computed in
-     * {@code precision}.
+     * The same encoder, untrained (initialised with the run's seed): what the architecture gives for free; the
+     * features computed in {@code precision}.
      *
      * @throws dev.balcon.BalconException if {@code precision} does not work with this engine
      */
@@ -94,13 +85,8 @@ public final class Evaluation {
         return onRandomInit(config, splits, precision, knn::evaluate);
     }
 
-    /** Linear probe of the same encoder, untrained (initialised with the run's seed). */
-    public static LinearProbeResult linearOfRandomInit(PretrainConfig config, DatasetSplits splits, LinearProbe probe) {
-        return linearOfRandomInit(config, splits, probe, Precision.FP32);
-    }
-
     /**
-     * As {@link #linearOfRandomInit(PretrainConfig, DatasetSplits, LinearProbe)}, the features computed in
+     * Linear probe of the same encoder, untrained (initialised with the run's seed), the features computed in
      * {@code precision}.
      *
      * @throws dev.balcon.BalconException if {@code precision} does not work with this engine
@@ -121,20 +107,16 @@ public final class Evaluation {
      */
     public static LinearProbeResult linearOfRun(RunDirectory run, LinearProbe probe) {
         PretrainConfig config = run.readConfig();
-        return linearOfRun(run, Datasets.evaluationSplits(config.data()), probe);
-    }
-
-    /** As {@link #linearOfRun(RunDirectory, LinearProbe)}, on splits the caller has already loaded. */
-    public static LinearProbeResult linearOfRun(RunDirectory run, DatasetSplits splits, LinearProbe probe) {
-        return linearOfRun(run, splits, probe, Precision.FP32);
+        return linearOfRun(run, Datasets.evaluationSplits(config.data()), probe, Precision.FP32);
     }
 
     /**
-     * As {@link #linearOfRun(RunDirectory, DatasetSplits, LinearProbe)}, with the features computed in
-     * {@code precision}; they are cached per precision (a cached entry of the other precision is recomputed).
+     * As {@link #linearOfRun(RunDirectory, LinearProbe)}, on splits the caller has already loaded, with the features
+     * computed in {@code precision}; they are cached per precision (a cached entry of the other precision is
+     * recomputed).
      *
      * @throws dev.balcon.BalconException if {@code precision} does not work with this engine (naming the field
-     *     {@code precision}), besides the errors of the fp32 method
+     *     {@code precision}), besides the errors of the two-argument method
      */
     public static LinearProbeResult linearOfRun(RunDirectory run, DatasetSplits splits, LinearProbe probe,
                                                 Precision precision) {

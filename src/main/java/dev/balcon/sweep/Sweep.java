@@ -8,6 +8,7 @@ import dev.balcon.data.DatasetSplits;
 import dev.balcon.data.Datasets;
 import dev.balcon.data.Subsets;
 import dev.balcon.eval.FeatureCache;
+import dev.balcon.model.Precision;
 import dev.balcon.run.BiasMeasurement;
 import dev.balcon.run.Evaluation;
 import dev.balcon.run.PretrainRun;
@@ -396,9 +397,9 @@ public final class Sweep {
                 return PretrainRun.pretrain(directory.root(), run.config(), true, showProgress, log).diverged();
             }
             case ExperimentFile.KNN -> directory.putResult(ExperimentFile.KNN,
-                    Evaluation.knnOfRun(directory, evaluationSplits(run.config()), protocol.knn()));
+                    Evaluation.knnOfRun(directory, evaluationSplits(run.config()), protocol.knn(), Precision.FP32));
             case ExperimentFile.LINEAR -> directory.putResult(ExperimentFile.LINEAR,
-                    Evaluation.linearOfRun(directory, evaluationSplits(run.config()), protocol.linear()));
+                    Evaluation.linearOfRun(directory, evaluationSplits(run.config()), protocol.linear(), Precision.FP32));
             case ExperimentFile.BIAS -> BiasMeasurement.store(directory, BiasMeasurement.ofRun(directory, protocol.bias()));
             default -> throw new IllegalStateException("unknown stage " + stage);
         }

@@ -90,7 +90,7 @@ class LinearCommandTest {
         assertThat(results.get("knn_pixels").get("top1").asDouble())
                 .isEqualTo(dev.balcon.run.Evaluation.knnOfPixels(splits, classifier).top1());
         assertThat(results.get("knn_random_init").get("top1").asDouble())
-                .isEqualTo(dev.balcon.run.Evaluation.knnOfRandomInit(config, splits, classifier).top1());
+                .isEqualTo(dev.balcon.run.Evaluation.knnOfRandomInit(config, splits, classifier, dev.balcon.model.Precision.FP32).top1());
         // quadrant images are separable from their pixels (chance 25%)
         assertThat(results.get("knn_pixels").get("top1").asDouble()).isGreaterThan(0.75);
         assertThat(results.get("linear_pixels").get("top1").asDouble()).isGreaterThan(0.75);
