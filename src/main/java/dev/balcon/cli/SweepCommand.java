@@ -39,8 +39,8 @@ final class SweepCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     double assumedImagesPerSecond;
 
-    @Option(names = "--progress", description = "Show the progress of each long job (image decoding, each pretraining) "
-            + "on standard error; without it a sweep reports only its own one line per run.")
+    @Option(names = "--progress", negatable = true, description = "Show the progress of each long job (image decoding, "
+            + "each pretraining) on standard error. Default --no-progress: the sweep's own one line per run only.")
     boolean progress;
 
     @picocli.CommandLine.Mixin

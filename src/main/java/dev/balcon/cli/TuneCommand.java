@@ -40,8 +40,8 @@ final class TuneCommand implements Callable<Integer> {
             + "it on the test split.")
     boolean noConfirm;
 
-    @Option(names = "--progress", description = "Show the progress of each pretraining on standard error; without it "
-            + "the tune reports one line per run.")
+    @Option(names = "--progress", negatable = true, description = "Show the progress of each pretraining on standard "
+            + "error. Default --no-progress: the tune's own one line per run only.")
     boolean progress;
 
     @picocli.CommandLine.Spec

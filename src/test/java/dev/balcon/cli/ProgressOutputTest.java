@@ -66,5 +66,9 @@ class ProgressOutputTest {
             CommandLineErrorsTest.Outcome help = CommandLineErrorsTest.balcon(verb, "--help");
             assertThat(help.out()).as(verb).contains("--no-progress");
         }
+        for (String verb : List.of("sweep", "tune")) {
+            CommandLineErrorsTest.Outcome help = CommandLineErrorsTest.balcon(verb, "--help");
+            assertThat(help.out()).as(verb).contains("--[no-]progress");
+        }
     }
 }

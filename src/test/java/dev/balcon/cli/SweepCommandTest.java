@@ -277,7 +277,8 @@ class SweepCommandTest {
     @Test
     @Order(8)
     void dryRunListsTheCellsAndWhatIsDone() {
-        LinearCommandTest.Outcome dry = balcon("sweep", experiment.toString(), "--out", out.toString(), "--dry-run");
+        LinearCommandTest.Outcome dry = balcon("sweep", experiment.toString(), "--out", out.toString(), "--dry-run",
+                "--no-progress");
         assertThat(dry.status()).as(dry.err()).isZero();
         // Evaluated images per run: 80 train + 40 test for k-NN and linear, 1 epoch x 10 probe images x 2 views for
         // the bound monitor, 2 views x 2 images x 10 classes for the bias.

@@ -163,7 +163,7 @@ class TuneCommandTest {
     @Test
     @Order(5)
     void dryRunListsTheRungsAndTheirCost() {
-        LinearCommandTest.Outcome plan = balcon("tune", experiment.toString(), "--dry-run");
+        LinearCommandTest.Outcome plan = balcon("tune", experiment.toString(), "--dry-run", "--no-progress");
         assertThat(plan.status()).as(plan.err()).isZero();
         assertThat(plan.out()).contains("rung 1: 3 cells x 1 epochs, keep 2").contains("rung 2: 2 cells x 2 epochs, keep 1")
                 .contains("5 epochs trained over all runs, 83% of the whole grid's 6");
