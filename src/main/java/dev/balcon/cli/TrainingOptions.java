@@ -1,7 +1,6 @@
 package dev.balcon.cli;
 
 import dev.balcon.BalconException;
-import dev.balcon.InvalidField;
 import dev.balcon.augment.AugmentationSettings;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.Pretrainer;
@@ -20,6 +19,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -199,16 +199,7 @@ final class TrainingOptions {
 
     /** The configuration {@code make} makes, a setting out of range told by its option: "--lr must be ...". */
     static <T> T inOptions(Supplier<T> make) {
-        try {
-            return make.get();
-        } catch (InvalidField invalid) {
-            String option = optionNames().stream().filter(name -> fieldsOf(name).contains(invalid.field()))
-                    .findFirst().orElse(null);
-            if (option == null) {
-                throw invalid;
-            }
-            throw new BalconException(option + " " + invalid.detail(), invalid);
-        }
+        return FieldOptions.inOptions(field -> findOption(field).orElse(null), make);
     }
 
     private static String longest(String[] names) {
@@ -270,8 +261,11 @@ final class TrainingOptions {
 
     /** The training option that sets config.json field {@code field}. */
     static String optionOf(String field) {
-        return optionNames().stream().filter(option -> fieldsOf(option).contains(field)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no training option sets " + field));
+        return findOption(field).orElseThrow(() -> new IllegalArgumentException("no training option sets " + field));
+    }
+
+    private static Optional<String> findOption(String field) {
+        return optionNames().stream().filter(option -> fieldsOf(option).contains(field)).findFirst();
     }
 
     /** The conflict, told in options: one line naming each option the resumed run may not change. */

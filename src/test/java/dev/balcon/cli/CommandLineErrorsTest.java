@@ -50,7 +50,14 @@ class CommandLineErrorsTest {
 
     @Test
     void nonPositiveTemperature(@TempDir Path dir) {
-        assertOneLineError(balcon("pretrain", "--run-dir", dir.toString(), "--tau", "-0.5"), "tau");
+        assertOneLineError(balcon("pretrain", "--run-dir", dir.toString(), "--tau", "-0.5"),
+                "--tau must be a finite number > 0, got -0.5");
+    }
+
+    @Test
+    void lossParameterTheLossPresetDoesNotTake(@TempDir Path dir) {
+        assertOneLineError(balcon("pretrain", "--run-dir", dir.toString(), "--loss", "nt_xent", "--alpha", "2"),
+                "--alpha does not apply to loss preset nt_xent: it takes tau");
     }
 
     @Test
