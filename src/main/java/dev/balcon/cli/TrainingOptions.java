@@ -268,8 +268,24 @@ final class TrainingOptions {
         return optionNames().stream().filter(option -> fieldsOf(option).contains(field)).findFirst();
     }
 
+    /**
+     * What {@code train} gives, pretraining into {@code runDir}, its errors told in options: a setting out of range by
+     * its option ({@link #inOptions}), a resume that would change what a run fixes by the options it changes, a new run
+     * in a run directory that holds one by {@code --run-dir} and {@code --resume}.
+     */
+    static <T> T training(Path runDir, Supplier<T> train) {
+        try {
+            return inOptions(train);
+        } catch (Pretrainer.ResumeConflict conflict) {
+            throw describe(conflict, runDir);
+        } catch (Pretrainer.RunExists exists) {
+            throw new BalconException("--run-dir " + runDir + " already holds a run: pass --resume to continue it, or "
+                    + "choose another --run-dir", exists);
+        }
+    }
+
     /** The conflict, told in options: one line naming each option the resumed run may not change. */
-    static BalconException describe(Pretrainer.ResumeConflict conflict, Path runDir) {
+    private static BalconException describe(Pretrainer.ResumeConflict conflict, Path runDir) {
         Set<String> options = new LinkedHashSet<>();
         conflict.fields().forEach(field -> options.add(optionOf(field)));
         String changes = options.stream().map(option -> option + " (stored " + values(conflict.stored(), option)
