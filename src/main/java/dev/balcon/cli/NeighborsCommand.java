@@ -207,7 +207,7 @@ final class NeighborsCommand implements Callable<Integer> {
             if (runDir != null && !dataOptions) {
                 dataset = Datasets.load(new RunDirectory(runDir).readConfig().data().selection());
             } else if (parsed.hasMatchedOption("--dataset")) {
-                dataset = Datasets.load(data.toSelection());
+                dataset = TrainingOptions.inOptions(() -> Datasets.load(data.toSelection()));
             }
         }
         return dataset;

@@ -50,7 +50,7 @@ final class PreviewCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         AugmentationRecipe recipe = TrainingOptions.inOptions(
                 () -> augmentation.toSettings(data.dataset, data.channels)).toRecipe();
-        Datasets.Loaded loaded = Datasets.load(data.toSelection());
+        Datasets.Loaded loaded = TrainingOptions.inOptions(() -> Datasets.load(data.toSelection()));
         loaded.notes().forEach(log::println);
         ImageDataset train = loaded.train();
         int pixelScale = scale != null ? scale : Preview.defaultScale(train.height(), train.width());
