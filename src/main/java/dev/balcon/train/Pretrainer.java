@@ -54,8 +54,7 @@ public final class Pretrainer {
         private final transient Path runRoot;
 
         RunExists(Path runRoot) {
-            super("run directory " + runRoot + " already holds a run: resume it to continue it, or train in another "
-                    + "run directory");
+            super("run directory " + runRoot + " already holds a run: resume it, or train in another run directory");
             this.runRoot = runRoot;
         }
 
