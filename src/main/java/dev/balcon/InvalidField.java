@@ -1,9 +1,11 @@
 package dev.balcon;
 
 /**
- * A configuration value out of range, naming the field as it is written in config.json ({@code optimizer.lr}). The
- * message is the field followed by what is wrong ({@code optimizer.lr must be a finite number > 0, got -1}); the
- * command line swaps the field for its option ({@link #detail()} after the option's name).
+ * A value out of range, naming the field that holds it: for a run's configuration its path in config.json
+ * ({@code optimizer.lr}), for a class configured by its constructor the parameter's name ({@code k} of
+ * {@code KnnClassifier}). The message is the field followed by what is wrong ({@code optimizer.lr must be a finite
+ * number > 0, got -1}); the command line swaps the field for its option ({@link #detail()} after the option's name),
+ * so the detail reads after either.
  */
 public final class InvalidField extends BalconException {
     private static final long serialVersionUID = 1L;
@@ -11,7 +13,8 @@ public final class InvalidField extends BalconException {
     private final String detail;
 
     /**
-     * @param field  the field's path in config.json: {@code optimizer.lr}, {@code epochs}
+     * @param field  the field's path in config.json ({@code optimizer.lr}, {@code epochs}), or the name of the
+     *               constructor parameter that holds it
      * @param detail what is wrong, to follow the field's name: {@code must be >= 1, got 0}
      */
     public InvalidField(String field, String detail) {
@@ -20,7 +23,7 @@ public final class InvalidField extends BalconException {
         this.detail = detail;
     }
 
-    /** The field's path in config.json. */
+    /** The field's path in config.json, or the name of its constructor parameter. */
     public String field() {
         return field;
     }

@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "bias", mixinStandardHelpOptions = true,
@@ -48,9 +49,10 @@ final class BiasCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BiasMeasurement.Options options = new BiasMeasurement.Options(views, perClass, split, recipe, seed);
         RunDirectory run = new RunDirectory(runDir);
-        BiasMeasurement.Report report = BiasMeasurement.ofRun(run, options);
+        BiasMeasurement.Report report = FieldOptions.inOptions(Map.of("views", "--k", "perClass", "--per-class",
+                "split", "--split", "recipe", "--recipe"), () -> BiasMeasurement.ofRun(run,
+                new BiasMeasurement.Options(views, perClass, split, recipe, seed)));
         BiasMeasurement.store(run, report);
         PrintWriter out = spec.commandLine().getOut();
         out.print(BiasMeasurement.table(report));

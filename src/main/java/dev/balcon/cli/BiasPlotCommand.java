@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "bias-plot", mixinStandardHelpOptions = true,
@@ -29,7 +30,8 @@ final class BiasPlotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<Plots.RunPoint> points = BiasMeasurement.plotAgainstAccuracy(runs, space, out);
+        List<Plots.RunPoint> points = FieldOptions.inOptions(Map.of("runDirs", "--runs", "space", "--space"),
+                () -> BiasMeasurement.plotAgainstAccuracy(runs, space, out));
         PrintWriter writer = spec.commandLine().getOut();
         writer.println("| run                                      | bias (" + space + ") | k-NN top-1 |");
         for (Plots.RunPoint point : points) {

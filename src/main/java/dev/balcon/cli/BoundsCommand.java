@@ -38,7 +38,9 @@ final class BoundsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RunDirectory run = new RunDirectory(runDir);
-        BoundMonitor.Measurement measurement = BoundMonitor.ofRun(run, probeSize, probeViews);
+        // the probe's settings are the monitor's of a training run (monitor.probeSize), with the same options
+        BoundMonitor.Measurement measurement = TrainingOptions.inOptions(() -> BoundMonitor.ofRun(run, probeSize,
+                probeViews));
         run.putResult(BoundMonitor.RESULT_KEY, measurement);
         BoundGapResult gaps = measurement.gaps();
         PrintWriter out = spec.commandLine().getOut();

@@ -2,6 +2,7 @@ package dev.balcon.cli;
 
 import dev.balcon.eval.KnnClassifier;
 import dev.balcon.run.Demo;
+import dev.balcon.train.PretrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,12 +46,10 @@ final class DemoCommand implements Callable<Integer> {
         if (!spec.commandLine().getParseResult().hasMatchedOption("--epochs")) {
             training.epochs = DEMO_EPOCHS;
         }
-        try {
-            Demo.Outcome outcome = Demo.run(runDir, training.toConfig(runDir, resume, spec.commandLine().getParseResult()),
-                    resume, new KnnClassifier(k, temperature), spec.commandLine().getOut());
-            return outcome.pretrain().diverged() ? Main.EXIT_DIVERGED : 0;
-        } catch (dev.balcon.train.Pretrainer.ResumeConflict conflict) {
-            throw TrainingOptions.describe(conflict, runDir);
-        }
+        KnnClassifier knn = FieldOptions.inOptions(KnnCommand.CLASSIFIER_OPTIONS, () -> new KnnClassifier(k, temperature));
+        PretrainConfig config = training.toConfig(runDir, resume, spec.commandLine().getParseResult());
+        Demo.Outcome outcome = TrainingOptions.training(runDir, () -> Demo.run(runDir, config, resume, knn,
+                spec.commandLine().getOut()));
+        return outcome.pretrain().diverged() ? Main.EXIT_DIVERGED : 0;
     }
 }

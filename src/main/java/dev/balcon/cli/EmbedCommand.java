@@ -70,7 +70,7 @@ final class EmbedCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         try (Encoder encoder = model != null ? Encoder.loadExport(model, l2Normalize) : Encoder.loadRun(runDir, l2Normalize)) {
             encoder.setPrecision(precision.precision);
-            Datasets.Loaded loaded = Datasets.load(selection(encoder));
+            Datasets.Loaded loaded = TrainingOptions.inOptions(() -> Datasets.load(selection(encoder)));
             loaded.notes().forEach(log::println);
             Embeddings.Summary summary = Embeddings.write(encoder, splits(loaded), out, !progress.noProgress);
             String computedIn = precision.precision == Precision.FP32 ? "" : ", in " + precision.precision.id();

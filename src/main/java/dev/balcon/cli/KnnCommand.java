@@ -17,6 +17,7 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "knn", mixinStandardHelpOptions = true,
@@ -27,6 +28,9 @@ import java.util.concurrent.Callable;
                 + "protocol on the output of 'balcon embed --split all' (train rows as memory bank, test rows as "
                 + "queries); nothing is stored.")
 final class KnnCommand implements Callable<Integer> {
+    /** The option of each parameter of {@link KnnClassifier}, for its errors. */
+    static final Map<String, String> CLASSIFIER_OPTIONS = Map.of("k", "--knn-k", "temperature", "--knn-temperature");
+
     @Mixin
     ProgressOptions progress;
 
@@ -63,7 +67,7 @@ final class KnnCommand implements Callable<Integer> {
         if ((runDir == null) == (embeddings == null)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --run-dir DIR and --embeddings FILE");
         }
-        KnnClassifier knn = new KnnClassifier(k, temperature);
+        KnnClassifier knn = FieldOptions.inOptions(CLASSIFIER_OPTIONS, () -> new KnnClassifier(k, temperature));
         Precision computeIn = precision.precision;
         if (embeddings != null && computeIn != Precision.FP32) {
             throw new CommandLine.ParameterException(spec.commandLine(), PrecisionOptions.PRECISION + " "

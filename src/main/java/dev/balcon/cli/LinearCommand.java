@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "linear", mixinStandardHelpOptions = true,
@@ -53,7 +54,8 @@ final class LinearCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LinearProbe probe = new LinearProbe(iterations, l2);
+        LinearProbe probe = FieldOptions.inOptions(Map.of("maxIterations", "--iterations", "l2", "--l2"),
+                () -> new LinearProbe(iterations, l2));
         RunDirectory run = new RunDirectory(runDir);
         PretrainConfig config = run.readConfig();
         DatasetSplits splits = Datasets.evaluationSplits(config.data());

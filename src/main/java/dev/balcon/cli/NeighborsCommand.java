@@ -99,14 +99,14 @@ final class NeighborsCommand implements Callable<Integer> {
             BufferedImage queryImage = query == null ? null : readQuery(query);
             float[] vector = queryImage == null ? file.vector(queryRow) : embed(queryImage);
             long exclude = queryRow == null ? -1 : queryRow;
-            List<Neighbor> neighbors;
-            if (index == null) {
-                neighbors = ExactSearch.search(file, vector, k, exclude, ExactSearch.DEFAULT_BLOCK_ROWS);
-            } else {
-                try (HnswIndex hnsw = HnswIndex.open(index, file)) {
-                    neighbors = hnsw.search(vector, k, exclude, candidates);
+            List<Neighbor> neighbors = FieldOptions.inOptions(Map.of("k", "--k"), () -> {
+                if (index == null) {
+                    return ExactSearch.search(file, vector, k, exclude, ExactSearch.DEFAULT_BLOCK_ROWS);
                 }
-            }
+                try (HnswIndex hnsw = HnswIndex.open(index, file)) {
+                    return hnsw.search(vector, k, exclude, candidates);
+                }
+            });
             long[] rows = new long[neighbors.size() + 1];
             for (int i = 0; i < neighbors.size(); i++) {
                 rows[i] = neighbors.get(i).row();
@@ -207,7 +207,7 @@ final class NeighborsCommand implements Callable<Integer> {
             if (runDir != null && !dataOptions) {
                 dataset = Datasets.load(new RunDirectory(runDir).readConfig().data().selection());
             } else if (parsed.hasMatchedOption("--dataset")) {
-                dataset = Datasets.load(data.toSelection());
+                dataset = TrainingOptions.inOptions(() -> Datasets.load(data.toSelection()));
             }
         }
         return dataset;

@@ -3,7 +3,6 @@ package dev.balcon.cli;
 import dev.balcon.run.PretrainRun;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.PretrainResult;
-import dev.balcon.train.Pretrainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -43,14 +42,12 @@ final class PretrainCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PretrainConfig config = training.toConfig(runDir, resume, spec.commandLine().getParseResult());
-        try {
+        return TrainingOptions.training(runDir, () -> {
             PretrainResult completed = resume ? PretrainRun.completed(runDir, config) : null;
             PretrainResult result = completed != null ? completed
                     : PretrainRun.pretrain(runDir, config, resume, !progress.noProgress, out);
             out.println(completed != null ? PretrainRun.nothingToDo(result, runDir) : PretrainRun.summary(result, runDir));
             return result.diverged() ? Main.EXIT_DIVERGED : 0;
-        } catch (Pretrainer.ResumeConflict conflict) {
-            throw TrainingOptions.describe(conflict, runDir);
-        }
+        });
     }
 }

@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "preview", mixinStandardHelpOptions = true,
@@ -50,11 +51,12 @@ final class PreviewCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getOut();
         AugmentationRecipe recipe = TrainingOptions.inOptions(
                 () -> augmentation.toSettings(data.dataset, data.channels)).toRecipe();
-        Datasets.Loaded loaded = Datasets.load(data.toSelection());
+        Datasets.Loaded loaded = TrainingOptions.inOptions(() -> Datasets.load(data.toSelection()));
         loaded.notes().forEach(log::println);
         ImageDataset train = loaded.train();
         int pixelScale = scale != null ? scale : Preview.defaultScale(train.height(), train.width());
-        BufferedImage sheet = Preview.render(train, recipe, images, pairs, pixelScale, seed);
+        BufferedImage sheet = FieldOptions.inOptions(Map.of("images", "--images", "pairs", "--pairs", "scale", "--scale"),
+                () -> Preview.render(train, recipe, images, pairs, pixelScale, seed));
         Preview.write(sheet, out);
         log.printf("wrote %s (%dx%d px): %d images of %s, each the original then %d pairs of %s views, %dx enlarged%n",
                 out, sheet.getWidth(), sheet.getHeight(), images, train.name(), pairs, recipe.name(), pixelScale);

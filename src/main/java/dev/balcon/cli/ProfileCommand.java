@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "profile", mixinStandardHelpOptions = true,
@@ -43,7 +44,9 @@ final class ProfileCommand implements Callable<Integer> {
             if (!(rhos[r] >= 1) || Double.isInfinite(rhos[r])) {
                 throw new BalconException("--rho (imbalance ratio n_max / n_min) must be a finite number >= 1, got " + rhos[r]);
             }
-            counts[r] = ClassProfileSubset.longTailedCounts(profile, classes, maxPerClass, rhos[r], paretoShape);
+            double rho = rhos[r];
+            counts[r] = FieldOptions.inOptions(Map.of("profile", "--class-profile", "rho", "--rho"),
+                    () -> ClassProfileSubset.longTailedCounts(profile, classes, maxPerClass, rho, paretoShape));
         }
         PrintWriter out = spec.commandLine().getOut();
         StringBuilder header = new StringBuilder("| class |");

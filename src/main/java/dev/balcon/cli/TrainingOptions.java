@@ -1,7 +1,6 @@
 package dev.balcon.cli;
 
 import dev.balcon.BalconException;
-import dev.balcon.InvalidField;
 import dev.balcon.augment.AugmentationSettings;
 import dev.balcon.train.PretrainConfig;
 import dev.balcon.train.Pretrainer;
@@ -20,6 +19,7 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -199,16 +199,7 @@ final class TrainingOptions {
 
     /** The configuration {@code make} makes, a setting out of range told by its option: "--lr must be ...". */
     static <T> T inOptions(Supplier<T> make) {
-        try {
-            return make.get();
-        } catch (InvalidField invalid) {
-            String option = optionNames().stream().filter(name -> fieldsOf(name).contains(invalid.field()))
-                    .findFirst().orElse(null);
-            if (option == null) {
-                throw invalid;
-            }
-            throw new BalconException(option + " " + invalid.detail(), invalid);
-        }
+        return FieldOptions.inOptions(field -> findOption(field).orElse(null), make);
     }
 
     private static String longest(String[] names) {
@@ -270,12 +261,31 @@ final class TrainingOptions {
 
     /** The training option that sets config.json field {@code field}. */
     static String optionOf(String field) {
-        return optionNames().stream().filter(option -> fieldsOf(option).contains(field)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no training option sets " + field));
+        return findOption(field).orElseThrow(() -> new IllegalArgumentException("no training option sets " + field));
+    }
+
+    private static Optional<String> findOption(String field) {
+        return optionNames().stream().filter(option -> fieldsOf(option).contains(field)).findFirst();
+    }
+
+    /**
+     * What {@code train} gives, pretraining into {@code runDir}, its errors told in options: a setting out of range by
+     * its option ({@link #inOptions}), a resume that would change what a run fixes by the options it changes, a new run
+     * in a run directory that holds one by {@code --run-dir} and {@code --resume}.
+     */
+    static <T> T training(Path runDir, Supplier<T> train) {
+        try {
+            return inOptions(train);
+        } catch (Pretrainer.ResumeConflict conflict) {
+            throw describe(conflict, runDir);
+        } catch (Pretrainer.RunExists exists) {
+            throw new BalconException("--run-dir " + runDir + " already holds a run: pass --resume to continue it, or "
+                    + "choose another --run-dir", exists);
+        }
     }
 
     /** The conflict, told in options: one line naming each option the resumed run may not change. */
-    static BalconException describe(Pretrainer.ResumeConflict conflict, Path runDir) {
+    private static BalconException describe(Pretrainer.ResumeConflict conflict, Path runDir) {
         Set<String> options = new LinkedHashSet<>();
         conflict.fields().forEach(field -> options.add(optionOf(field)));
         String changes = options.stream().map(option -> option + " (stored " + values(conflict.stored(), option)

@@ -1,6 +1,7 @@
 package dev.balcon.data;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,33 +21,42 @@ import java.util.Map;
  */
 public record ClassProfileSubset(String profile, double rho, Double paretoShape, int maxPerClass, boolean balancedTwin,
                                  int[] longTailedCounts, int[] counts) {
+    /** The path in config.json of each parameter of {@link #longTailedCounts} that it names in an error. */
+    private static final Map<String, String> CONFIG_FIELDS = Map.of("profile", "data.classProfile", "rho", "data.rho");
 
     /**
-     * The counts {@code config} asks for on {@code train}. n_max is {@code --profile-max}, or the smallest class
+     * The counts {@code config} asks for on {@code train}. n_max is {@code profileMax}, or the smallest class
      * size when that is 0; the Pareto profile's smallest class is {@code floor(n_max / rho)}.
      *
-     * @throws BalconException naming the option when the profile cannot be drawn from {@code train}
+     * @throws InvalidField naming the field's path in config.json ({@code data.classProfile}, {@code data.rho},
+     *     {@code data.profileMax}, {@code data.paretoShape}) when the profile cannot be drawn from {@code train}
      */
     public static ClassProfileSubset plan(RunData config, ImageDataset train) {
         int[] available = train.classCounts();
         int smallest = Arrays.stream(available).min().orElse(0);
         if (smallest < 1) {
             int empty = indexOf(available, 0);
-            throw new BalconException("--class-profile needs images of every class, and class '"
+            throw new InvalidField("data.classProfile", "needs images of every class, and class '"
                     + train.classNames().get(empty) + "' of " + train.name() + " has none");
         }
         int maxPerClass = config.profileMax() == 0 ? smallest : config.profileMax();
         int numClasses = train.numClasses();
         double rho = config.rho();
-        int[] longTailed = longTailedCounts(config.classProfile(), numClasses, maxPerClass, rho, config.paretoShape());
+        int[] longTailed;
+        try {
+            longTailed = longTailedCounts(config.classProfile(), numClasses, maxPerClass, rho, config.paretoShape());
+        } catch (InvalidField e) {
+            throw new InvalidField(CONFIG_FIELDS.get(e.field()), e.detail());
+        }
         int[] counts = config.balancedTwin()
                 ? ClassProfiles.balancedCounts(numClasses, Arrays.stream(longTailed).sum())
                 : longTailed;
         for (int c = 0; c < numClasses; c++) {
             if (counts[c] > available[c]) {
-                throw new BalconException("class '" + train.classNames().get(c) + "' of " + train.name() + " has "
-                        + available[c] + " images, the class profile asks for " + counts[c] + ": lower --profile-max "
-                        + "(0 takes the smallest class size, " + smallest + ")");
+                throw new InvalidField("data.profileMax", maxPerClass + " is too many: the class profile asks "
+                        + "for " + counts[c] + " images of class '" + train.classNames().get(c) + "' of " + train.name()
+                        + ", which has " + available[c] + "; lower it (0 takes the smallest class size, " + smallest
+                        + ")");
             }
         }
         Double shape = config.classProfile().equals("pareto") ? config.paretoShape() : null;
@@ -59,24 +69,23 @@ public record ClassProfileSubset(String profile, double rho, Double paretoShape,
      * {@link ClassProfiles#exponentialCounts}, {@code pareto} is {@link ClassProfiles#paretoCounts} from
      * {@code maxPerClass} down to {@code floor(maxPerClass / rho)}.
      *
-     * @throws BalconException naming the option for a profile that leaves a class without images
+     * @throws InvalidField naming the parameter ({@code profile}, {@code rho}) of a profile that is not long-tailed
+     *     or that leaves a class without images
      */
     public static int[] longTailedCounts(String profile, int numClasses, int maxPerClass, double rho,
                                          double paretoShape) {
+        if (!profile.equals("exp") && !profile.equals("pareto")) {
+            throw new InvalidField("profile", "must be exp or pareto here, got '" + profile + "'");
+        }
         if (maxPerClass / rho < 1) {
-            throw new BalconException("--rho " + rho + " leaves the tail class without images at n_max " + maxPerClass
-                    + " (--profile-max): need rho <= " + maxPerClass);
+            throw new InvalidField("rho", rho + " leaves the tail class without images at n_max " + maxPerClass
+                    + ": need rho <= " + maxPerClass);
         }
         try {
-            return switch (profile) {
-                case "exp" -> ClassProfiles.exponentialCounts(numClasses, maxPerClass, rho);
-                case "pareto" -> ClassProfiles.paretoCounts(numClasses, maxPerClass, paretoShape,
-                        (int) Math.floor(maxPerClass / rho));
-                default -> throw new BalconException("--class-profile must be exp or pareto here, got '" + profile + "'");
-            };
+            return profile.equals("exp") ? ClassProfiles.exponentialCounts(numClasses, maxPerClass, rho)
+                    : ClassProfiles.paretoCounts(numClasses, maxPerClass, paretoShape, (int) Math.floor(maxPerClass / rho));
         } catch (BalconException e) {
-            throw e.getMessage().startsWith("--") ? e
-                    : new BalconException("--class-profile " + profile + ": " + e.getMessage(), e);
+            throw new InvalidField("profile", profile + " cannot be drawn: " + e.getMessage());
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.balcon.data;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +26,9 @@ public final class Datasets {
     public static final List<String> KINDS = List.of(FASHION_MNIST, CIFAR10, CIFAR100, IMAGE_FOLDER, IMAGE_LIST,
             UNLABELLED_FOLDER);
 
-    /** Side length image folders are resized to unless --image-size says otherwise. */
+    /** Side length image folders are resized to unless imageSize says otherwise. */
     public static final int DEFAULT_FOLDER_SIZE = 32;
-    /** Channels of image folders unless --channels says otherwise. */
+    /** Channels of image folders unless channels says otherwise. */
     public static final int DEFAULT_FOLDER_CHANNELS = 3;
 
     private static final long SPLIT_SALT = 0x7E57_5EED_0F_5A1L;
@@ -75,7 +76,11 @@ public final class Datasets {
         }
     }
 
-    /** Channels, height and width the images of {@code selection} will have, known without loading them. */
+    /**
+     * Channels, height and width the images of {@code selection} will have, known without loading them.
+     *
+     * @throws InvalidField naming config.json's {@code data.selection.kind} for an unknown kind
+     */
     public static int[] imageShape(DataSelection selection) {
         return switch (requireKind(selection.kind())) {
             case FASHION_MNIST -> new int[] {1, 28, 28};
@@ -91,7 +96,10 @@ public final class Datasets {
      * Loads the train and test splits (the train split only, for an unlabelled folder). With a validation fraction,
      * the test split is set aside and a stratified part of the train split (seeded by the data seed) takes its place.
      *
-     * @throws BalconException for a validation fraction on unlabelled images
+     * @throws InvalidField   naming the setting's path in config.json ({@code data.selection.kind},
+     *                         {@code data.selection.dataDir}, {@code data.selection.imageSize}, ...) for an unknown
+     *                         kind, a missing data directory or list file, or a shape the dataset does not come in
+     * @throws BalconException for a validation fraction on unlabelled images, or files that cannot be read
      */
     public static Loaded load(DataSelection selection) {
         Loaded loaded = loadSplits(selection);
@@ -138,6 +146,9 @@ public final class Datasets {
      * The images a run pretrains on: the train split, cut to {@code trainLimit} images if set (a stratified draw,
      * {@link Subsets#limit}), then subsampled to the class profile if one is set; both draws are seeded by the
      * run's data seed, not its training seed.
+     *
+     * @throws InvalidField as {@link #load}, and naming the class profile's settings ({@code data.classProfile},
+     *                      {@code data.rho}, {@code data.profileMax}) when the profile cannot be drawn
      */
     public static TrainingSet trainingSet(RunData config) {
         Loaded loaded = load(config.selection());
@@ -160,7 +171,7 @@ public final class Datasets {
         summary.put("test_images", loaded.test() == null ? null : loaded.test().size());
         if (!config.classProfile().equals("none")) {
             if (!loaded.labelled()) {
-                throw new BalconException("--class-profile needs class labels, and --dataset " + UNLABELLED_FOLDER
+                throw new InvalidField("data.classProfile", "needs class labels, and dataset kind " + UNLABELLED_FOLDER
                         + " has none");
             }
             ClassProfileSubset profile = ClassProfileSubset.plan(config, train);
@@ -184,10 +195,10 @@ public final class Datasets {
     }
 
     /**
-     * The labelled splits k-NN evaluates a run on: the {@code --eval-data} image folder (at the shape of the
+     * The labelled splits k-NN evaluates a run on: the {@code evalData} image folder (at the shape of the
      * training images) if the run names one, else the dataset's own splits, never subsampled.
      *
-     * @throws BalconException for an unlabelled dataset without {@code --eval-data}
+     * @throws InvalidField naming config.json's {@code data.evalData} for an unlabelled dataset without it
      */
     public static DatasetSplits evaluationSplits(RunData config) {
         requireEvaluationData(config);
@@ -206,7 +217,11 @@ public final class Datasets {
                 selection.maxImagePixels(), 0)).splits();
     }
 
-    /** Fails at once if k-NN could not evaluate this run (unlabelled images and no {@code --eval-data}). */
+    /**
+     * Fails at once if k-NN could not evaluate this run (unlabelled images and no {@code evalData}).
+     *
+     * @throws InvalidField naming config.json's {@code data.evalData}
+     */
     public static void requireEvaluationData(RunData config) {
         if (config.dataset().equals(UNLABELLED_FOLDER) && config.evalData() == null) {
             throw unlabelledForEvaluation();
@@ -217,10 +232,13 @@ public final class Datasets {
      * A seeded, stratified split: from each class, {@code round(n * testFraction)} images (at least one when
      * the class has two or more, never all) go to the test set, drawn by {@link Subsets#perClass}, so the same
      * images whatever their order; both sets keep the original image order. The names record fraction and seed.
+     *
+     * @param testFraction the share held out (config.json's {@code data.selection.testFraction}), in (0, 1)
+     * @throws InvalidField naming {@code data.selection.testFraction} if it is not in (0, 1)
      */
     public static DatasetSplits stratifiedSplit(ImageDataset all, double testFraction, long seed) {
         if (!(testFraction > 0 && testFraction < 1)) {
-            throw new BalconException("--test-fraction must be > 0 and < 1 to hold out a test set from "
+            throw new InvalidField("data.selection.testFraction", "must be > 0 and < 1 to hold out a test set from "
                     + all.name() + ", got " + testFraction);
         }
         String held = "[held out " + testFraction + ", seed " + seed + "]";
@@ -246,14 +264,14 @@ public final class Datasets {
 
     private static String requireKind(String kind) {
         if (!KINDS.contains(kind)) {
-            throw new BalconException("--dataset '" + kind + "' is unknown; expected one of " + KINDS);
+            throw new InvalidField("data.selection.kind", "'" + kind + "' is unknown; expected one of " + KINDS);
         }
         return kind;
     }
 
-    private static BalconException unlabelledForEvaluation() {
-        return new BalconException("k-NN needs labelled images, and --dataset " + UNLABELLED_FOLDER
-                + " has none: pretrain with --eval-data DIR (a labelled image folder)");
+    private static InvalidField unlabelledForEvaluation() {
+        return new InvalidField("data.evalData", "is needed: k-NN needs labelled images, and dataset kind "
+                + UNLABELLED_FOLDER + " has none; name a labelled image folder when pretraining");
     }
 
     private static Path dataDirOrNull(DataSelection selection) {
@@ -262,21 +280,22 @@ public final class Datasets {
 
     private static Path requireDataDir(DataSelection selection, String what) {
         if (selection.dataDir() == null) {
-            throw new BalconException("--dataset " + selection.kind() + " needs --data DIR: " + what);
+            throw new InvalidField("data.selection.dataDir", "is needed for dataset kind " + selection.kind() + ": "
+                    + what);
         }
         return Path.of(selection.dataDir());
     }
 
-    /** Fashion-MNIST and CIFAR come in one shape: --image-size and --channels may only repeat it. */
+    /** Fashion-MNIST and CIFAR come in one shape: imageSize and channels may only repeat it. */
     private static Loaded fixedShape(DataSelection selection, DatasetSplits splits) {
         ImageDataset train = splits.train();
         if (selection.imageSize() != 0 && (selection.imageSize() != train.height() || selection.imageSize() != train.width())) {
-            throw new BalconException("--image-size applies to image folders; " + selection.kind() + " images are "
-                    + train.height() + "x" + train.width() + ", got --image-size " + selection.imageSize());
+            throw new InvalidField("data.selection.imageSize", "applies to image folders; " + selection.kind()
+                    + " images are " + train.height() + "x" + train.width() + ", got " + selection.imageSize());
         }
         if (selection.channels() != 0 && selection.channels() != train.channels()) {
-            throw new BalconException("--channels applies to image folders; " + selection.kind() + " images have "
-                    + train.channels() + " channel(s), got --channels " + selection.channels());
+            throw new InvalidField("data.selection.channels", "applies to image folders; " + selection.kind()
+                    + " images have " + train.channels() + " channel(s), got " + selection.channels());
         }
         return new Loaded(train, splits.test(), List.of());
     }
@@ -303,8 +322,8 @@ public final class Datasets {
 
     private static Loaded imageList(DataSelection selection) {
         if (selection.trainList() == null) {
-            throw new BalconException("--dataset " + IMAGE_LIST + " needs --train-list FILE (lines of "
-                    + "'<path relative to --data> <label>')");
+            throw new InvalidField("data.selection.trainList", "is needed for dataset kind " + IMAGE_LIST + ": a file "
+                    + "of lines '<path relative to the data directory> <label>'");
         }
         Path trainList = Path.of(selection.trainList());
         Path root = selection.dataDir() != null ? Path.of(selection.dataDir())
@@ -314,7 +333,7 @@ public final class Datasets {
                 sizeOf(selection), sizeOf(selection), selection.strict(), maxImagePixels(selection), cacheDir(selection)),
                 trainList, notes);
         if (selection.testList() == null) {
-            return heldOut(selection, train, "no --test-list given", notes);
+            return heldOut(selection, train, "no test list given", notes);
         }
         Path testList = Path.of(selection.testList());
         ImageDataset test = report(ImageFolder.loadListWithReport(root, testList, channelsOf(selection),
@@ -359,7 +378,7 @@ public final class Datasets {
                 images.channels(), images.height(), images.width(), result.fromCache() ? " (from the cache)" : ""));
         if (result.skippedCount() > 0) {
             ImageFolder.SkippedFile first = result.skipped().get(0);
-            notes.add(String.format("%s: skipped %d undecodable file(s), first %s (%s); --strict makes this an error",
+            notes.add(String.format("%s: skipped %d undecodable file(s), first %s (%s); strict loading makes this an error",
                     source, result.skippedCount(), first.file(), first.reason()));
         }
         if (!result.missingEndMarker().isEmpty()) {

@@ -25,7 +25,7 @@ public final class FashionMnist {
     public static final float[] STD = {0.3530f};
 
     private static final String INSTALL_HINT =
-            "install it with 'sudo apt-get install -y dataset-fashion-mnist' or pass --data DIR";
+            "install it with 'sudo apt-get install -y dataset-fashion-mnist', or set the data directory to a copy";
 
     private FashionMnist() {
     }

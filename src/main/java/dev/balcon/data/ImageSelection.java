@@ -1,6 +1,7 @@
 package dev.balcon.data;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -23,18 +24,20 @@ public final class ImageSelection {
      * {@code perClass} images of every class, drawn uniformly without replacement with {@code seed}, the same
      * images whatever their order ({@link Subsets#perClass}), in ascending index order.
      *
-     * @param option the option that set {@code perClass}, named in the error if a class has fewer images
+     * @param field the field that set {@code perClass}, named in the error
+     * @throws InvalidField    naming {@code field} if {@code perClass} &lt; 1 or a class has fewer images
+     * @throws BalconException if a class of the split has no image
      */
-    public static int[] balanced(ImageDataset split, int perClass, long seed, String option) {
+    public static int[] balanced(ImageDataset split, int perClass, long seed, String field) {
         requireEveryClass(split);
         if (perClass < 1) {
-            throw new BalconException(option + " must be >= 1, got " + perClass);
+            throw new InvalidField(field, "must be >= 1, got " + perClass);
         }
         int[] counts = split.classCounts();
         for (int c = 0; c < counts.length; c++) {
             if (counts[c] < perClass) {
-                throw new BalconException("class " + describe(split, c) + " has only " + counts[c] + " images in "
-                        + split.name() + ", fewer than the " + perClass + " per class asked for by " + option);
+                throw new InvalidField(field, "asks for " + perClass + " images of each class, but class "
+                        + describe(split, c) + " has only " + counts[c] + " images in " + split.name());
             }
         }
         int[] wanted = new int[counts.length];

@@ -17,7 +17,7 @@ import java.util.stream.IntStream;
  * images of that class with the smallest keys. That is a uniform draw without replacement for each seed, and the
  * same images whatever order the files were listed or stored in (an image's key depends on its pixels alone;
  * byte-identical images tie, and either is the same image). The draw changes with the seed and with the decoded
- * pixels (another --image-size or --channels is another image set).
+ * pixels (another imageSize or channels is another image set).
  *
  * <p>Selected indices are returned in ascending order, so a subset keeps the original order of its images and
  * reads them sequentially.

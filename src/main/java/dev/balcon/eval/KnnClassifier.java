@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 
 /**
  * Weighted k-nearest-neighbour classifier on cosine similarity (InstDisc, Wu et al. 2018; as in lightly and
@@ -19,12 +20,17 @@ public final class KnnClassifier {
     private final int k;
     private final double temperature;
 
+    /**
+     * @param k           neighbours that vote, &gt;= 1
+     * @param temperature the vote temperature T, a finite number &gt; 0
+     * @throws InvalidField naming the parameter ({@code k}, {@code temperature}) out of range
+     */
     public KnnClassifier(int k, double temperature) {
         if (k < 1) {
-            throw new BalconException("--knn-k must be >= 1, got " + k);
+            throw new InvalidField("k", "must be >= 1, got " + k);
         }
         if (!(temperature > 0) || !Double.isFinite(temperature)) {
-            throw new BalconException("--knn-temperature must be a finite number > 0, got " + temperature);
+            throw new InvalidField("temperature", "must be a finite number > 0, got " + temperature);
         }
         this.k = k;
         this.temperature = temperature;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 
 /**
  * Linear evaluation of frozen features: multinomial logistic regression on the train split, top-1 and
@@ -30,15 +31,16 @@ public final class LinearProbe {
     private final double l2;
 
     /**
-     * @param maxIterations L-BFGS iterations at most (option --iterations)
-     * @param l2            L2 weight on the weights, per training image (option --l2)
+     * @param maxIterations L-BFGS iterations at most, &gt;= 1
+     * @param l2            L2 weight on the weights, per training image, a finite number &gt;= 0
+     * @throws InvalidField naming the parameter ({@code maxIterations}, {@code l2}) out of range
      */
     public LinearProbe(int maxIterations, double l2) {
         if (maxIterations < 1) {
-            throw new BalconException("--iterations must be >= 1, got " + maxIterations);
+            throw new InvalidField("maxIterations", "must be >= 1, got " + maxIterations);
         }
         if (!(l2 >= 0) || !Double.isFinite(l2)) {
-            throw new BalconException("--l2 must be a finite number >= 0, got " + l2);
+            throw new InvalidField("l2", "must be a finite number >= 0, got " + l2);
         }
         this.maxIterations = maxIterations;
         this.l2 = l2;

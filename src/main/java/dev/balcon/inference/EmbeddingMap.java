@@ -1,6 +1,7 @@
 package dev.balcon.inference;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import dev.balcon.analysis.Pca;
 import dev.balcon.analysis.Plots;
 
@@ -47,15 +48,16 @@ public final class EmbeddingMap {
      *
      * @param method    a member of {@link #METHODS}
      * @param maxPoints points to draw at most, >= 1
+     * @throws InvalidField   naming the parameter ({@code method}, {@code maxPoints}) out of range
      * @throws BalconException if the files are missing, malformed or do not belong together, hold a non-finite value,
-     *                         fewer than 2 rows or fewer than 2 features, or the arguments are out of range
+     *                         fewer than 2 rows or fewer than 2 features
      */
     public static Summary write(Path embeddings, Path png, String method, int maxPoints, long seed) {
         if (!METHODS.contains(method)) {
-            throw new BalconException("--method must be one of " + METHODS + ", got '" + method + "'");
+            throw new InvalidField("method", "must be one of " + METHODS + ", got '" + method + "'");
         }
         if (maxPoints < 1) {
-            throw new BalconException("--max-points must be >= 1, got " + maxPoints);
+            throw new InvalidField("maxPoints", "must be >= 1, got " + maxPoints);
         }
         try (EmbeddingFile files = EmbeddingFile.open(embeddings)) {
             if (files.dim() < 2) {

@@ -61,7 +61,7 @@ public final class Embeddings {
         for (long row = 0; row < labels.length; row++) {
             if (labels[(int) row].isEmpty()) {
                 throw new BalconException(file.csvFile() + ": row " + row + " has no label; k-NN needs labelled "
-                        + "train and test rows (embed a labelled dataset with --split all)");
+                        + "train and test rows (embed both splits of a labelled dataset)");
             }
             classes.putIfAbsent(labels[(int) row], 0);
         }
@@ -73,7 +73,7 @@ public final class Embeddings {
         int queryRows = (int) Arrays.stream(splits).filter("test"::equals).count();
         if (memoryRows == 0 || queryRows == 0) {
             throw new BalconException(file.csvFile() + " holds " + memoryRows + " train and " + queryRows + " test rows;"
-                    + " k-NN needs both (embed with --split all)");
+                    + " k-NN needs both (embed both splits of a labelled dataset)");
         }
         int dim = file.dim();
         float[] memory = new float[Math.multiplyExact(memoryRows, dim)];

@@ -1,6 +1,7 @@
 package dev.balcon.loss;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
@@ -44,7 +45,11 @@ public record LossConfig(String presetName, Similarity similarity, Candidates ca
     private static final double BALANCED_DEFAULT_ALPHA = 4;
     private static final double BALANCED_DEFAULT_LAMBDA = 2;
 
-    /** Validates the parameters; see the record description for the allowed ranges. */
+    /**
+     * Validates the parameters; see the record description for the allowed ranges.
+     *
+     * @throws InvalidField naming the parameter ({@code alpha}, {@code lambda}, {@code nu}) out of range
+     */
     public LossConfig {
         Objects.requireNonNull(presetName, "presetName");
         Objects.requireNonNull(similarity, "similarity");
@@ -117,13 +122,14 @@ public record LossConfig(String presetName, Similarity similarity, Candidates ca
     }
 
     /**
-     * Builds a configuration from a preset name and the options given on the command line; a null option
-     * keeps the preset's default (nt_xent and dcl: tau = 0.5; generalized_nt_xent: alpha = 2, lambda = 2;
+     * Builds a configuration from a preset name and the parameters given; a null parameter keeps the preset's
+     * default (nt_xent and dcl: tau = 0.5; generalized_nt_xent: alpha = 2, lambda = 2;
      * balanced: alpha = 4, lambda = 2; nu = 1; similarity cosine). nt_xent and dcl take only tau (they fix
      * lambda = nu = 1); generalized_nt_xent and balanced take alpha, lambda and nu, not tau.
      *
-     * @throws BalconException naming the option if the preset is unknown, an option does not apply to the
-     *     preset, or a value is out of range
+     * @throws InvalidField   naming the parameter ({@code tau}, {@code alpha}, {@code lambda}, {@code nu}) if it does
+     *     not apply to the preset or its value is out of range
+     * @throws BalconException if the preset or the similarity is unknown
      */
     public static LossConfig fromPreset(String preset, Double tau, Double alpha, Double lambda, Double nu,
                                         String similarity) {
@@ -131,14 +137,14 @@ public record LossConfig(String presetName, Similarity similarity, Candidates ca
         LossConfig config;
         switch (name) {
             case NT_XENT, DCL -> {
-                rejectOption(name, "--alpha", alpha, "it takes --tau (alpha = 1/tau)");
-                rejectOption(name, "--lambda", lambda, "it fixes lambda = 1; use generalized_nt_xent to set it");
-                rejectOption(name, "--nu", nu, "it fixes nu = 1");
+                rejectParameter(name, "alpha", alpha, "it takes tau (alpha = 1/tau)");
+                rejectParameter(name, "lambda", lambda, "it fixes lambda = 1; use generalized_nt_xent to set it");
+                rejectParameter(name, "nu", nu, "it fixes nu = 1");
                 double chosenTau = tau == null ? DEFAULT_TAU : tau;
                 config = name.equals(NT_XENT) ? ntXent(chosenTau) : dcl(chosenTau);
             }
             case GENERALIZED_NT_XENT, BALANCED -> {
-                rejectOption(name, "--tau", tau, "it takes --alpha (alpha = 1/tau)");
+                rejectParameter(name, "tau", tau, "it takes alpha (alpha = 1/tau)");
                 boolean balanced = name.equals(BALANCED);
                 double chosenAlpha = alpha != null ? alpha
                         : balanced ? BALANCED_DEFAULT_ALPHA : GENERALIZED_DEFAULT_ALPHA;
@@ -176,20 +182,20 @@ public record LossConfig(String presetName, Similarity similarity, Candidates ca
 
     private static double alphaFromTau(double tau) {
         if (!Double.isFinite(tau) || tau <= 0 || !Double.isFinite(1 / tau)) {
-            throw new BalconException("tau must be a finite number > 0, got " + tau);
+            throw new InvalidField("tau", "must be a finite number > 0, got " + tau);
         }
         return 1 / tau;
     }
 
     private static void requirePositiveFinite(String parameter, double value) {
         if (!Double.isFinite(value) || value <= 0) {
-            throw new BalconException(parameter + " must be a finite number > 0, got " + value);
+            throw new InvalidField(parameter, "must be a finite number > 0, got " + value);
         }
     }
 
-    private static void rejectOption(String preset, String option, Double value, String reason) {
+    private static void rejectParameter(String preset, String parameter, Double value, String reason) {
         if (value != null) {
-            throw new BalconException(option + " does not apply to loss preset " + preset + ": " + reason);
+            throw new InvalidField(parameter, "does not apply to loss preset " + preset + ": " + reason);
         }
     }
 

@@ -21,9 +21,15 @@ import dev.balcon.InvalidField;
 public record LossSettings(String preset, Double tau, Double alpha, Double lambda, Double nu, String similarity,
                            Boolean scaleByInvAlpha) {
 
+    /**
+     * @throws InvalidField naming the setting's path in config.json: {@code method.loss.alpha} for a parameter that
+     *     does not apply to the preset or is out of range, {@code method.loss} for an unknown preset or similarity
+     */
     public LossSettings {
         try {
             LossConfig.fromPreset(preset, tau, alpha, lambda, nu, similarity);
+        } catch (InvalidField e) {
+            throw new InvalidField("method.loss." + e.field(), e.detail());
         } catch (BalconException e) {
             throw new InvalidField("method.loss", "(preset " + preset + ") rejected: " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.balcon.report;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.AugmentationRecipe;
 import dev.balcon.augment.Normalization;
@@ -42,16 +43,16 @@ public final class Preview {
      * Renders the sheet for {@code images} images of {@code ds}, a seeded draw taken round-robin over the classes
      * ({@link #roundRobin}), each followed by {@code pairs} pairs of views.
      *
-     * @throws BalconException if a count or the scale is below 1, or the dataset has fewer images than asked for
+     * @throws InvalidField naming the parameter ({@code images}, {@code pairs}, {@code scale}) if a count or the scale
+     *     is below 1, or the dataset has fewer images than asked for
      */
     public static BufferedImage render(ImageDataset ds, AugmentationRecipe recipe, int images, int pairs, int scale,
                                        long seed) {
-        if (images < 1 || pairs < 1 || scale < 1) {
-            throw new BalconException("preview needs --images, --pairs and --scale >= 1, got " + images + ", " + pairs
-                    + ", " + scale);
-        }
+        requireAtLeastOne("images", images);
+        requireAtLeastOne("pairs", pairs);
+        requireAtLeastOne("scale", scale);
         if (images > ds.size()) {
-            throw new BalconException("--images " + images + " is more than " + ds.name() + " holds (" + ds.size() + ")");
+            throw new InvalidField("images", images + " is more than " + ds.name() + " holds (" + ds.size() + ")");
         }
         Normalization normalization = Normalization.of(ds);
         AugmentationPipeline pipeline = recipe.build(ds.channels(), ds.height(), ds.width(), normalization);
@@ -137,6 +138,12 @@ public final class Preview {
             }
         }
         return chosen;
+    }
+
+    private static void requireAtLeastOne(String parameter, int value) {
+        if (value < 1) {
+            throw new InvalidField(parameter, "must be >= 1, got " + value);
+        }
     }
 
     private static void denormalize(float[] view, Normalization normalization, int plane) {

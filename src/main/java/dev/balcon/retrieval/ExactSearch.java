@@ -1,5 +1,6 @@
 package dev.balcon.retrieval;
 
+import dev.balcon.InvalidField;
 import dev.balcon.inference.EmbeddingFile;
 import dev.balcon.BalconException;
 
@@ -38,7 +39,8 @@ public final class ExactSearch {
      *                   less one when {@code excludeRow} is a row of the file
      * @param excludeRow a row left out of the results (the query's own row), or -1
      * @param blockRows  rows per block, >= 1
-     * @throws BalconException if the query has another length than the vectors or {@code k} is out of range
+     * @throws InvalidField    naming the parameter {@code k} if it is out of range
+     * @throws BalconException if the query has another length than the vectors
      */
     public static List<Neighbor> search(EmbeddingFile file, float[] query, int k, long excludeRow, int blockRows) {
         requireQuery(file, query, k, excludeRow);
@@ -96,7 +98,7 @@ public final class ExactSearch {
         }
         long candidates = file.rows() - (excludeRow >= 0 && excludeRow < file.rows() ? 1 : 0);
         if (k < 1 || k > candidates) {
-            throw new BalconException("--k must be in [1, " + candidates + "]: " + file.npyFile() + " holds "
+            throw new InvalidField("k", "must be in [1, " + candidates + "]: " + file.npyFile() + " holds "
                     + file.rows() + " vectors" + (candidates < file.rows() ? " (" + candidates
                     + " besides the query's own row)" : "") + ", got " + k);
         }

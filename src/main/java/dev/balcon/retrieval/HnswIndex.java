@@ -1,5 +1,6 @@
 package dev.balcon.retrieval;
 
+import dev.balcon.InvalidField;
 import dev.balcon.inference.EmbeddingFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -249,7 +250,8 @@ public final class HnswIndex implements AutoCloseable {
      * @param k          as for {@link ExactSearch#search}
      * @param excludeRow a row left out of the results, or -1
      * @param candidates graph candidates explored (HNSW's ef), at least {@code k}; more raises recall and cost
-     * @throws BalconException if the query has another length than the vectors or {@code k} is out of range
+     * @throws InvalidField    naming the parameter {@code k} if it is out of range
+     * @throws BalconException if the query has another length than the vectors
      */
     public List<Neighbor> search(float[] query, int k, long excludeRow, int candidates) {
         ExactSearch.requireQuery(embeddings, query, k, excludeRow);

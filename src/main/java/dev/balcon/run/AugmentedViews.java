@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.balcon.BalconException;
 import dev.balcon.ComputeDevice;
+import dev.balcon.InvalidField;
 import dev.balcon.analysis.ViewEmbeddings;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.data.ImageDataset;
@@ -69,12 +70,14 @@ public final class AugmentedViews {
      * Renders K views of {@code dataset}'s images {@code indices} with {@code pipeline} and embeds them with
      * {@code model}.
      *
-     * @throws BalconException if K < 1, no image is given, or the images do not match the pipeline
+     * @throws InvalidField   naming the parameter {@code views} if K &lt; 1
+     * @throws BalconException if no image is given, the views do not fit in memory, or the images do not match the
+     *                         pipeline
      */
     public static AugmentedViews embed(ContrastiveModel model, ImageDataset dataset, int[] indices,
                                        AugmentationPipeline pipeline, int views, long seed) {
         if (views < 1) {
-            throw new BalconException("the number of views per image (--k) must be >= 1, got " + views);
+            throw new InvalidField("views", "(per image) must be >= 1, got " + views);
         }
         if (indices.length == 0) {
             throw new BalconException("no images to embed from " + dataset.name());
@@ -84,7 +87,7 @@ public final class AugmentedViews {
         long totalViews = (long) indices.length * views;
         if (totalViews * Math.max(backboneDim, projectorDim) > Integer.MAX_VALUE - 8) {
             throw new BalconException(indices.length + " images x " + views + " views do not fit in memory at once;"
-                    + " use fewer images (--per-class) or fewer views (--k)");
+                    + " use fewer images or fewer views per image");
         }
         int viewLength = pipeline.viewLength();
         float[] backbone = new float[Math.toIntExact(totalViews * backboneDim)];

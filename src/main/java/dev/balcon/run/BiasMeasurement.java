@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.balcon.BalconException;
 import dev.balcon.ComputeDevice;
+import dev.balcon.InvalidField;
 import dev.balcon.analysis.BiasResult;
 import dev.balcon.analysis.Plots;
 import dev.balcon.analysis.PrototypeBias;
@@ -58,18 +59,20 @@ public final class BiasMeasurement {
      * @param seed     seed of the image draw and of the augmentations
      */
     public record Options(int views, int perClass, String split, String recipe, long seed) {
+        /** @throws InvalidField naming the parameter ({@code views}, {@code perClass}, {@code split}, {@code recipe}) */
         public Options {
             if (views < 1) {
-                throw new BalconException("--k (views per image) must be >= 1, got " + views);
+                throw new InvalidField("views", "(per image) must be >= 1, got " + views);
             }
             if (perClass < 0) {
-                throw new BalconException("--per-class must be >= 1, or 0 for every image of the split, got " + perClass);
+                throw new InvalidField("perClass", "must be >= 1, or 0 for every image of the split, got " + perClass);
             }
             if (!SPLITS.contains(split)) {
-                throw new BalconException("--split must be one of " + SPLITS + ", got '" + split + "'");
+                throw new InvalidField("split", "must be one of " + SPLITS + ", got '" + split + "'");
             }
-            if (recipe != null) {
-                AugmentationRecipe.named(recipe);
+            if (recipe != null && !AugmentationRecipe.names().contains(recipe)) {
+                throw new InvalidField("recipe", "must be one of " + AugmentationRecipe.names() + ", got '" + recipe
+                        + "'");
             }
         }
 
@@ -97,7 +100,11 @@ public final class BiasMeasurement {
                          BiasResult backbone, BiasResult backboneNormalized, BiasResult projectorNormalized,
                          double seconds) {}
 
-    /** Measures the bias of the run's checkpoint on its own dataset. */
+    /**
+     * Measures the bias of the run's checkpoint on its own dataset.
+     *
+     * @throws InvalidField naming {@code perClass} if a class of the split has fewer images
+     */
     public static Report ofRun(RunDirectory run, Options options) {
         PretrainConfig config = run.readConfig();
         return ofRun(run, Datasets.evaluationSplits(config.data()), options);
@@ -106,6 +113,8 @@ public final class BiasMeasurement {
     /**
      * As {@link #ofRun(RunDirectory, Options)} on splits the caller has loaded; the input normalisation is the
      * one the model was trained with (stored in its checkpoint).
+     *
+     * @throws InvalidField naming {@code perClass} if a class of the split has fewer images
      */
     public static Report ofRun(RunDirectory run, DatasetSplits splits, Options options) {
         PretrainConfig config = run.readConfig();
@@ -115,7 +124,7 @@ public final class BiasMeasurement {
                         config.augmentation().cropScaleMax(), config.augmentation().jitterStrength()).toRecipe();
         ImageDataset split = options.split().equals("train") ? train : splits.test();
         int[] images = options.perClass() == 0 ? ImageSelection.all(split)
-                : ImageSelection.balanced(split, options.perClass(), options.seed(), "--per-class");
+                : ImageSelection.balanced(split, options.perClass(), options.seed(), "perClass");
         try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              TrainedEncoder encoder = TrainedEncoder.open(run, config, train, manager)) {
             AugmentationPipeline pipeline = recipe.build(train.channels(), train.height(), train.width(),
@@ -181,12 +190,13 @@ public final class BiasMeasurement {
      * stored for the recipe the run was trained with, in {@code space} ({@link #BACKBONE}, {@link
      * #BACKBONE_NORMALIZED} or {@link #PROJECTOR_NORMALIZED}), and the run's stored k-NN result.
      *
+     * @throws InvalidField   naming the parameter if {@code runDirs} is empty or {@code space} is not a space
      * @throws BalconException if a run lacks either result, or the runs' biases were measured differently (K,
      *     split or number of images): such points are not comparable
      */
     public static List<Plots.RunPoint> plotAgainstAccuracy(List<Path> runDirs, String space, Path png) {
         if (runDirs.isEmpty()) {
-            throw new BalconException("--runs needs at least one run directory");
+            throw new InvalidField("runDirs", "must name at least one run directory");
         }
         List<Plots.RunPoint> points = new ArrayList<>();
         Report first = null;
@@ -218,13 +228,17 @@ public final class BiasMeasurement {
         return points;
     }
 
-    /** The bias of a report in one of the three spaces, by name. */
+    /**
+     * The bias of a report in one of the three spaces, by name.
+     *
+     * @throws InvalidField naming the parameter {@code space} if it is not one of {@link #SPACES}
+     */
     public static BiasResult inSpace(Report report, String space) {
         return switch (space) {
             case BACKBONE -> report.backbone();
             case BACKBONE_NORMALIZED -> report.backboneNormalized();
             case PROJECTOR_NORMALIZED -> report.projectorNormalized();
-            default -> throw new BalconException("--space must be one of " + SPACES + ", got '" + space + "'");
+            default -> throw new InvalidField("space", "must be one of " + SPACES + ", got '" + space + "'");
         };
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
 import dev.balcon.ComputeDevice;
+import dev.balcon.InvalidField;
 import dev.balcon.analysis.BiasResult;
 import dev.balcon.analysis.BoundGapResult;
 import dev.balcon.analysis.BoundGaps;
@@ -67,13 +68,14 @@ public final class BoundMonitor implements EpochMonitor {
     /**
      * A monitor on images {@code probe} of {@code split}, K = {@code views} views each drawn by {@code pipeline}.
      *
-     * @throws BalconException if K < 2 (the bounds compare a view with the other views of its image) or a class of
-     *     the split is missing from the probe
+     * @throws InvalidField   naming config.json's {@code monitor.probeViews} if K &lt; 2 (the bounds compare a view
+     *                         with the other views of its image)
+     * @throws BalconException if a class of the split is missing from the probe
      */
     public BoundMonitor(ImageDataset split, int[] probe, AugmentationPipeline pipeline, int views, LossConfig loss) {
         if (views < 2) {
-            throw new BalconException("--probe-views must be >= 2 (the bounds compare each view with the other views of"
-                    + " its image), got " + views);
+            throw new InvalidField("monitor.probeViews", "must be >= 2 (the bounds compare each view with the other "
+                    + "views of its image), got " + views);
         }
         ImageSelection.requireEveryClass(split, probe);
         this.split = split;
@@ -86,13 +88,17 @@ public final class BoundMonitor implements EpochMonitor {
     /**
      * The monitor of a run: {@code probeSize} test images, the same number from each class (fewer if the smallest
      * class has fewer), {@code probeViews} views each of the run's training recipe, the run's loss parameters.
+     *
+     * @throws InvalidField   naming config.json's {@code monitor.probeSize} if there are fewer probe images than classes,
+     *                        {@code monitor.probeViews} if {@code probeViews} &lt; 2
+     * @throws BalconException if a class of the test split has no image
      */
     public static BoundMonitor of(PretrainConfig config, ImageDataset test, Normalization normalization,
                                   int probeSize, int probeViews) {
         ImageSelection.requireEveryClass(test);
         int classes = test.numClasses();
         if (probeSize < classes) {
-            throw new BalconException("--probe-size must be at least the number of classes (" + classes
+            throw new InvalidField("monitor.probeSize", "must be at least the number of classes (" + classes
                     + ") for a class-balanced probe, got " + probeSize);
         }
         int perClass = probeSize / classes;
@@ -102,7 +108,7 @@ public final class BoundMonitor implements EpochMonitor {
                     test.name(), smallest);
             perClass = smallest;
         }
-        int[] probe = ImageSelection.balanced(test, perClass, PROBE_SEED, "--probe-size");
+        int[] probe = ImageSelection.balanced(test, perClass, PROBE_SEED, "monitor.probeSize");
         AugmentationPipeline pipeline = config.augmentationRecipe()
                 .build(test.channels(), test.height(), test.width(), normalization);
         return new BoundMonitor(test, probe, pipeline, probeViews, config.lossConfig());
@@ -184,7 +190,11 @@ public final class BoundMonitor implements EpochMonitor {
         return fields;
     }
 
-    /** Measures the checkpoint of a run on demand (the {@code bounds} verb), on its own dataset. */
+    /**
+     * Measures the checkpoint of a run on demand (the {@code bounds} verb), on its own dataset.
+     *
+     * @throws InvalidField as {@link #of}
+     */
     public static Measurement ofRun(RunDirectory run, int probeSize, int probeViews) {
         PretrainConfig config = run.readConfig();
         DatasetSplits splits = Datasets.evaluationSplits(config.data());

@@ -54,7 +54,7 @@ public final class Evaluation {
 
     /**
      * The trained encoder of a run: train split as memory bank, test split as queries (the dataset's full splits,
-     * or the run's --eval-data folder; see {@link Datasets#evaluationSplits}). The features are cached in the run
+     * or the run's evalData folder; see {@link Datasets#evaluationSplits}). The features are cached in the run
      * directory, shared with {@link #linearOfRun}, until the checkpoint changes.
      */
     public static KnnResult knnOfRun(RunDirectory run, KnnClassifier knn) {

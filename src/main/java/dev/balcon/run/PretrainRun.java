@@ -46,7 +46,7 @@ public final class PretrainRun {
         Pretrainer pretrainer = new Pretrainer(effective, train.images(), normalization, run).showProgress(showProgress);
         boolean monitored = effective.monitor().bounds() && train.test() != null;
         if (effective.monitor().bounds() && train.test() == null) {
-            out.println("bound monitor off: the dataset has no labelled test split (pass --eval-data)");
+            out.println("bound monitor off: the dataset has no labelled test split");
         }
         if (monitored) {
             pretrainer.addMonitor(BoundMonitor.of(effective, train.test(), normalization, effective.monitor().probeSize(),

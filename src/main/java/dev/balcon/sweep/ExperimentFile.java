@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import dev.balcon.eval.KnnClassifier;
 import dev.balcon.eval.LinearProbe;
 import dev.balcon.run.BiasMeasurement;
@@ -708,27 +709,24 @@ public final class ExperimentFile {
                     intValue(node, "bias_views", defaults.biasViews()),
                     intValue(node, "bias_per_class", defaults.biasPerClass()),
                     recipe);
-            // The evaluators check their own settings; their messages name the command-line option of each.
-            checkProtocolPart(protocol::knn, "--knn-k", "knn_k", "--knn-temperature", "knn_temperature");
-            checkProtocolPart(protocol::linear, "--iterations", "linear_iterations", "--l2", "linear_l2");
-            checkProtocolPart(protocol::bias, "--k", "bias_views", "--per-class", "bias_per_class", "recipe",
-                    "bias_recipe");
+            // The evaluators check their own settings; their errors name the parameter of each.
+            checkProtocolPart(protocol::knn, Map.of("k", "knn_k", "temperature", "knn_temperature"));
+            checkProtocolPart(protocol::linear, Map.of("maxIterations", "linear_iterations", "l2", "linear_l2"));
+            checkProtocolPart(protocol::bias, Map.of("views", "bias_views", "perClass", "bias_per_class",
+                    "recipe", "bias_recipe"));
             return protocol;
         }
 
-        /** Runs an evaluator's own checks; {@code optionsAndKeys}: option, key, option, key, ... */
-        private void checkProtocolPart(Runnable check, String... optionsAndKeys) {
+        /** Runs an evaluator's own checks, an error pointing at the key of its parameter ({@code keysByField}). */
+        private void checkProtocolPart(Runnable check, Map<String, String> keysByField) {
             try {
                 check.run();
-            } catch (BalconException e) {
-                String key = optionsAndKeys[1];
-                for (int i = 0; i < optionsAndKeys.length; i += 2) {
-                    if (mentions(e.getMessage(), optionsAndKeys[i])) {
-                        key = optionsAndKeys[i + 1];
-                        break;
-                    }
+            } catch (InvalidField e) {
+                String key = keysByField.get(e.field());
+                if (key == null) {
+                    throw e;
                 }
-                throw error("/protocol/" + key, e.getMessage());
+                throw error("/protocol/" + key, e.detail());
             }
         }
 

@@ -1,6 +1,7 @@
 package dev.balcon.train;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 
 /**
  * Linear warm-up from lr/warmupSteps to the base rate, then cosine decay that would reach zero one step
@@ -10,9 +11,14 @@ import dev.balcon.BalconException;
  */
 public record LearningRateSchedule(double baseLearningRate, long warmupSteps, long totalSteps) {
 
+    /**
+     * @throws InvalidField    naming config.json's {@code optimizer.lr} if {@code baseLearningRate} is not a finite
+     *                         number &gt; 0
+     * @throws BalconException if there is no step, or the warm-up is not between 0 and {@code totalSteps} steps
+     */
     public LearningRateSchedule {
         if (!(baseLearningRate > 0) || !Double.isFinite(baseLearningRate)) {
-            throw new BalconException("--lr must be a finite number > 0, got " + baseLearningRate);
+            throw new InvalidField("optimizer.lr", "must be a finite number > 0, got " + baseLearningRate);
         }
         if (totalSteps < 1) {
             throw new BalconException("training needs at least one step, got " + totalSteps

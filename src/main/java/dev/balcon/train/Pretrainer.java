@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.balcon.BalconException;
 import dev.balcon.ComputeDevice;
+import dev.balcon.InvalidField;
 import dev.balcon.Progress;
 import dev.balcon.augment.AugmentationPipeline;
 import dev.balcon.augment.Normalization;
@@ -46,6 +47,22 @@ public final class Pretrainer {
      * @param epochs       the new total
      */
     public record Extension(int afterEpoch, long step, int epochsBefore, int epochs) {}
+
+    /** A new run asked of a run directory that already holds one. */
+    public static final class RunExists extends BalconException {
+        private static final long serialVersionUID = 1L;
+        private final transient Path runRoot;
+
+        RunExists(Path runRoot) {
+            super("run directory " + runRoot + " already holds a run: resume it, or train in another run directory");
+            this.runRoot = runRoot;
+        }
+
+        /** The run directory that holds a run. */
+        public Path runRoot() {
+            return runRoot;
+        }
+    }
 
     /** A resumed run asked to change fields that are fixed for the life of a run. */
     public static final class ResumeConflict extends BalconException {
@@ -126,14 +143,14 @@ public final class Pretrainer {
      * The result is stored under {@value #RESULT_KEY} in results.json together with the final checkpoint (before the
      * last epoch's monitors run) and again at the end.
      *
-     * @throws ResumeConflict  if a resumed run's configuration differs from the stored one in a field it may not
-     * @throws BalconException if a new run would replace a checkpoint, or the training set is smaller than a batch
+     * @throws ResumeConflict if a resumed run's configuration differs from the stored one in a field it may not
+     * @throws RunExists      if a new run ({@code resume} false) would replace a checkpoint
+     * @throws InvalidField   naming config.json's {@code batchSize} if the training set is smaller than one batch
      */
     public PretrainResult run(boolean resume) {
         run.create();
         if (!resume && Files.exists(run.checkpoint())) {
-            throw new BalconException("run directory " + run.root() + " already holds a run: pass --resume "
-                    + "to continue it, or choose another --run-dir");
+            throw new RunExists(run.root());
         }
         PretrainConfig stored = resume && Files.isRegularFile(run.config()) ? run.readConfig() : null;
         if (stored != null) {
@@ -145,8 +162,8 @@ public final class Pretrainer {
             return completed;
         }
         if (train.size() < config.batchSize()) {
-            throw new BalconException("the training set has " + train.size() + " images, fewer than one batch of "
-                    + config.batchSize() + ": lower --batch-size");
+            throw new InvalidField("batchSize", "must be at most the size of the training set: it has " + train.size()
+                    + " images, fewer than one batch of " + config.batchSize());
         }
         try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              Method method = Methods.create(config, train.channels(), train.height(), train.width(), manager)) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import dev.balcon.model.ArrayValues;
 
 import java.io.DataInputStream;
@@ -27,12 +28,19 @@ public final class SgdMomentum {
     private final double momentum;
     private final double weightDecay;
 
+    /**
+     * @param parameters  the parameters to update, each with a zero velocity
+     * @param momentum    the momentum m, in [0, 1) (config.json's optimizer.momentum)
+     * @param weightDecay the L2 weight decay, finite and &gt;= 0 (config.json's optimizer.weightDecay)
+     * @throws InvalidField naming the config.json field ({@code optimizer.momentum}, {@code optimizer.weightDecay})
+     *     of a value out of range
+     */
     public SgdMomentum(List<Parameter> parameters, double momentum, double weightDecay) {
         if (!(momentum >= 0 && momentum < 1)) {
-            throw new BalconException("--momentum must be in [0, 1), got " + momentum);
+            throw new InvalidField("optimizer.momentum", "must be in [0, 1), got " + momentum);
         }
         if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
-            throw new BalconException("--weight-decay must be a finite number >= 0, got " + weightDecay);
+            throw new InvalidField("optimizer.weightDecay", "must be a finite number >= 0, got " + weightDecay);
         }
         this.parameters = List.copyOf(parameters);
         this.momentum = momentum;

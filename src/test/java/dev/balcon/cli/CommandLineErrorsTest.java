@@ -50,7 +50,24 @@ class CommandLineErrorsTest {
 
     @Test
     void nonPositiveTemperature(@TempDir Path dir) {
-        assertOneLineError(balcon("pretrain", "--run-dir", dir.toString(), "--tau", "-0.5"), "tau");
+        assertOneLineError(balcon("pretrain", "--run-dir", dir.toString(), "--tau", "-0.5"),
+                "--tau must be a finite number > 0, got -0.5");
+    }
+
+    @Test
+    void evaluatorSettingsAreToldByTheirOptions(@TempDir Path dir) {
+        assertOneLineError(balcon("knn", "--run-dir", dir.toString(), "--knn-k", "0"), "--knn-k must be >= 1, got 0");
+        assertOneLineError(balcon("knn", "--run-dir", dir.toString(), "--knn-temperature", "0"),
+                "--knn-temperature must be a finite number > 0, got 0.0");
+        assertOneLineError(balcon("linear", "--run-dir", dir.toString(), "--iterations", "0"),
+                "--iterations must be >= 1, got 0");
+        assertOneLineError(balcon("demo", "--run-dir", dir.toString(), "--knn-k", "0"), "--knn-k must be >= 1, got 0");
+    }
+
+    @Test
+    void lossParameterTheLossPresetDoesNotTake(@TempDir Path dir) {
+        assertOneLineError(balcon("pretrain", "--run-dir", dir.toString(), "--loss", "nt_xent", "--alpha", "2"),
+                "--alpha does not apply to loss preset nt_xent: it takes tau");
     }
 
     @Test

@@ -89,6 +89,8 @@ class DataCommandsTest {
         assertThat(sheet.getWidth()).isEqualTo(8 + 32 + 2 * (8 + 32 + 2 + 32) + 8);
         assertThat(sheet.getHeight()).isEqualTo(8 + 3 * 32 + 2 * 2 + 8);
         assertThat(outcome.out()).contains("wrote " + png, "(" + sheet.getWidth() + "x" + sheet.getHeight() + " px)");
+        assertOneLineError(balcon("preview", "--dataset", "imagefolder", "--data", tree.toString(), "--image-size", "16",
+                "--no-cache", "--images", "50", "--out", png.toString()), "--images 50 is more than");
         // rows go round-robin over the classes: row c is one of the 3 images of class c, each pixel a 2x2 block
         ImageDataset train = ImageFolder.load(tree.resolve("train"), 3, 16, 16, true);
         for (int row = 0; row < 3; row++) {
@@ -130,6 +132,14 @@ class DataCommandsTest {
     }
 
     @Test
+    void profileVerbTellsAProfileItCannotDrawByItsOption() {
+        assertOneLineError(balcon("profile", "--profile-max", "10", "--rho", "20"),
+                "--rho 20.0 leaves the tail class without images at n_max 10: need rho <= 10");
+        assertOneLineError(balcon("profile", "--class-profile", "none"),
+                "--class-profile must be exp or pareto here, got 'none'");
+    }
+
+    @Test
     void badImageFoldersGiveOneLineErrors(@TempDir Path dir) throws IOException {
         Path run = dir.resolve("run");
         Path noClasses = Files.createDirectories(dir.resolve("no-classes"));
@@ -146,7 +156,7 @@ class DataCommandsTest {
         assertOneLineError(balcon("pretrain", "--run-dir", run.toString(), "--dataset", "imagefolder", "--data",
                 missing.toString(), "--no-cache"), missing.toString(), "not a readable directory");
         assertOneLineError(balcon("pretrain", "--run-dir", run.toString(), "--dataset", "imagefolder"),
-                "--dataset imagefolder needs --data DIR");
+                "--data is needed for dataset kind imagefolder");
 
         Path corrupt = dir.resolve("corrupt");
         ImageTrees.writeClasses(corrupt, new int[] {2, 2}, 2);
@@ -156,7 +166,7 @@ class DataCommandsTest {
         CommandLineErrorsTest.Outcome lenient = balcon("preview", "--dataset", "imagefolder", "--data", corrupt.toString(),
                 "--no-cache", "--images", "2", "--out", dir.resolve("p.png").toString());
         assertThat(lenient.status()).as(lenient.err()).isZero();
-        assertThat(lenient.out()).contains("skipped 1 undecodable file(s)", "broken.png", "--strict");
+        assertThat(lenient.out()).contains("skipped 1 undecodable file(s)", "broken.png", "strict loading");
     }
 
     @Test
@@ -192,10 +202,11 @@ class DataCommandsTest {
         assertOneLineError(balcon("pretrain", "--run-dir", run.toString(), "--dataset", "cifar10", "--data",
                 cifar.toString()), "test_batch.bin", "has length 3080", "multiple of 3073");
         assertOneLineError(balcon("pretrain", "--run-dir", run.toString(), "--dataset", "cifar10"),
-                "--dataset cifar10 needs --data DIR");
+                "--data is needed for dataset kind cifar10");
         assertOneLineError(balcon("pretrain", "--run-dir", run.toString(), "--dataset", "fashion-mnist",
                 "--image-size", "32"), "--image-size applies to image folders", "28x28");
-        assertOneLineError(balcon("pretrain", "--run-dir", run.toString(), "--dataset", "mnist"), "'mnist'", "imagefolder");
+        assertOneLineError(balcon("pretrain", "--run-dir", run.toString(), "--dataset", "mnist"),
+                "--dataset 'mnist' is unknown; expected one of", "imagefolder");
         assertOneLineError(balcon("pretrain", "--run-dir", run.toString(), "--class-profile", "exp", "--rho", "0.5"),
                 "--rho", "got 0.5");
         assertOneLineError(balcon("pretrain", "--run-dir", run.toString(), "--class-profile", "zipf"), "--class-profile",
@@ -206,7 +217,7 @@ class DataCommandsTest {
         Path images = Files.createDirectories(dir.resolve("unlabelled"));
         ImageTrees.writeClasses(images, new int[] {2}, 3);
         assertOneLineError(balcon("demo", "--run-dir", run.toString(), "--dataset", "unlabelled-folder", "--data",
-                images.toString(), "--no-cache"), "k-NN needs labelled images", "--eval-data");
+                images.toString(), "--no-cache"), "--eval-data is needed: k-NN needs labelled images");
         assertOneLineError(balcon("pretrain", "--run-dir", run.toString(), "--dataset", "unlabelled-folder", "--data",
                 images.toString(), "--no-cache", "--class-profile", "exp"), "--class-profile needs class labels");
         assertThat(Files.exists(run.resolve("checkpoint.bin"))).isFalse();

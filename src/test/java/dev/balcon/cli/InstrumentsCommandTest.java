@@ -133,16 +133,22 @@ class InstrumentsCommandTest {
 
     @Test
     void badOptionsAreOneLine() {
-        assertOneLineError(balcon("bias", "--run-dir", runDir.toString(), "--k", "0"), "--k", "got 0");
-        assertOneLineError(balcon("bias", "--run-dir", runDir.toString(), "--per-class", "4"), "--per-class", "only 3");
-        assertOneLineError(balcon("bias", "--run-dir", runDir.toString(), "--split", "val"), "--split");
-        assertOneLineError(balcon("bias", "--run-dir", runDir.toString(), "--recipe", "jpeg"), "jpeg");
+        assertOneLineError(balcon("bias", "--run-dir", runDir.toString(), "--k", "0"),
+                "--k (per image) must be >= 1, got 0");
+        assertOneLineError(balcon("bias", "--run-dir", runDir.toString(), "--per-class", "4"),
+                "--per-class asks for 4 images of each class", "only 3");
+        assertOneLineError(balcon("bias", "--run-dir", runDir.toString(), "--split", "val"), "--split must be one of");
+        assertOneLineError(balcon("bias", "--run-dir", runDir.toString(), "--recipe", "jpeg"), "--recipe must be one of",
+                "jpeg");
         assertOneLineError(balcon("bias", "--run-dir", dir.resolve("nowhere").toString()), "config.json");
-        assertOneLineError(balcon("bounds", "--run-dir", runDir.toString(), "--probe-views", "1"), "--probe-views");
+        assertOneLineError(balcon("bounds", "--run-dir", runDir.toString(), "--probe-views", "1"),
+                "--probe-views must be >= 2");
+        assertOneLineError(balcon("bounds", "--run-dir", runDir.toString(), "--probe-size", "3"),
+                "--probe-size must be at least the number of classes (10)");
         assertOneLineError(balcon("pretrain", "--run-dir", dir.resolve("never").toString(), "--probe-views", "1"),
                 "--probe-views");
         assertOneLineError(balcon("bias-plot", "--runs", runDir.toString(), "--out", dir.resolve("x.png").toString(),
-                "--space", "pixels"), "--space");
+                "--space", "pixels"), "--space must be one of [backbone, backbone-l2, projector-l2], got 'pixels'");
     }
 
     @Test

@@ -126,6 +126,29 @@ class ResumeCommandTest {
     }
 
     @Test
+    void aNewRunWhereARunIsStoredIsRefusedNamingTheOptions(@TempDir Path dir) throws Exception {
+        Path run = finishedRun(dir);
+
+        LinearCommandTest.Outcome again = balcon(args(run, dir.resolve("data"), "--epochs", "1"));
+
+        assertThat(again.status()).isEqualTo(Main.EXIT_USER_ERROR);
+        assertThat(again.err().strip()).isEqualTo("balcon: --run-dir " + run + " already holds a run: pass --resume "
+                + "to continue it, or choose another --run-dir");
+    }
+
+    @Test
+    void aBatchLargerThanTheTrainingSetIsToldByItsOption(@TempDir Path dir) throws Exception {
+        String[] args = args(dir.resolve("run"), data(dir), "--epochs", "1");
+        args[Arrays.asList(args).indexOf("--batch-size") + 1] = "64";
+
+        LinearCommandTest.Outcome outcome = balcon(args);
+
+        assertThat(outcome.status()).isEqualTo(Main.EXIT_USER_ERROR);
+        assertThat(outcome.err().strip()).isEqualTo("balcon: --batch-size must be at most the size of the training "
+                + "set: it has 48 images, fewer than one batch of 64");
+    }
+
+    @Test
     void everyConfigurationFieldHasItsTrainingOption() {
         for (String field : PretrainConfig.fieldPaths()) {
             String option = TrainingOptions.optionOf(field);

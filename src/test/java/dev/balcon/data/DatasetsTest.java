@@ -1,6 +1,7 @@
 package dev.balcon.data;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import dev.balcon.train.PretrainConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,7 +68,8 @@ class DatasetsTest {
         assertThat(pixelValues(Datasets.stratifiedSplit(all, 0.25, 5).test())).isEqualTo(test);
         assertThat(pixelValues(Datasets.stratifiedSplit(all, 0.25, 6).test())).isNotEqualTo(test);
         assertThatThrownBy(() -> Datasets.stratifiedSplit(all, 0, 5))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--test-fraction");
+                .isInstanceOfSatisfying(InvalidField.class,
+                        e -> assertThat(e.field()).isEqualTo("data.selection.testFraction"));
     }
 
     @Test
@@ -104,7 +106,7 @@ class DatasetsTest {
         assertThat(loaded.train().size()).isEqualTo(3 * 4 + 3 * 2);
         assertThat(loaded.train().classNames()).containsExactly("unlabelled");
         assertThatThrownBy(() -> Datasets.evaluationSplits(unlabelled.data()))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--eval-data");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("data.evalData is needed: k-NN needs labelled");
 
         DatasetSplits evaluation = Datasets.evaluationSplits(
                 config("unlabelled-folder", tree, tree.toString(), "none", 100, 0, false).data());
@@ -202,12 +204,14 @@ class DatasetsTest {
     }
 
     @Test
-    void profileErrorsNameTheOption(@TempDir Path dir) throws IOException {
+    void profileErrorsNameTheField(@TempDir Path dir) throws IOException {
         ImageTrees.writeClasses(dir, new int[] {12, 12, 12}, 7);
         assertThatThrownBy(() -> Datasets.trainingSet(config("imagefolder", dir, null, "exp", 20, 8, false).data()))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--rho 20.0").hasMessageContaining("rho <= 8");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("data.rho 20.0 leaves the tail class")
+                .hasMessageContaining("rho <= 8");
         assertThatThrownBy(() -> Datasets.trainingSet(config("imagefolder", dir, null, "pareto", 2, 50, false).data()))
-                .isInstanceOf(BalconException.class).hasMessageContaining("lower --profile-max");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("data.profileMax 50 is too many")
+                .hasMessageContaining("lower it");
         assertThatThrownBy(() -> config("imagefolder", dir, null, "exp", 0.5, 0, false))
                 .isInstanceOf(BalconException.class).hasMessageStartingWith("data.rho");
         assertThatThrownBy(() -> config("imagefolder", dir, null, "none", 100, 0, true))

@@ -67,7 +67,7 @@ class FashionMnistTest {
         assertThatThrownBy(() -> FashionMnist.load(empty))
                 .isInstanceOf(BalconException.class)
                 .hasMessage("Fashion-MNIST not found in " + empty
-                        + ": install it with 'sudo apt-get install -y dataset-fashion-mnist' or pass --data DIR");
+                        + ": install it with 'sudo apt-get install -y dataset-fashion-mnist', or set the data directory to a copy");
     }
 
     @Test

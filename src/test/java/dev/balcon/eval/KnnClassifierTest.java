@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -117,8 +118,9 @@ class KnnClassifierTest {
 
     @Test
     void rejectsInvalidSettings() {
-        assertThatThrownBy(() -> new KnnClassifier(0, 0.1)).isInstanceOf(BalconException.class).hasMessageContaining("--knn-k");
-        assertThatThrownBy(() -> new KnnClassifier(10, 0)).isInstanceOf(BalconException.class).hasMessageContaining("--knn-temperature");
+        assertThatThrownBy(() -> new KnnClassifier(0, 0.1)).isInstanceOf(InvalidField.class).hasMessage("k must be >= 1, got 0");
+        assertThatThrownBy(() -> new KnnClassifier(10, 0)).isInstanceOf(InvalidField.class)
+                .hasMessage("temperature must be a finite number > 0, got 0.0");
         assertThatThrownBy(() -> new KnnClassifier(10, Double.NaN)).isInstanceOf(BalconException.class);
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -180,9 +181,11 @@ class LinearProbeTest {
     @Test
     void rejectsInvalidSettingsNamingTheOption() {
         assertThatThrownBy(() -> new LinearProbe(0, 1e-3)).isInstanceOf(BalconException.class)
-                .hasMessageContaining("--iterations").hasMessageContaining("got 0");
-        assertThatThrownBy(() -> new LinearProbe(10, -1)).isInstanceOf(BalconException.class).hasMessageContaining("--l2");
-        assertThatThrownBy(() -> new LinearProbe(10, Double.NaN)).isInstanceOf(BalconException.class).hasMessageContaining("--l2");
+                .isInstanceOfSatisfying(InvalidField.class, e -> assertThat(e.field()).isEqualTo("maxIterations"))
+                .hasMessage("maxIterations must be >= 1, got 0");
+        assertThatThrownBy(() -> new LinearProbe(10, -1)).isInstanceOf(InvalidField.class)
+                .hasMessage("l2 must be a finite number >= 0, got -1.0");
+        assertThatThrownBy(() -> new LinearProbe(10, Double.NaN)).isInstanceOf(InvalidField.class).hasMessageStartingWith("l2 ");
         assertThatThrownBy(() -> new LinearProbe(10, Double.POSITIVE_INFINITY)).isInstanceOf(BalconException.class);
     }
 

@@ -1,6 +1,7 @@
 package dev.balcon.inference;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import dev.balcon.analysis.Plots;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,9 +148,9 @@ class EmbeddingMapTest {
         assertRefused(nan, png, "row 1 holds a non-finite value");
 
         assertThatThrownBy(() -> EmbeddingMap.write(good, png, "tsne", 10, 0))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--method must be one of [pca]");
+                .isInstanceOf(InvalidField.class).hasMessageContaining("method must be one of [pca]");
         assertThatThrownBy(() -> EmbeddingMap.write(good, png, "pca", 0, 0))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--max-points must be >= 1");
+                .isInstanceOf(InvalidField.class).hasMessageContaining("maxPoints must be >= 1");
         assertThat(png).doesNotExist();
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import java.util.function.DoubleFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -120,18 +121,18 @@ class LossConfigTest {
     @Test
     void rejectsOptionsThatDoNotApplyToThePreset() {
         assertThatThrownBy(() -> LossConfig.fromPreset("balanced", 0.5, null, null, null, null))
-                .isInstanceOf(BalconException.class).hasMessageStartingWith("--tau does not apply to loss preset balanced");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("tau does not apply to loss preset balanced");
         assertThatThrownBy(() -> LossConfig.fromPreset("generalized_nt_xent", 0.5, null, null, null, null))
-                .isInstanceOf(BalconException.class)
-                .hasMessageStartingWith("--tau does not apply to loss preset generalized_nt_xent");
+                .isInstanceOf(InvalidField.class)
+                .hasMessageStartingWith("tau does not apply to loss preset generalized_nt_xent");
         assertThatThrownBy(() -> LossConfig.fromPreset("nt_xent", null, 2.0, null, null, null))
-                .isInstanceOf(BalconException.class).hasMessageStartingWith("--alpha does not apply to loss preset nt_xent");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("alpha does not apply to loss preset nt_xent");
         assertThatThrownBy(() -> LossConfig.fromPreset("dcl", null, 2.0, null, null, null))
-                .isInstanceOf(BalconException.class).hasMessageStartingWith("--alpha does not apply to loss preset dcl");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("alpha does not apply to loss preset dcl");
         assertThatThrownBy(() -> LossConfig.fromPreset("nt_xent", null, null, 2.0, null, null))
-                .isInstanceOf(BalconException.class).hasMessageStartingWith("--lambda does not apply to loss preset nt_xent");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("lambda does not apply to loss preset nt_xent");
         assertThatThrownBy(() -> LossConfig.fromPreset("dcl", null, null, null, 2.0, null))
-                .isInstanceOf(BalconException.class).hasMessageStartingWith("--nu does not apply to loss preset dcl");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("nu does not apply to loss preset dcl");
     }
 
     @Test

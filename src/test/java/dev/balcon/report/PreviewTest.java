@@ -1,5 +1,7 @@
 package dev.balcon.report;
 
+import dev.balcon.InvalidField;
+import dev.balcon.augment.AugmentationRecipe;
 import dev.balcon.data.ClassOrderedImages;
 import dev.balcon.data.ImageDataset;
 import org.junit.jupiter.api.Test;
@@ -7,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class PreviewTest {
 
@@ -24,5 +27,15 @@ class PreviewTest {
         assertThat(ClassOrderedImages.identities(images, Preview.roundRobin(images, 7, 5)))
                 .isNotEqualTo(ClassOrderedImages.identities(images, rows));
         assertThat(Preview.roundRobin(images, 30, 4)).hasSize(22);
+    }
+
+    @Test
+    void countsOutOfRangeNameTheirParameter() {
+        ImageDataset images = ClassOrderedImages.of(10, 10, 2);
+        AugmentationRecipe recipe = AugmentationRecipe.named("none");
+        assertThatThrownBy(() -> Preview.render(images, recipe, 2, 0, 1, 0)).isInstanceOf(InvalidField.class)
+                .hasMessage("pairs must be >= 1, got 0");
+        assertThatThrownBy(() -> Preview.render(images, recipe, 50, 1, 1, 0)).isInstanceOf(InvalidField.class)
+                .hasMessageStartingWith("images 50 is more than");
     }
 }

@@ -2,6 +2,7 @@ package dev.balcon.retrieval;
 
 import dev.balcon.inference.EmbeddingFile;
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import dev.balcon.inference.EmbeddingWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,12 +114,12 @@ class ExactSearchTest {
     void kMustFitTheVectorsAndTheQueryTheirLength() {
         try (EmbeddingFile file = write(random(6, 4, 3))) {
             assertThatThrownBy(() -> ExactSearch.search(file, new float[4], 7, -1, 64))
-                    .isInstanceOf(BalconException.class).hasMessageContaining("--k must be in [1, 6]")
+                    .isInstanceOf(InvalidField.class).hasMessageContaining("k must be in [1, 6]")
                     .hasMessageContaining("holds 6 vectors").hasMessageContaining("got 7");
             assertThatThrownBy(() -> ExactSearch.search(file, new float[4], 6, 2, 64))
-                    .isInstanceOf(BalconException.class).hasMessageContaining("--k must be in [1, 5]");
+                    .isInstanceOf(InvalidField.class).hasMessageContaining("k must be in [1, 5]");
             assertThatThrownBy(() -> ExactSearch.search(file, new float[4], 0, -1, 64))
-                    .isInstanceOf(BalconException.class).hasMessageContaining("--k must be in [1, 6]");
+                    .isInstanceOf(InvalidField.class).hasMessageContaining("k must be in [1, 6]");
             assertThatThrownBy(() -> ExactSearch.search(file, new float[3], 2, -1, 64))
                     .isInstanceOf(BalconException.class).hasMessageContaining("the query has 3 features")
                     .hasMessageContaining("have 4");

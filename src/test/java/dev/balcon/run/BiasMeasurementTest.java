@@ -3,6 +3,7 @@ package dev.balcon.run;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import dev.balcon.analysis.BiasResult;
 import dev.balcon.analysis.PrototypeBias;
 import dev.balcon.analysis.ViewEmbeddings;
@@ -83,7 +84,7 @@ class BiasMeasurementTest {
         assertThat(report.images()).isEqualTo(20);
         assertThat(report.split()).isEqualTo("train");
         assertThat(report.perClass()).isEqualTo(5);
-        int[] chosen = ImageSelection.balanced(TinyRun.SPLITS.train(), 5, 0, "--per-class");
+        int[] chosen = ImageSelection.balanced(TinyRun.SPLITS.train(), 5, 0, "perClass");
         assertThat(IntStream.of(chosen).map(TinyRun.SPLITS.train()::label).boxed().toList())
                 .containsOnly(0, 1, 2, 3).hasSize(20)
                 .satisfies(labels -> assertThat(labels.stream().filter(label -> label == 2).count()).isEqualTo(5));
@@ -112,13 +113,14 @@ class BiasMeasurementTest {
     @Test
     void badOptionsAndUnsuitableDataAreOneLineErrors() {
         assertThatThrownBy(() -> new BiasMeasurement.Options(0, 0, "test", null, 0))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--k").hasMessageContaining("got 0");
+                .isInstanceOf(InvalidField.class).hasMessage("views (per image) must be >= 1, got 0");
         assertThatThrownBy(() -> new BiasMeasurement.Options(8, 0, "validation", null, 0))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--split");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("split must be one of [test, train]");
         assertThatThrownBy(() -> new BiasMeasurement.Options(8, 0, "test", "simclr+jpeg", 0))
-                .isInstanceOf(BalconException.class).hasMessageContaining("simclr+jpeg");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("recipe must be one of").hasMessageContaining("simclr+jpeg");
         assertThatThrownBy(() -> measure(2, 7, "test", null, 0))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--per-class").hasMessageContaining("only 6");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("perClass asks for 7 images of each class")
+                .hasMessageContaining("only 6");
 
         ImageDataset oneClass = new ImageDataset("unlabelled", new byte[4 * 256], new int[4], 1, 16, 16, List.of("all"));
         ImageDataset missingClass = SyntheticImages.quadrants(3, 16, 1); // labels 0, 1, 2: class 3 has none

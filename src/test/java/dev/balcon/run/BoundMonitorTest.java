@@ -3,6 +3,7 @@ package dev.balcon.run;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import dev.balcon.analysis.BoundGapResult;
 import dev.balcon.analysis.BoundGaps;
 import dev.balcon.analysis.Plots;
@@ -144,9 +145,11 @@ class BoundMonitorTest {
     void unusableProbesAreOneLineErrors() {
         PretrainConfig config = TinyRun.config(1);
         assertThatThrownBy(() -> BoundMonitor.of(config, TinyRun.SPLITS.test(), TinyRun.normalization(), 100, 1))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--probe-views").hasMessageContaining("got 1");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("monitor.probeViews must be >= 2")
+                .hasMessageContaining("got 1");
         assertThatThrownBy(() -> BoundMonitor.of(config, TinyRun.SPLITS.test(), TinyRun.normalization(), 3, 4))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--probe-size").hasMessageContaining("4");
+                .isInstanceOf(InvalidField.class).hasMessageStartingWith("monitor.probeSize must be at least the number "
+                        + "of classes (4)");
         ImageDataset missingClass = SyntheticImages.quadrants(6, 16, 1).subset(new int[] {0, 1, 2, 4, 5, 0}, "abc");
         assertThatThrownBy(() -> BoundMonitor.of(config, missingClass, TinyRun.normalization(), 100, 4))
                 .isInstanceOf(BalconException.class).hasMessageContaining("class 3 ('d') has no images");

@@ -222,8 +222,8 @@ class ExperimentFileTest {
                 .contains("bad.yaml:3: cells[0].lambda:").contains("--lambda");
         assertThat(error("seeds: [0]\nbase: {recipe: simclr-sparkles}\n")).contains("base.recipe")
                 .contains("simclr-sparkles");
-        assertThat(error("seeds: [0]\nprotocol: {knn_temperature: 0}\n")).contains("protocol.knn_temperature")
-                .contains("--knn-temperature");
+        assertThat(error("seeds: [0]\nprotocol: {knn_temperature: 0}\n"))
+                .contains("protocol.knn_temperature: must be a finite number > 0, got 0.0");
         assertThat(error("seeds: [0]\nprotocol: {bias_views: 0}\n")).contains("protocol.bias_views");
         assertThat(error("seeds: [0]\nprotocol: {bias_recipe: nope}\n")).contains("protocol.bias_recipe");
     }

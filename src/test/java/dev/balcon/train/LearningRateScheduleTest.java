@@ -1,6 +1,7 @@
 package dev.balcon.train;
 
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,7 +31,8 @@ class LearningRateScheduleTest {
 
     @Test
     void rejectsANonPositiveRateAndImpossibleLengths() {
-        assertThatThrownBy(() -> new LearningRateSchedule(0, 0, 10)).isInstanceOf(BalconException.class).hasMessageContaining("--lr");
+        assertThatThrownBy(() -> new LearningRateSchedule(0, 0, 10)).isInstanceOf(InvalidField.class)
+                .hasMessage("optimizer.lr must be a finite number > 0, got 0.0");
         assertThatThrownBy(() -> new LearningRateSchedule(0.1, 0, 0)).isInstanceOf(BalconException.class).hasMessageContaining("step");
         assertThatThrownBy(() -> new LearningRateSchedule(0.1, 11, 10)).isInstanceOf(BalconException.class).hasMessageContaining("warm-up");
     }

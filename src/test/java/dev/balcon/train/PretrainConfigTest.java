@@ -49,7 +49,9 @@ class PretrainConfigTest {
                 "augmentation.recipe must be one of " + dev.balcon.augment.AugmentationRecipe.names() + ", got 'blurry'");
         assertInvalid(() -> new MethodConfig("moco3", null, null, null), "method.name",
                 "method.name must be one of " + Methods.NAMES + ", got 'moco3'");
-        assertThatThrownBy(() -> new LossSettings("nt_xent", null, 2.0, null, null, "cosine", null))
+        assertInvalid(() -> new LossSettings("nt_xent", null, 2.0, null, null, "cosine", null), "method.loss.alpha",
+                "method.loss.alpha does not apply to loss preset nt_xent: it takes tau (alpha = 1/tau)");
+        assertThatThrownBy(() -> new LossSettings("triplet", null, null, null, null, "cosine", null))
                 .isInstanceOfSatisfying(InvalidField.class, e -> assertThat(e.field()).isEqualTo("method.loss"));
         assertInvalid(() -> new RunData(DataSelection.defaults(), -1, "none", 100, 6, 0, false, null), "data.trainLimit",
                 "data.trainLimit must be >= 0 (0 = all images), got -1");

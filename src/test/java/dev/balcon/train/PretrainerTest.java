@@ -2,6 +2,7 @@ package dev.balcon.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import dev.balcon.augment.Normalization;
 import dev.balcon.data.ImageDataset;
 import org.junit.jupiter.api.Test;
@@ -107,7 +108,7 @@ class PretrainerTest {
         assertThatThrownBy(() -> crashing.run(false)).hasMessageContaining("killed after epoch 1");
         assertThat(Files.exists(interrupted.checkpoint())).isTrue();
         assertThatThrownBy(() -> new Pretrainer(config(2, 0.1), IMAGES, NORMALIZATION, interrupted).run(false))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--resume");
+                .isInstanceOf(Pretrainer.RunExists.class).hasMessageContaining("already holds a run: resume it");
 
         PretrainResult resumed = new Pretrainer(config(2, 0.1), IMAGES, NORMALIZATION, interrupted)
                 .showProgress(false).run(true);
@@ -154,7 +155,8 @@ class PretrainerTest {
         ImageDataset tiny = SyntheticImages.quadrants(8, 16, 1);
         assertThatThrownBy(() -> new Pretrainer(config(1, 0.1), tiny, NORMALIZATION, new RunDirectory(dir))
                 .showProgress(false).run(false))
-                .isInstanceOf(BalconException.class).hasMessageContaining("--batch-size");
+                .isInstanceOf(InvalidField.class).hasMessage("batchSize must be at most the size of the training set: it "
+                        + "has 8 images, fewer than one batch of 16");
     }
 
     @Test

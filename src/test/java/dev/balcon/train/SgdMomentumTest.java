@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.initializer.ConstantInitializer;
 import dev.balcon.BalconException;
+import dev.balcon.InvalidField;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -101,7 +102,9 @@ class SgdMomentumTest {
 
     @Test
     void rejectsInvalidHyperParameters() {
-        assertThatThrownBy(() -> new SgdMomentum(List.of(), 1.0, 0)).isInstanceOf(BalconException.class).hasMessageContaining("--momentum");
-        assertThatThrownBy(() -> new SgdMomentum(List.of(), 0.9, -1)).isInstanceOf(BalconException.class).hasMessageContaining("--weight-decay");
+        assertThatThrownBy(() -> new SgdMomentum(List.of(), 1.0, 0)).isInstanceOf(InvalidField.class)
+                .hasMessage("optimizer.momentum must be in [0, 1), got 1.0");
+        assertThatThrownBy(() -> new SgdMomentum(List.of(), 0.9, -1)).isInstanceOf(InvalidField.class)
+                .hasMessage("optimizer.weightDecay must be a finite number >= 0, got -1.0");
     }
 }
