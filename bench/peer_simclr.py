@@ -183,8 +183,8 @@ def run_embed_mode(args):
         0, 256, (args.batch, args.in_channels, args.size, args.size), dtype=np.uint8))
 
     def embed():
-        with torch.inference_mode():
-            return backbone((pixels.float() / 255 - mean) / std).numpy()
+        with torch.inference_mode(), autocast(args.precision):
+            return backbone((pixels.float() / 255 - mean) / std).float().numpy()
 
     for _ in range(args.warmup):
         embed()

@@ -73,7 +73,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--embed", description = "Measure inference instead: the images/s of embedding one batch of "
             + "--embed-batch images with the export --model, balcon (embed's code path) against the peer "
-            + "(eval mode, inference_mode, same weights, same intra-op thread count); --warmup and --steps count batches.")
+            + "(eval mode, inference_mode, same weights, same intra-op thread count; with --precision bf16 balcon's "
+            + "mixed precision against the peer's autocast); --warmup and --steps count batches.")
     boolean embed;
 
     @Option(names = "--model", paramLabel = "DIR", description = "Exported model directory ('balcon export') for --embed.")
@@ -234,21 +235,30 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Prints the CPU, its relevant instruction-set flags and both sides' large-matmul speed, and checks the peer's
-     * BLAS. Returns false when the peer runs on the reference BLAS and --allow-reference-blas let it through (its
-     * numbers then carry a warning); throws, ending the command with one line, when that flag is absent.
-     */
-    /**
      * What the bench compares achieved speed with: each side's large-matmul GFLOP/s in the precision measured (NaN
      * where not measured), and whether the peer's BLAS is an optimised one.
      */
     private record Reference(boolean fairPeer, double ours, double peer) {}
 
+    /** The glibc malloc settings the launcher sets (see the {@code balcon} script); both sides run under them. */
+    private static final List<String> MALLOC_VARIABLES = List.of("MALLOC_ARENA_MAX", "MALLOC_MMAP_MAX_",
+            "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_");
+
+    /**
+     * Prints the CPU, its relevant instruction-set flags, the environment both sides share (OpenMP wait policy, malloc
+     * settings) and both sides' large-matmul speed, and checks the peer's BLAS. The reference's {@code fairPeer} is
+     * false when the peer runs on the reference BLAS and --allow-reference-blas let it through (its numbers then carry
+     * a warning); without that flag a reference BLAS ends the command with one line.
+     */
     private Reference machine(PrintWriter out, Precision precision) {
         out.println("CPU: " + Machine.current().describe());
         String waitPolicy = System.getenv("OMP_WAIT_POLICY");
         out.println("OMP_WAIT_POLICY=" + (waitPolicy == null ? "(unset: OpenMP threads spin between operations)" : waitPolicy)
                 + " for both sides (the peer inherits balcon's environment)");
+        List<String> malloc = MALLOC_VARIABLES.stream().filter(name -> System.getenv(name) != null)
+                .map(name -> name + "=" + System.getenv(name)).toList();
+        out.println("malloc: " + (malloc.isEmpty() ? "glibc defaults" : String.join(" ", malloc))
+                + " for both sides");
         double ours;
         double oursBf16 = Double.NaN;
         try (NDManager manager = NDManager.newBaseManager(dev.balcon.ComputeDevice.current())) {
@@ -329,14 +339,17 @@ final class BenchCommand implements Callable<Integer> {
         } catch (dev.balcon.BalconException e) {
             throw new picocli.CommandLine.ParameterException(commandLine, e.getMessage());
         }
+        Precision precision = Precision.of(training.precision);
         try (Encoder encoder = Encoder.loadExport(model, false)) {
+            encoder.setPrecision(precision);
             out.printf("inference of %s (%dx%dx%d input, %d features), batch %d of random 8-bit images, %d timed "
-                            + "batches after %d; normalisation and features out included%n", model, encoder.channels(),
-                    encoder.height(), encoder.width(), encoder.featureDim(), embedBatch, steps, warmup);
+                            + "batches after %d, precision %s; normalisation and features out included%n", model,
+                    encoder.channels(), encoder.height(), encoder.width(), encoder.featureDim(), embedBatch, steps,
+                    warmup, precision.id());
             out.flush();
             EmbedBenchmark.Throughput ours = EmbedBenchmark.balcon(encoder, embedBatch, warmup, steps, threads, training.seed);
-            EmbedBenchmark.Throughput peer = noPeer ? null : EmbedBenchmark.peer(peerScript, python, model, embedBatch,
-                    warmup, steps, ours.threads(), training.seed, out);
+            EmbedBenchmark.Throughput peer = noPeer ? null : EmbedBenchmark.peer(peerScript, python, model, precision,
+                    embedBatch, warmup, steps, ours.threads(), training.seed, out);
             out.println("| side                 | images/s | ms/batch (median) | threads | BLAS |");
             out.println("|----------------------|----------|-------------------|---------|------|");
             for (EmbedBenchmark.Throughput side : peer == null ? List.of(ours) : List.of(ours, peer)) {

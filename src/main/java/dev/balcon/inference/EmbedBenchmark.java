@@ -2,6 +2,7 @@ package dev.balcon.inference;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.balcon.BalconException;
+import dev.balcon.model.Precision;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.bench.Benchmark;
 
@@ -76,9 +77,11 @@ public final class EmbedBenchmark {
      * the reference BLAS.
      *
      * @param exportDir the export whose model.json and model.safetensors the peer rebuilds and loads
+     * @param precision {@link Precision#BF16}: the peer's forward pass under {@code torch.autocast("cpu",
+     *                  bfloat16)}, balcon's mixed precision's counterpart
      */
-    public static Throughput peer(Path script, String python, Path exportDir, int batch, int warmup, int batches,
-                                  int threads, long seed, PrintWriter log) {
+    public static Throughput peer(Path script, String python, Path exportDir, Precision precision, int batch,
+                                  int warmup, int batches, int threads, long seed, PrintWriter log) {
         validate(batch, warmup, batches);
         ModelManifest manifest = ModelManifest.read(exportDir.resolve(ModelManifest.FILE));
         ModelManifest.Input input = manifest.input();
@@ -96,7 +99,7 @@ public final class EmbedBenchmark {
                         : manifest.weights().file()).toString(),
                 "--mean", join(input.mean()), "--std", join(input.std()),
                 "--batch", String.valueOf(batch), "--warmup", String.valueOf(warmup), "--steps", String.valueOf(batches),
-                "--threads", String.valueOf(threads), "--seed", String.valueOf(seed)));
+                "--threads", String.valueOf(threads), "--seed", String.valueOf(seed), "--precision", precision.id()));
         JsonNode result = Benchmark.runPeer(command, log);
         if (result == null) {
             return null;
