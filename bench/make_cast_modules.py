@@ -8,9 +8,9 @@ API (dev.balcon.model.TorchScriptOps) for what DJL 0.35.1 cannot ask libtorch fo
   libtorch, which knows the type, so forward(x) returns x.to(torch.bfloat16), differentiable like any cast: the
   gradient flows back to the float32 input. The way back is a module too: DJL's toType(FLOAT32) of a bfloat16 array
   returns a result without a grad_fn (the backward pass would stop there).
-- to_channels_last.pt (dev.balcon.model.ChannelsLast): x.contiguous(memory_format=torch.channels_last). DJL has no
-  API for a tensor's memory format; on a channels-last input libtorch's oneDNN convolutions skip the reorder of every
-  activation to and from oneDNN's blocked layout (docs/performance.md).
+- to_channels_last.pt (dev.balcon.model.ChannelsLast): x with channels-last strides (channel stride 1), x itself if it
+  has them. DJL has no API for a tensor's memory format; on a channels-last input libtorch's oneDNN convolutions skip
+  the reorder of every activation to and from oneDNN's blocked layout and return channels-last (docs/performance.md).
 
 The archives are portable across libtorch versions (written here by Debian's torch 1.13, loaded by DJL's libtorch
 2.7.1).
@@ -34,7 +34,12 @@ class ToFloat32(torch.nn.Module):
 
 class ToChannelsLast(torch.nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.contiguous(memory_format=torch.channels_last)
+        # contiguous(memory_format=channels_last) keeps a one-channel [B, 1, H, W] tensor's plain strides (it is
+        # contiguous in both formats), which libtorch's convolutions read as the plain format; a copy into
+        # channels-last strides (channel stride 1) is read as channels-last.
+        if x.stride(1) == 1 and x.is_contiguous(memory_format=torch.channels_last):
+            return x
+        return torch.empty_like(x, memory_format=torch.channels_last).copy_(x)
 
 
 if __name__ == "__main__":

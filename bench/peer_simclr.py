@@ -24,7 +24,8 @@ Modes:
         features back as a numpy array; --weights loads an export's model.safetensors. The median over --steps
         batches after the warm-up ones. --threads 0 keeps torch's default thread count.
   breakdown  the compute step's phases timed one by one (create, forward, loss, backward, optimizer, close),
-        medians over --steps steps, as `balcon bench --breakdown` times balcon's.
+        medians over --steps steps, as `balcon bench --breakdown` times balcon's; --profile FILE writes
+        torch.profiler's Chrome trace of the timed steps there.
   matmul  the machine's reference speed: GFLOP/s of a --matmul-size square matmul in float32 and bfloat16.
 --precision bf16 runs the forward pass under torch.autocast("cpu", bfloat16); the loss stays float32.
 Every mode reports the BLAS library the process loaded (see blas_library). All print one JSON line.
@@ -241,7 +242,11 @@ def run_breakdown_mode(args, model, optimizer):
     phases = ["create", "forward", "loss", "backward", "optimizer", "close"]
     times = {phase: [] for phase in phases}
     totals = []
+    profiler = None
     for step in range(args.warmup + args.steps):
+        if step == args.warmup and args.profile:
+            profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True)
+            profiler.__enter__()
         marks = [time.perf_counter()]
         images = torch.cat([torch.from_numpy(view1), torch.from_numpy(view2)])
         marks.append(time.perf_counter())
@@ -263,6 +268,9 @@ def run_breakdown_mode(args, model, optimizer):
             for phase, begin, end in zip(phases, marks, marks[1:]):
                 times[phase].append(1000 * (end - begin))
             totals.append(1000 * (marks[-1] - marks[0]))
+    if profiler is not None:
+        profiler.__exit__(None, None, None)
+        profiler.export_chrome_trace(args.profile)
     return {"mode": "breakdown", "ms": {phase: statistics.median(values) for phase, values in times.items()},
             "ms_per_step_median": statistics.median(totals), "views_per_s": 2000 * args.batch / statistics.median(totals),
             "peak_rss_mb": peak_rss_mb()}
@@ -329,6 +337,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--profile", help="breakdown mode: write torch.profiler's Chrome trace of the timed steps here")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dataset", choices=["fashion-mnist", "imagefolder"], default="fashion-mnist",

@@ -177,22 +177,31 @@ public final class Benchmark {
     }
 
     /** balcon's compute step, phase by phase ({@link StepBreakdown}), on the same fixed batch as {@link #computeStep}. */
-    public static StepBreakdown.Result breakdown(PretrainConfig config, ImageDataset train, int warmup, int steps) {
+    public static StepBreakdown.Result breakdown(PretrainConfig config, ImageDataset train, int warmup, int steps,
+                                                 Path profile) {
         try (NDManager manager = NDManager.newBaseManager(ComputeDevice.current());
              ContrastiveModel model = ContrastiveModel.create(config.modelConfig(train.channels()),
                      train.height(), train.width(), manager, config.seed())) {
             model.setPrecision(config.computePrecision());
             return StepBreakdown.measure(model,
                     new SgdMomentum(model.trainableParameters(), config.optimizer().momentum(), config.optimizer().weightDecay()),
-                    new ContrastiveLoss(config.lossConfig()), fixedBatch(config, train), warmup, steps);
+                    new ContrastiveLoss(config.lossConfig()), fixedBatch(config, train), warmup, steps, profile);
         }
     }
 
-    /** The peer's phases ({@code --mode breakdown}), in {@link StepBreakdown#PHASES} order; null if it fails. */
+    /**
+     * The peer's phases ({@code --mode breakdown}), in {@link StepBreakdown#PHASES} order; null if it fails.
+     *
+     * @param profile where the peer writes torch.profiler's Chrome trace of the timed steps, or null for none
+     */
     public static StepBreakdown.Result peerBreakdown(Path script, String python, PretrainConfig config,
-                                                     ImageDataset train, int warmup, int steps,
+                                                     ImageDataset train, int warmup, int steps, Path profile,
                                                      java.io.PrintWriter log) {
-        JsonNode result = runPeer(peerCommand(script, python, config, train, "breakdown", warmup, steps), log);
+        List<String> command = peerCommand(script, python, config, train, "breakdown", warmup, steps);
+        if (profile != null) {
+            command.addAll(List.of("--profile", profile.toString()));
+        }
+        JsonNode result = runPeer(command, log);
         if (result == null) {
             return null;
         }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.balcon.augment.TwoViewBatch;
@@ -14,6 +15,7 @@ import dev.balcon.loss.ContrastiveLoss;
 import dev.balcon.model.ContrastiveModel;
 import dev.balcon.train.SgdMomentum;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -39,10 +41,13 @@ public final class StepBreakdown {
     /**
      * Times {@code steps} steps after {@code warmup} untimed ones on the fixed {@code batch}.
      *
+     * @param profile where to write libtorch's profiler trace of the timed steps (Chrome trace JSON, every operator
+     *     with its start and duration in microseconds; {@link OpProfile} sums it), or null for none. The profiler
+     *     adds a little time to every operator, so the phases of a profiled run are slightly longer.
      * @throws IllegalArgumentException if {@code steps < 1} or {@code warmup < 0}
      */
     public static Result measure(ContrastiveModel model, SgdMomentum optimizer, ContrastiveLoss loss, TwoViewBatch batch,
-                                 int warmup, int steps) {
+                                 int warmup, int steps, Path profile) {
         if (steps < 1 || warmup < 0) {
             throw new IllegalArgumentException("steps must be >= 1 and warmup >= 0, got " + steps + " and " + warmup);
         }
@@ -53,6 +58,9 @@ public final class StepBreakdown {
         int arrays = 0;
         Shape viewShape = new Shape(batch.batchSize(), batch.channels(), batch.height(), batch.width());
         for (int i = 0; i < warmup + steps; i++) {
+            if (i == warmup && profile != null) {
+                JniUtils.startProfile(false, true, false);
+            }
             long[] marks = new long[PHASES.length + 1];
             marks[0] = System.nanoTime();
             NDManager step = modelManager.newSubManager();
@@ -80,6 +88,9 @@ public final class StepBreakdown {
                 }
                 totals[i - warmup] = (marks[PHASES.length] - marks[0]) / 1e6;
             }
+        }
+        if (profile != null) {
+            JniUtils.stopProfile(profile.toString());
         }
         Map<String, Double> medians = new LinkedHashMap<>();
         for (int p = 0; p < PHASES.length; p++) {

@@ -5,6 +5,7 @@ import dev.balcon.data.Subsets;
 import dev.balcon.bench.Benchmark;
 import dev.balcon.bench.Benchmark.Measurement;
 import dev.balcon.bench.Machine;
+import dev.balcon.bench.OpProfile;
 import dev.balcon.bench.StepBreakdown;
 import dev.balcon.model.ModelFlops;
 import dev.balcon.model.Precision;
@@ -24,6 +25,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -99,6 +101,14 @@ final class BenchCommand implements Callable<Integer> {
             + "backward, optimizer, close), balcon and the peer on the same batch, instead of the throughput table.")
     boolean breakdown;
 
+    @Option(names = "--profile", paramLabel = "DIR", description = "With --breakdown: run both sides under their "
+            + "profiler and write DIR/balcon-trace.json and DIR/pytorch-trace.json (Chrome traces of the timed steps), "
+            + "then print the operators with the most self time, per step, side by side.")
+    Path profile;
+
+    @Option(names = "--profile-top", defaultValue = "25", description = "Operators listed by --profile (default: ${DEFAULT-VALUE}).")
+    int profileTop;
+
     @Option(names = "--allow-reference-blas", description = "Measure even when the peer's PyTorch runs on the reference "
             + "BLAS (its numbers are then flagged); without it the bench stops and says how to install OpenBLAS.")
     boolean allowReferenceBlas;
@@ -127,6 +137,13 @@ final class BenchCommand implements Callable<Integer> {
         if (!simclr && breakdown) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--breakdown times the phases of the simclr step; --method " + config.method().name() + " has other phases");
+        }
+        if (profile != null && !breakdown) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--profile profiles the --breakdown run; add --breakdown");
+        }
+        if (profileTop < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--profile-top must be >= 1, got " + profileTop);
         }
         if (breakdown && config.shards() > 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -299,9 +316,19 @@ final class BenchCommand implements Callable<Integer> {
 
     private int breakdown(PrintWriter out, PretrainConfig config, ImageDataset train, Reference reference) {
         boolean fairPeer = reference.fairPeer();
-        StepBreakdown.Result ours = Benchmark.breakdown(config, train, warmup, steps);
+        Path oursTrace = profile == null ? null : profile.resolve("balcon-trace.json");
+        Path peerTrace = profile == null || noPeer ? null : profile.resolve("pytorch-trace.json");
+        if (profile != null) {
+            try {
+                java.nio.file.Files.createDirectories(profile);
+            } catch (java.io.IOException e) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--profile: cannot create the directory " + profile + ": " + e.getMessage());
+            }
+        }
+        StepBreakdown.Result ours = Benchmark.breakdown(config, train, warmup, steps, oursTrace);
         StepBreakdown.Result peer = noPeer ? null
-                : Benchmark.peerBreakdown(peerScript, python, config, train, warmup, steps, out);
+                : Benchmark.peerBreakdown(peerScript, python, config, train, warmup, steps, peerTrace, out);
         out.println("compute step by phase, median ms over " + steps + " steps"
                 + (fairPeer ? "" : " (WARNING: the peer runs on the reference BLAS)"));
         out.println("| phase      | balcon ms | pytorch ms | balcon / pytorch |");
@@ -316,8 +343,44 @@ final class BenchCommand implements Callable<Integer> {
                 peer == null ? "n/a" : String.format("%.1f", peer.totalMillis()),
                 peer == null ? "n/a" : String.format("%.2f", ours.totalMillis() / peer.totalMillis()));
         out.printf("balcon: %d arrays in the step's manager when it closes%n", ours.arraysPerStep());
+        if (profile != null) {
+            operators(out, oursTrace, peer == null ? null : peerTrace);
+        }
         fractionOfPeak(out, config, train, reference, ours.totalMillis(), peer == null ? Double.NaN : peer.totalMillis());
         return 0;
+    }
+
+    /** The operators with the most self time per step on either side, from the two profiler traces. */
+    private void operators(PrintWriter out, Path oursTrace, Path peerTrace) {
+        Map<String, OpProfile.Op> ours = byName(OpProfile.read(oursTrace));
+        Map<String, OpProfile.Op> theirs = peerTrace == null || !java.nio.file.Files.exists(peerTrace)
+                ? Map.of() : byName(OpProfile.read(peerTrace));
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        java.util.stream.Stream.concat(ours.values().stream(), theirs.values().stream())
+                .sorted(java.util.Comparator.comparingDouble(OpProfile.Op::selfMillis).reversed())
+                .limit(profileTop).forEach(op -> names.add(op.name()));
+        out.println("operators by self time, ms per step (profiled runs; traces in " + profile + ")");
+        out.println("| operator | balcon ms | balcon calls | pytorch ms | pytorch calls |");
+        out.println("|---|---|---|---|---|");
+        for (String name : names) {
+            OpProfile.Op a = ours.get(name);
+            OpProfile.Op b = theirs.get(name);
+            out.printf("| %s | %s | %s | %s | %s |%n", name,
+                    a == null ? "-" : String.format("%.1f", a.selfMillis() / steps), a == null ? "-" : String.format("%.1f", (double) a.calls() / steps),
+                    b == null ? "-" : String.format("%.1f", b.selfMillis() / steps), b == null ? "-" : String.format("%.1f", (double) b.calls() / steps));
+        }
+        out.printf("| all operators | %.1f | | %s | |%n", total(ours) / steps,
+                theirs.isEmpty() ? "-" : String.format("%.1f", total(theirs) / steps));
+    }
+
+    private static Map<String, OpProfile.Op> byName(List<OpProfile.Op> ops) {
+        Map<String, OpProfile.Op> map = new java.util.LinkedHashMap<>();
+        ops.forEach(op -> map.put(op.name(), op));
+        return map;
+    }
+
+    private static double total(Map<String, OpProfile.Op> ops) {
+        return ops.values().stream().mapToDouble(OpProfile.Op::selfMillis).sum();
     }
 
     private int embedding(PrintWriter out) {

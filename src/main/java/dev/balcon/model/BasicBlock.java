@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -43,10 +42,11 @@ final class BasicBlock extends AbstractBlock {
     }
 
     /**
-     * The stem's 3x3 convolution (bias-free, "same" padding, stride 1), whose output is converted to the channels-last
-     * memory format ({@link ChannelsLast}) so that every later convolution, forward and backward, runs without
-     * reordering its activations. Converting the output rather than the images also covers grey images: a
-     * one-channel array is the same in both formats, and libtorch keeps it, and so the convolution's output, plain.
+     * The stem's 3x3 convolution (bias-free, "same" padding, stride 1), which hands libtorch its input in the
+     * channels-last memory format ({@link ChannelsLast}): its output is then channels-last too, and so every later
+     * convolution, forward and backward, runs without reordering its activations. Converting the input rather than the
+     * output also keeps the stem's own backward pass in that format, and the input is the smallest activation (1 or 3
+     * channels against 16 or more).
      */
     static Conv2d stemConv(int outChannels) {
         return new Conv2d(convBuilder(outChannels, 3, 1), true);
@@ -62,7 +62,7 @@ final class BasicBlock extends AbstractBlock {
     }
 
     /**
-     * DJL's 2-D convolution, whose output the stem converts to the channels-last memory format ({@link ChannelsLast}).
+     * DJL's 2-D convolution, whose input the stem converts to the channels-last memory format ({@link ChannelsLast}).
      * Every later convolution then gets channels-last input, which is also what makes libtorch 2.7.1's bfloat16
      * strided convolutions fast: on plain NCHW input their backward pass took about 10x float32's time (1074 ms
      * against 111 ms for a 512x32x14x14 input with a 3x3 kernel on an AMD EPYC with avx512_bf16), and balcon ran them
@@ -71,37 +71,37 @@ final class BasicBlock extends AbstractBlock {
      * simple name.
      */
     static final class Conv2d extends ai.djl.nn.convolutional.Conv2d {
-        private final boolean channelsLastOutput;
+        private final boolean channelsLastInput;
 
-        Conv2d(Builder builder, boolean channelsLastOutput) {
+        Conv2d(Builder builder, boolean channelsLastInput) {
             super(builder);
-            this.channelsLastOutput = channelsLastOutput;
+            this.channelsLastInput = channelsLastInput;
         }
 
         @Override
         protected NDList forwardInternal(
                 ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
-            NDList output = super.forwardInternal(parameterStore, inputs, training, params);
-            if (!channelsLastOutput) {
-                return output;
+            if (!channelsLastInput) {
+                return super.forwardInternal(parameterStore, inputs, training, params);
             }
-            try (NDArray plain = output.singletonOrThrow()) {
-                return new NDList(ChannelsLast.of(plain));
+            NDArray input = inputs.singletonOrThrow();
+            try (NDArray channelsLast = ChannelsLast.of(input)) {
+                return super.forwardInternal(parameterStore, new NDList(channelsLast), training, params);
             }
         }
     }
 
     /** Batch norm with PyTorch's defaults: eps 1e-5, running statistics updated with weight 0.1 per batch. */
     static BatchNorm batchNorm() {
-        // DJL's momentum is the weight kept on the old running value, i.e. 1 - PyTorch's momentum.
-        return BatchNorm.builder().optEpsilon(1e-5f).optMomentum(0.9f).build();
+        return new BatchNorm();
     }
 
     @Override
     protected NDList forwardInternal(
             ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray residualOut = residual.forward(parameterStore, inputs, training, params).singletonOrThrow();
-        // In place, like torchvision's "out += identity": autograd does not need the batch-norm output.
+        // In place, like torchvision's "out += identity": autograd does not need the batch-norm output, and it is not
+        // a view (dev.balcon.model.BatchNorm), so the backward pass stays as cheap as the add.
         if (projectionShortcut == null) {
             residualOut.addi(inputs.singletonOrThrow());
         } else {

@@ -19,6 +19,8 @@ public final class ChannelsLast {
     /**
      * {@code array} ({@code [B, C, H, W]}, any data type) in channels-last memory format, differentiably (the gradient
      * reaches {@code array}), attached to {@code array}'s manager; an array already in that format comes back as is.
+     * A one-channel array is copied into channels-last strides too (channel stride 1): its plain strides count as
+     * contiguous in both formats, and libtorch's convolutions read them as the plain one.
      *
      * @throws BalconException if the module that does the conversion cannot be loaded
      */

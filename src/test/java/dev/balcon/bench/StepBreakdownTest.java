@@ -9,8 +9,12 @@ import dev.balcon.model.ModelConfig;
 import dev.balcon.model.ResNetConfig;
 import dev.balcon.train.SgdMomentum;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,15 +43,16 @@ class StepBreakdownTest {
             StepBreakdown.Result result = StepBreakdown.measure(model,
                     new SgdMomentum(model.trainableParameters(), 0.9, 5e-4),
                     new ContrastiveLoss(LossConfig.ntXent(0.5)),
-                    randomBatch(8, 8), 1, 3);
+                    randomBatch(8, 8), 1, 3, null);
 
             assertThat(result.millis()).containsOnlyKeys(StepBreakdown.PHASES);
             assertThat(result.millis().values()).allSatisfy(ms -> assertThat(ms).isNotNegative().isFinite());
             assertThat(result.millis().get("forward")).isPositive();
             assertThat(result.millis().get("backward")).isPositive();
-            double sum = result.millis().values().stream().mapToDouble(Double::doubleValue).sum();
-            // medians of the parts need not add up to the median of the sums, but on 3 steps they are close
-            assertThat(result.totalMillis()).isPositive().isBetween(0.5 * sum, 2.0 * sum);
+            // every step's total covers each of its phases, so the median total is at least each phase's median (a
+            // sum-of-medians bound would be a timing assertion: one slow phase in two different steps breaks it)
+            double longestPhase = result.millis().values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+            assertThat(result.totalMillis()).isPositive().isGreaterThanOrEqualTo(longestPhase);
             assertThat(result.arraysPerStep()).isPositive();
             // four optimiser steps ran (one warm-up, three timed): the weights moved
             assertThat(Arrays.equals(before, model.trainableParameters().get(0).getArray().toFloatArray())).isFalse();
@@ -55,8 +60,26 @@ class StepBreakdownTest {
     }
 
     @Test
+    void writesLibtorchsProfileOfTheTimedStepsWithTheStepsOperators(@TempDir Path dir) {
+        ModelConfig config = new ModelConfig(ResNetConfig.named("resnet-small", 4), 1, 16, 8);
+        Path trace = dir.resolve("trace.json");
+        try (NDManager manager = NDManager.newBaseManager();
+             ContrastiveModel model = ContrastiveModel.create(config, 8, 8, manager, 0)) {
+            StepBreakdown.measure(model, new SgdMomentum(model.trainableParameters(), 0.9, 5e-4),
+                    new ContrastiveLoss(LossConfig.ntXent(0.5)), randomBatch(4, 8), 1, 2, trace);
+        }
+        Map<String, OpProfile.Op> ops = new HashMap<>();
+        OpProfile.read(trace).forEach(op -> ops.put(op.name(), op));
+        // two timed steps (the warm-up step is not profiled) of resnet-small's 12 convolutions (the stem, two in each
+        // of the 4 stages' blocks, a projection shortcut in stages 2-4), each run backward once a step
+        assertThat(ops).containsKeys("aten::convolution_backward", "aten::native_batch_norm_backward", "aten::mm");
+        assertThat(ops.get("aten::convolution_backward").calls()).isEqualTo(2 * 12);
+        assertThat(ops.values()).allSatisfy(op -> assertThat(op.selfMillis()).isNotNegative());
+    }
+
+    @Test
     void rejectsNoTimedSteps() {
-        assertThatThrownBy(() -> StepBreakdown.measure(null, null, null, randomBatch(2, 4), 0, 0))
+        assertThatThrownBy(() -> StepBreakdown.measure(null, null, null, randomBatch(2, 4), 0, 0, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("steps must be >= 1");
     }
 }

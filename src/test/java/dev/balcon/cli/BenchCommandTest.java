@@ -1,6 +1,7 @@
 package dev.balcon.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -39,6 +40,25 @@ class BenchCommandTest {
         assertThat(breakdown.status()).isEqualTo(2);
         assertThat(breakdown.err().strip()).doesNotContain("\n")
                 .contains("--breakdown times the phases of the unsharded step; leave --shards at 1");
+    }
+
+    @Test
+    void profileWritesLibtorchsTraceAndPrintsTheOperatorsOfTheBreakdown(@TempDir Path dir) {
+        Path profile = dir.resolve("profile");
+        CommandLineErrorsTest.Outcome outcome = balcon("bench", "--no-peer", "--no-progress", "--breakdown",
+                "--profile", profile.toString(), "--profile-top", "3", "--steps", "1", "--warmup", "1",
+                "--width", "4", "--batch-size", "16");
+
+        assertThat(outcome.status()).as(outcome.err()).isZero();
+        assertThat(profile.resolve("balcon-trace.json")).isNotEmptyFile();
+        assertThat(outcome.out()).contains("operators by self time, ms per step").contains("| all operators |");
+        // three operator rows between the table's header and its total
+        String table = outcome.out().substring(outcome.out().indexOf("| operator |"), outcome.out().indexOf("| all operators |"));
+        assertThat(table.lines().filter(line -> line.startsWith("| aten::"))).hasSize(3);
+
+        CommandLineErrorsTest.Outcome alone = balcon("bench", "--no-peer", "--profile", profile.toString());
+        assertThat(alone.status()).isEqualTo(2);
+        assertThat(alone.err().strip()).doesNotContain("\n").contains("--profile profiles the --breakdown run");
     }
 
     @Test

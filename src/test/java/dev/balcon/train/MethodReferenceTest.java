@@ -25,8 +25,14 @@ import static org.assertj.core.api.Assertions.within;
  * updated model, predictor and EMA target, within float32 tolerance. golden/methods.json holds the peer's numbers.
  */
 class MethodReferenceTest {
-    /** Two SGD steps through a ResNet in float32, against another library's kernels: agreement to ~1e-6 is typical. */
-    private static final double TOLERANCE = 2e-5;
+    /**
+     * Two SGD steps through a ResNet in float32, against another library's kernels. Rounding differences of the
+     * convolutions (about 2e-7 relative: the stem on channels-last against plain input gives outputs 1.9e-6 apart on
+     * values up to 10) grow over the two steps: the worst parameter of simclr was 9.1e-6 from the peer with the stem
+     * converting its output to channels-last and 2.3e-5 with it converting its input (the same model, one kernel's
+     * summation order apart). A layout or gradient mistake moves parameters by orders of magnitude more.
+     */
+    private static final double TOLERANCE = 5e-5;
     private static JsonNode fixture;
 
     @BeforeAll
