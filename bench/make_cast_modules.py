@@ -20,6 +20,7 @@ The archives are portable across libtorch versions (written here by Debian's tor
 Run with Debian's interpreter: /usr/bin/python3 bench/make_cast_modules.py
 """
 import os
+from typing import List
 
 import torch
 
@@ -49,11 +50,31 @@ class ReluInPlace(torch.nn.Module):
         return torch.relu_(x)
 
 
+class SgdMomentumStep(torch.nn.Module):
+    def forward(self, weights: List[torch.Tensor], gradients: List[torch.Tensor], velocities: List[torch.Tensor],
+                settings: torch.Tensor) -> torch.Tensor:
+        learning_rate = float(settings[0])
+        momentum = float(settings[1])
+        weight_decay = float(settings[2])
+        decay_from = int(settings[3])
+        with torch.no_grad():
+            for i in range(len(weights)):
+                velocity = velocities[i].mul_(momentum).add_(gradients[i])
+                if i >= decay_from:
+                    velocity.add_(weights[i], alpha=weight_decay)
+                # not add_(velocity, alpha=-learning_rate): an alpha beyond float32's range is an error, while a
+                # product that overflows gives inf weights, which the training loop reports as a diverged run
+                weights[i].sub_(velocity * learning_rate)
+                gradients[i].zero_()
+        return settings
+
+
 if __name__ == "__main__":
     folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "resources", "dev", "balcon",
                           "model")
     for name, module in (("to_bfloat16.pt", ToBfloat16()), ("to_float32.pt", ToFloat32()),
-                         ("to_channels_last.pt", ToChannelsLast()), ("relu_in_place.pt", ReluInPlace())):
+                         ("to_channels_last.pt", ToChannelsLast()), ("relu_in_place.pt", ReluInPlace()),
+                         ("sgd_momentum_step.pt", SgdMomentumStep())):
         out = os.path.normpath(os.path.join(folder, name))
         torch.jit.script(module).save(out)
         print(out)

@@ -73,8 +73,9 @@ class BasicBlock(nn.Module):
 
 
 class ContrastiveModel(nn.Module):
-    def __init__(self, arch, width, in_channels, proj_hidden, proj_out):
+    def __init__(self, arch, width, in_channels, proj_hidden, proj_out, channels_last=False):
         super().__init__()
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         widths = [width, 2 * width, 4 * width, 8 * width]
         layers = [nn.Conv2d(in_channels, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
         channels = width
@@ -91,9 +92,12 @@ class ContrastiveModel(nn.Module):
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+        if channels_last:
+            self.to(memory_format=torch.channels_last)
 
     def forward(self, x):
-        features = self.backbone(x)
+        # channels_last: PyTorch's performance guide for CPU convolutions (weights and input in NHWC order)
+        features = self.backbone(x.contiguous(memory_format=self.memory_format))
         return features, self.projector(features)
 
 
@@ -173,7 +177,8 @@ def blas_library():
 
 
 def run_embed_mode(args):
-    model = ContrastiveModel(args.arch, args.width, args.in_channels, args.proj_hidden, args.proj_out)
+    model = ContrastiveModel(args.arch, args.width, args.in_channels, args.proj_hidden, args.proj_out,
+                             args.channels_last)
     if args.weights:
         model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in read_safetensors(args.weights).items()},
                               strict=True)
@@ -185,7 +190,8 @@ def run_embed_mode(args):
 
     def embed():
         with torch.inference_mode(), autocast(args.precision):
-            return backbone((pixels.float() / 255 - mean) / std).float().numpy()
+            images = ((pixels.float() / 255 - mean) / std).contiguous(memory_format=model.memory_format)
+            return backbone(images).float().numpy()
 
     for _ in range(args.warmup):
         embed()
@@ -337,6 +343,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--channels-last", action="store_true",
+                        help="the model's weights and input in torch.channels_last (NHWC) memory format")
     parser.add_argument("--profile", help="breakdown mode: write torch.profiler's Chrome trace of the timed steps here")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
@@ -374,7 +382,8 @@ def main():
         result.update({"arch": args.arch, "width": args.width, "batch": args.batch, "torch": torch.__version__})
         print(json.dumps(result))
         return
-    model = ContrastiveModel(args.arch, args.width, args.in_channels, args.proj_hidden, args.proj_out).train()
+    model = ContrastiveModel(args.arch, args.width, args.in_channels, args.proj_hidden, args.proj_out,
+                             args.channels_last).train()
     # weight decay on parameters of two or more dimensions only, as balcon's SgdMomentum (not biases, not batch norm)
     optimizer = torch.optim.SGD([{"params": [p for p in model.parameters() if p.dim() > 1], "weight_decay": 5e-4},
                                  {"params": [p for p in model.parameters() if p.dim() <= 1], "weight_decay": 0.0}],
@@ -383,7 +392,7 @@ def main():
     result = modes[args.mode](args, model, optimizer)
     result.update(blas_library())
     result.update({"precision": args.precision, "arch": args.arch, "width": args.width, "batch": args.batch, "threads": args.threads,
-                   "torch": torch.__version__})
+                   "torch": torch.__version__, "channels_last": args.channels_last})
     print(json.dumps(result))
 
 

@@ -103,15 +103,14 @@ public final class Benchmark {
      * Runs the Python peer in a child process and reads the JSON object it prints last. Returns null (and says
      * why on {@code log}) when python3 with torch is not available.
      */
-    public static Measurement peer(Path script, String python, PretrainConfig config, ImageDataset train, String mode,
-                                   int warmup,
+    public static Measurement peer(Peer peer, PretrainConfig config, ImageDataset train, String mode, int warmup,
                                    int steps, java.io.PrintWriter log) {
         if (mode.equals("e2e") && !PEER_DATASETS.contains(config.data().dataset())) {
             log.println("no PyTorch peer end to end on --dataset " + config.data().dataset() + ": bench/peer_simclr.py "
                     + "reads " + String.join(" and ", PEER_DATASETS));
             return null;
         }
-        JsonNode result = runPeer(peerCommand(script, python, config, train, mode, warmup, steps), log);
+        JsonNode result = runPeer(peerCommand(peer, config, train, mode, warmup, steps), log);
         return result == null ? null : new Measurement("pytorch", mode, result.get("views_per_s").asDouble(),
                 result.get("ms_per_step_median").asDouble(), result.path("cpu_ms_per_step_median").asDouble(Double.NaN),
                 result.get("peak_rss_mb").asDouble());
@@ -126,10 +125,10 @@ public final class Benchmark {
      * limit draws other images of the same per-class counts) and the whole augmentation recipe as JSON, so that both
      * sides augment alike; the peer normalises by its training images' statistics, as balcon does.
      */
-    static List<String> peerCommand(Path script, String python, PretrainConfig config, ImageDataset train,
-                                    String mode, int warmup, int steps) {
-        List<String> command = new ArrayList<>(List.of(python, script.toString(), "--mode", mode,
-                "--arch", config.model().arch(), "--width", String.valueOf(config.model().width()),
+    static List<String> peerCommand(Peer peer, PretrainConfig config, ImageDataset train, String mode, int warmup,
+                                    int steps) {
+        List<String> command = peer.command(mode);
+        command.addAll(List.of("--arch", config.model().arch(), "--width", String.valueOf(config.model().width()),
                 "--proj-hidden", String.valueOf(config.model().projectorHidden()), "--proj-out", String.valueOf(config.model().projectorOut()),
                 "--batch", String.valueOf(config.batchSize()), "--warmup", String.valueOf(warmup), "--steps", String.valueOf(steps),
                 "--crop-min", String.valueOf(config.augmentation().cropScaleMin()),
@@ -163,9 +162,10 @@ public final class Benchmark {
                               String blasInfo, String torch) {}
 
     /** Runs the peer's {@code --mode matmul} with {@code n x n} products; null (said on {@code log}) if it fails. */
-    public static PeerMachine peerMachine(Path script, String python, int n, java.io.PrintWriter log) {
-        JsonNode result = runPeer(List.of(python, script.toString(), "--mode", "matmul", "--matmul-size",
-                String.valueOf(n)), log);
+    public static PeerMachine peerMachine(Peer peer, int n, java.io.PrintWriter log) {
+        List<String> command = peer.command("matmul");
+        command.addAll(List.of("--matmul-size", String.valueOf(n)));
+        JsonNode result = runPeer(command, log);
         if (result == null) {
             return null;
         }
@@ -194,10 +194,9 @@ public final class Benchmark {
      *
      * @param profile where the peer writes torch.profiler's Chrome trace of the timed steps, or null for none
      */
-    public static StepBreakdown.Result peerBreakdown(Path script, String python, PretrainConfig config,
-                                                     ImageDataset train, int warmup, int steps, Path profile,
-                                                     java.io.PrintWriter log) {
-        List<String> command = peerCommand(script, python, config, train, "breakdown", warmup, steps);
+    public static StepBreakdown.Result peerBreakdown(Peer peer, PretrainConfig config, ImageDataset train, int warmup,
+                                                     int steps, Path profile, java.io.PrintWriter log) {
+        List<String> command = peerCommand(peer, config, train, "breakdown", warmup, steps);
         if (profile != null) {
             command.addAll(List.of("--profile", profile.toString()));
         }

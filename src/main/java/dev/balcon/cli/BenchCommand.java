@@ -6,6 +6,7 @@ import dev.balcon.bench.Benchmark;
 import dev.balcon.bench.Benchmark.Measurement;
 import dev.balcon.bench.Machine;
 import dev.balcon.bench.OpProfile;
+import dev.balcon.bench.Peer;
 import dev.balcon.bench.StepBreakdown;
 import dev.balcon.model.ModelFlops;
 import dev.balcon.model.Precision;
@@ -54,6 +55,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--python", defaultValue = "/usr/bin/python3",
             description = "Python with torch and torchvision for the peer (default: ${DEFAULT-VALUE}; Debian python3-torch).")
     String python;
+
+    @Option(names = "--peer-channels-last", description = "The peer keeps its model and input in torch.channels_last "
+            + "memory format (PyTorch's advice for CPU convolutions; balcon computes in that format); without it, the "
+            + "plain NCHW format a PyTorch model has unless its author asks.")
+    boolean peerChannelsLast;
 
     @Option(names = "--no-peer", description = "Measure balcon only.")
     boolean noPeer;
@@ -119,6 +125,10 @@ final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    private Peer peer() {
+        return new Peer(peerScript, python, peerChannelsLast);
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -175,10 +185,10 @@ final class BenchCommand implements Callable<Integer> {
         List<Measurement> e2e2 = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             steps1.add(Benchmark.computeStep(config, train, warmup, steps));
-            steps2.add(noPeer ? null : Benchmark.peer(peerScript, python, config, train, "step", warmup, steps, out));
+            steps2.add(noPeer ? null : Benchmark.peer(peer(), config, train, "step", warmup, steps, out));
             if (!stepOnly) {
                 e2e1.add(Benchmark.endToEnd(config, train, warmup, steps));
-                e2e2.add(noPeer ? null : Benchmark.peer(peerScript, python, config, train, "e2e", warmup, steps, out));
+                e2e2.add(noPeer ? null : Benchmark.peer(peer(), config, train, "e2e", warmup, steps, out));
             }
         }
         out.println("| measurement           | balcon views/s | pytorch views/s | ratio | balcon ms/step | pytorch ms/step | "
@@ -292,7 +302,7 @@ final class BenchCommand implements Callable<Integer> {
         if (noPeer) {
             return new Reference(true, oursPeak, Double.NaN);
         }
-        Benchmark.PeerMachine peer = Benchmark.peerMachine(peerScript, python, MATMUL_SIZE, out);
+        Benchmark.PeerMachine peer = Benchmark.peerMachine(peer(), MATMUL_SIZE, out);
         if (peer == null) {
             return new Reference(true, oursPeak, Double.NaN);
         }
@@ -300,8 +310,9 @@ final class BenchCommand implements Callable<Integer> {
         String blas = (peer.optimised() ? "optimised" : "REFERENCE") + " BLAS " + peer.blasFiles().stream()
                 .map(file -> Path.of(file).getFileName().toString()).toList() + " (torch says BLAS_INFO="
                 + peer.blasInfo() + ")";
-        out.printf("pytorch: torch %s, %s, %dx%d fp32 matmul %.1f GFLOP/s, bf16 %.1f GFLOP/s%n", peer.torch(), blas,
-                MATMUL_SIZE, MATMUL_SIZE, peer.gflops(), peer.gflopsBf16());
+        out.printf("pytorch: torch %s, %s, %dx%d fp32 matmul %.1f GFLOP/s, bf16 %.1f GFLOP/s; model in %s%n",
+                peer.torch(), blas, MATMUL_SIZE, MATMUL_SIZE, peer.gflops(), peer.gflopsBf16(),
+                peerChannelsLast ? "channels_last (--peer-channels-last)" : "NCHW (--peer-channels-last for channels_last)");
         if (peer.optimised()) {
             return new Reference(true, oursPeak, peerPeak);
         }
@@ -328,7 +339,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         StepBreakdown.Result ours = Benchmark.breakdown(config, train, warmup, steps, oursTrace);
         StepBreakdown.Result peer = noPeer ? null
-                : Benchmark.peerBreakdown(peerScript, python, config, train, warmup, steps, peerTrace, out);
+                : Benchmark.peerBreakdown(peer(), config, train, warmup, steps, peerTrace, out);
         out.println("compute step by phase, median ms over " + steps + " steps"
                 + (fairPeer ? "" : " (WARNING: the peer runs on the reference BLAS)"));
         out.println("| phase      | balcon ms | pytorch ms | balcon / pytorch |");
@@ -411,7 +422,7 @@ final class BenchCommand implements Callable<Integer> {
                     warmup, precision.id());
             out.flush();
             EmbedBenchmark.Throughput ours = EmbedBenchmark.balcon(encoder, embedBatch, warmup, steps, threads, training.seed);
-            EmbedBenchmark.Throughput peer = noPeer ? null : EmbedBenchmark.peer(peerScript, python, model, precision,
+            EmbedBenchmark.Throughput peer = noPeer ? null : EmbedBenchmark.peer(peer(), model, precision,
                     embedBatch, warmup, steps, ours.threads(), training.seed, out);
             out.println("| side                 | images/s | ms/batch (median) | threads | BLAS |");
             out.println("|----------------------|----------|-------------------|---------|------|");

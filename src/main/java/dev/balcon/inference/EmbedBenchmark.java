@@ -5,6 +5,7 @@ import dev.balcon.BalconException;
 import dev.balcon.model.Precision;
 import dev.balcon.data.ImageDataset;
 import dev.balcon.bench.Benchmark;
+import dev.balcon.bench.Peer;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -80,7 +81,7 @@ public final class EmbedBenchmark {
      * @param precision {@link Precision#BF16}: the peer's forward pass under {@code torch.autocast("cpu",
      *                  bfloat16)}, balcon's mixed precision's counterpart
      */
-    public static Throughput peer(Path script, String python, Path exportDir, Precision precision, int batch,
+    public static Throughput peer(Peer peer, Path exportDir, Precision precision, int batch,
                                   int warmup, int batches, int threads, long seed, PrintWriter log) {
         validate(batch, warmup, batches);
         ModelManifest manifest = ModelManifest.read(exportDir.resolve(ModelManifest.FILE));
@@ -90,8 +91,8 @@ public final class EmbedBenchmark {
                     + "x" + input.width());
         }
         var architecture = manifest.architecture();
-        List<String> command = new ArrayList<>(List.of(python, script.toString(), "--mode", "embed",
-                "--arch", architecture.name(), "--width", String.valueOf(architecture.stemWidth()),
+        List<String> command = peer.command("embed");
+        command.addAll(List.of("--arch", architecture.name(), "--width", String.valueOf(architecture.stemWidth()),
                 "--proj-hidden", String.valueOf(architecture.projectorHiddenDim()),
                 "--proj-out", String.valueOf(architecture.projectorOutDim()),
                 "--in-channels", String.valueOf(input.channels()), "--size", String.valueOf(input.height()),

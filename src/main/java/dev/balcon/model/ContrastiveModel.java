@@ -10,7 +10,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.UniformInitializer;
 import ai.djl.training.initializer.XavierInitializer;
@@ -112,7 +111,7 @@ public final class ContrastiveModel implements AutoCloseable {
                 channels = widths[stage];
             }
         }
-        net.add(Pool.globalAvgPool2dBlock());
+        net.add(GlobalAvgPool.block());
         // kaiming_normal_(mode="fan_out", nonlinearity="relu"), as torchvision initialises ResNet convolutions.
         net.setInitializer(new XavierInitializer(RandomType.GAUSSIAN, FactorType.OUT, 2f), Parameter.Type.WEIGHT);
         return net;

@@ -18,12 +18,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * One-line TorchScript modules from balcon's jar ({@code forward(x) = ...}, written by {@code bench/make_cast_modules.py}),
- * run through DJL's module API for what DJL 0.35.1 cannot ask libtorch for directly: a bfloat16 cast, a memory format.
- * Autograd records a module's operation like any other, so gradients flow through it. The modules hold no parameters,
- * so one module serves arrays on any device.
+ * Small TorchScript modules from balcon's jar (written by {@code bench/make_cast_modules.py}), run through DJL's module
+ * API for what DJL 0.35.1 cannot ask libtorch for directly: a bfloat16 cast, a memory format, an in-place ReLU, and the
+ * optimiser's whole update in one native call. Autograd records a module's operations like any other, so gradients
+ * flow through them. The modules hold no parameters, so one module serves arrays on any device.
  */
-final class TorchScriptOps {
+public final class TorchScriptOps {
     private static final Map<String, PtSymbolBlock> MODULES = new HashMap<>();
     // Lives as long as the JVM: the modules are a few kB each and loaded once.
     private static NDManager owner;
@@ -43,6 +43,22 @@ final class TorchScriptOps {
                 .singletonOrThrow();
         result.attach(array.getManager());
         return result;
+    }
+
+    /**
+     * Runs the module {@code resource} on {@code inputs}. DJL passes the arrays as the module's arguments in order,
+     * except that arrays named {@code NAME[]} form one {@code List[Tensor]} argument per name, in the order of each
+     * name's first array.
+     *
+     * @param resource file name of the module beside this class in the jar, e.g. {@code "sgd_momentum_step.pt"}
+     * @param manager  where the outputs are attached
+     * @return the module's outputs
+     * @throws BalconException if the module is missing from the jar or cannot be loaded
+     */
+    public static NDList forward(String resource, NDList inputs, NDManager manager) {
+        NDList outputs = module(resource).forward(new ParameterStore(manager, false), inputs, false);
+        outputs.attach(manager);
+        return outputs;
     }
 
     private static synchronized PtSymbolBlock module(String resource) {

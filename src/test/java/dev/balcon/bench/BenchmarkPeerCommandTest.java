@@ -46,7 +46,7 @@ class BenchmarkPeerCommandTest {
     @Test
     void endToEndNamesTheImagesAndTheWholeRecipe() throws Exception {
         PretrainConfig config = config("imagefolder", "/somewhere/tiny", 100);
-        List<String> command = Benchmark.peerCommand(Path.of("peer.py"), "python", config, images(), "e2e", 1, 2);
+        List<String> command = Benchmark.peerCommand(new Peer(Path.of("peer.py"), "python", false), config, images(), "e2e", 1, 2);
 
         assertThat(after(command, "--mode")).isEqualTo("e2e");
         assertThat(after(command, "--dataset")).isEqualTo("imagefolder");
@@ -63,7 +63,7 @@ class BenchmarkPeerCommandTest {
 
     @Test
     void theComputeStepNeedsNoImages() {
-        List<String> command = Benchmark.peerCommand(Path.of("peer.py"), "python", config("imagefolder", "/x", 0),
+        List<String> command = Benchmark.peerCommand(new Peer(Path.of("peer.py"), "python", false), config("imagefolder", "/x", 0),
                 images(), "step", 1, 2);
 
         assertThat(command).doesNotContain("--dataset", "--data", "--recipe-json");
@@ -71,9 +71,20 @@ class BenchmarkPeerCommandTest {
     }
 
     @Test
+    void aChannelsLastPeerIsAskedForItInEveryMode() {
+        Peer channelsLast = new Peer(Path.of("peer.py"), "python", true);
+        for (String mode : List.of("step", "e2e", "breakdown")) {
+            List<String> command = Benchmark.peerCommand(channelsLast, config("imagefolder", "/x", 0), images(), mode, 1, 2);
+            assertThat(command.subList(0, 4)).containsExactly("python", "peer.py", "--mode", mode);
+            assertThat(command).contains("--channels-last");
+        }
+        assertThat(new Peer(Path.of("peer.py"), "python", false).command("embed")).doesNotContain("--channels-last");
+    }
+
+    @Test
     void aDatasetThePeerCannotReadGetsNoEndToEndPeer() {
         StringWriter log = new StringWriter();
-        Benchmark.Measurement measurement = Benchmark.peer(Path.of("no-such-peer.py"), "no-such-python",
+        Benchmark.Measurement measurement = Benchmark.peer(new Peer(Path.of("no-such-peer.py"), "no-such-python", false),
                 config("cifar10", "/x", 0), images(), "e2e", 1, 2, new PrintWriter(log, true));
 
         assertThat(measurement).isNull();

@@ -75,6 +75,31 @@ class SgdMomentumTest {
     }
 
     @Test
+    void zeroesTheGradientsKeepsTheArraysNamesAndSavesBuffersInTheCallersOrder() throws Exception {
+        // the update visits undecayed parameters first; none of that may show outside
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Parameter matrix = parameter(manager, "w", new Shape(2, 3), 1f);
+            Parameter bias = parameter(manager, "b", new Shape(4), 1f);
+            String matrixName = matrix.getArray().getName();
+            SgdMomentum optimizer = new SgdMomentum(List.of(matrix, bias), 0.9, 0.1);
+            backward(List.of(matrix, bias), 3f);
+            optimizer.step(0.5);
+
+            assertThat(matrix.getArray().getGradient().toFloatArray()).containsOnly(0f);
+            assertThat(bias.getArray().getGradient().toFloatArray()).containsOnly(0f);
+            assertThat(matrix.getArray().getName()).isEqualTo(matrixName);
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            optimizer.save(new DataOutputStream(bytes));
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes.toByteArray()));
+            assertThat(in.readInt()).isEqualTo(2);
+            assertThat(in.readInt()).as("rank of the first buffer, the matrix's").isEqualTo(2);
+            assertThat(new long[] {in.readLong(), in.readLong()}).containsExactly(2, 3);
+            // v = g + wd w = 3 + 0.1
+            assertThat((double) in.readFloat()).isCloseTo(3.1, within(1e-6));
+        }
+    }
+
+    @Test
     void momentumBuffersSurviveASaveLoadRoundTrip() throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             Parameter first = parameter(manager, "w", new Shape(3, 2), 1f);
