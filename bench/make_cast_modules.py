@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes the one-line TorchScript modules of src/main/resources/dev/balcon/model/ that balcon runs through DJL's module
+"""Writes the small TorchScript modules of src/main/resources/dev/balcon/model/ that balcon runs through DJL's module
 API (dev.balcon.model.TorchScriptOps) for what DJL 0.35.1 cannot ask libtorch for:
 
 - to_bfloat16.pt and to_float32.pt (dev.balcon.model.Bfloat16). DJL 0.35.1 and 0.36.0 cannot make a bfloat16 tensor:
@@ -11,8 +11,8 @@ API (dev.balcon.model.TorchScriptOps) for what DJL 0.35.1 cannot ask libtorch fo
 - to_channels_last.pt (dev.balcon.model.ChannelsLast): x with channels-last strides (channel stride 1), x itself if it
   has them. DJL has no API for a tensor's memory format; on a channels-last input libtorch's oneDNN convolutions skip
   the reorder of every activation to and from oneDNN's blocked layout and return channels-last (docs/performance.md).
-- relu_in_place.pt (dev.balcon.model.InPlaceRelu): torch.relu_(x), torchvision's nn.ReLU(inplace=True). DJL's relu
-  writes a new array; in place, the step writes one activation-sized buffer less per ReLU (docs/performance.md).
+- sgd_momentum_step.pt (dev.balcon.train.SgdMomentum): the optimiser's whole update, a loop over the parameters in
+  one native call instead of a few DJL operations (each a JNI call and a Java object) per parameter.
 
 The archives are portable across libtorch versions (written here by Debian's torch 1.13, loaded by DJL's libtorch
 2.7.1).
@@ -45,11 +45,6 @@ class ToChannelsLast(torch.nn.Module):
         return torch.empty_like(x, memory_format=torch.channels_last).copy_(x)
 
 
-class ReluInPlace(torch.nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.relu_(x)
-
-
 class SgdMomentumStep(torch.nn.Module):
     def forward(self, weights: List[torch.Tensor], gradients: List[torch.Tensor], velocities: List[torch.Tensor],
                 settings: torch.Tensor) -> torch.Tensor:
@@ -73,8 +68,7 @@ if __name__ == "__main__":
     folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "resources", "dev", "balcon",
                           "model")
     for name, module in (("to_bfloat16.pt", ToBfloat16()), ("to_float32.pt", ToFloat32()),
-                         ("to_channels_last.pt", ToChannelsLast()), ("relu_in_place.pt", ReluInPlace()),
-                         ("sgd_momentum_step.pt", SgdMomentumStep())):
+                         ("to_channels_last.pt", ToChannelsLast()), ("sgd_momentum_step.pt", SgdMomentumStep())):
         out = os.path.normpath(os.path.join(folder, name))
         torch.jit.script(module).save(out)
         print(out)

@@ -6,12 +6,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * The ResNet BasicBlock: {@code relu(bn(conv3x3(relu(bn(conv3x3(x))))) + shortcut(x))} (ReLUs in place), where the
+ * The ResNet BasicBlock: {@code relu(bn(conv3x3(relu(bn(conv3x3(x))))) + shortcut(x))}, where the
  * shortcut is the identity, or a strided 1x1 convolution with batch norm when the block changes the
  * number of channels or the resolution.
  */
@@ -27,7 +28,7 @@ final class BasicBlock extends AbstractBlock {
         residual = addChildBlock("residual", new ReleasingSequentialBlock()
                 .add(conv(outChannels, 3, stride))
                 .add(batchNorm())
-                .add(InPlaceRelu.block())
+                .add(Activation.reluBlock())
                 .add(conv(outChannels, 3, 1))
                 .add(batchNorm()));
         projectionShortcut = stride != 1 || inChannels != outChannels
@@ -110,7 +111,7 @@ final class BasicBlock extends AbstractBlock {
             }
         }
         try (residualOut) {
-            return new NDList(InPlaceRelu.apply(residualOut));
+            return new NDList(Activation.relu(residualOut));
         }
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
@@ -100,7 +101,7 @@ public final class ContrastiveModel implements AutoCloseable {
         SequentialBlock net = new ReleasingSequentialBlock()
                 .add(BasicBlock.stemConv(resnet.stemWidth()))
                 .add(BasicBlock.batchNorm())
-                .add(InPlaceRelu.block());
+                .add(Activation.reluBlock());
         int channels = resnet.stemWidth();
         int[] widths = resnet.widths();
         int[] depths = resnet.depths();
@@ -125,10 +126,10 @@ public final class ContrastiveModel implements AutoCloseable {
         SequentialBlock mlp = new ReleasingSequentialBlock()
                 .add(Linear.builder().setUnits(config.projectorHiddenDim()).optBias(false).build())
                 .add(BasicBlock.batchNorm())
-                .add(InPlaceRelu.block())
+                .add(Activation.reluBlock())
                 .add(Linear.builder().setUnits(config.projectorHiddenDim()).optBias(false).build())
                 .add(BasicBlock.batchNorm())
-                .add(InPlaceRelu.block())
+                .add(Activation.reluBlock())
                 .add(output);
         // PyTorch's default Linear weight init, kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
         mlp.setInitializer(new XavierInitializer(RandomType.UNIFORM, FactorType.IN, 1f), Parameter.Type.WEIGHT);

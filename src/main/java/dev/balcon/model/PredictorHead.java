@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
@@ -61,7 +62,7 @@ public final class PredictorHead implements AutoCloseable {
         SequentialBlock mlp = new ReleasingSequentialBlock()
                 .add(Linear.builder().setUnits(hidden).optBias(false).build())
                 .add(BasicBlock.batchNorm())
-                .add(InPlaceRelu.block())
+                .add(Activation.reluBlock())
                 .add(output);
         mlp.setInitializer(new XavierInitializer(RandomType.UNIFORM, FactorType.IN, 1f), Parameter.Type.WEIGHT);
         NDManager parameterManager = manager.newSubManager();

@@ -19,7 +19,7 @@ import java.util.Map;
 
 /**
  * Small TorchScript modules from balcon's jar (written by {@code bench/make_cast_modules.py}), run through DJL's module
- * API for what DJL 0.35.1 cannot ask libtorch for directly: a bfloat16 cast, a memory format, an in-place ReLU, and the
+ * API for what DJL 0.35.1 cannot ask libtorch for directly: a bfloat16 cast, a memory format, and the
  * optimiser's whole update in one native call. Autograd records a module's operations like any other, so gradients
  * flow through them. The modules hold no parameters, so one module serves arrays on any device.
  */
