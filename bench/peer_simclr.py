@@ -25,7 +25,7 @@ Modes:
         batches after the warm-up ones. --threads 0 keeps torch's default thread count.
   breakdown  the compute step's phases timed one by one (create, forward, loss, backward, optimizer, close),
         medians over --steps steps, as `balcon bench --breakdown` times balcon's; --profile FILE writes
-        torch.profiler's Chrome trace of the timed steps there.
+        torch.profiler's Chrome trace of the first timed step there.
   matmul  the machine's reference speed: GFLOP/s of a --matmul-size square matmul in float32 and bfloat16.
 --precision bf16 runs the forward pass under torch.autocast("cpu", bfloat16); the loss stays float32.
 Every mode reports the BLAS library the process loaded (see blas_library). All print one JSON line.
@@ -270,13 +270,13 @@ def run_breakdown_mode(args, model, optimizer):
         marks.append(time.perf_counter())
         del images, z, z1, z2, loss
         marks.append(time.perf_counter())
+        if profiler is not None and step == args.warmup:
+            profiler.__exit__(None, None, None)
+            profiler.export_chrome_trace(args.profile)
         if step >= args.warmup:
             for phase, begin, end in zip(phases, marks, marks[1:]):
                 times[phase].append(1000 * (end - begin))
             totals.append(1000 * (marks[-1] - marks[0]))
-    if profiler is not None:
-        profiler.__exit__(None, None, None)
-        profiler.export_chrome_trace(args.profile)
     return {"mode": "breakdown", "ms": {phase: statistics.median(values) for phase, values in times.items()},
             "ms_per_step_median": statistics.median(totals), "views_per_s": 2000 * args.batch / statistics.median(totals),
             "peak_rss_mb": peak_rss_mb()}
@@ -345,7 +345,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--channels-last", action="store_true",
                         help="the model's weights and input in torch.channels_last (NHWC) memory format")
-    parser.add_argument("--profile", help="breakdown mode: write torch.profiler's Chrome trace of the timed steps here")
+    parser.add_argument("--profile", help="breakdown mode: write torch.profiler's Chrome trace of the first timed step here")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dataset", choices=["fashion-mnist", "imagefolder"], default="fashion-mnist",

@@ -41,9 +41,10 @@ public final class StepBreakdown {
     /**
      * Times {@code steps} steps after {@code warmup} untimed ones on the fixed {@code batch}.
      *
-     * @param profile where to write libtorch's profiler trace of the timed steps (Chrome trace JSON, every operator
-     *     with its start and duration in microseconds; {@link OpProfile} sums it), or null for none. The profiler
-     *     adds a little time to every operator, so the phases of a profiled run are slightly longer.
+     * @param profile where to write libtorch's profiler trace of the first timed step (Chrome trace JSON, every
+     *     operator with its start and duration in microseconds; {@link OpProfile} sums it), or null for none. One step
+     *     only: under libtorch's profiler the memory-bound operators of later steps ran 3-10x slower in this JVM (the
+     *     profiler's own allocations share the heap with the activations), so only the first is representative.
      * @throws IllegalArgumentException if {@code steps < 1} or {@code warmup < 0}
      */
     public static Result measure(ContrastiveModel model, SgdMomentum optimizer, ContrastiveLoss loss, TwoViewBatch batch,
@@ -82,15 +83,15 @@ public final class StepBreakdown {
             arrays = step.getManagedArrays().size();
             step.close();
             marks[6] = System.nanoTime();
+            if (i == warmup && profile != null) {
+                JniUtils.stopProfile(profile.toString());
+            }
             if (i >= warmup) {
                 for (int p = 0; p < PHASES.length; p++) {
                     millis[p][i - warmup] = (marks[p + 1] - marks[p]) / 1e6;
                 }
                 totals[i - warmup] = (marks[PHASES.length] - marks[0]) / 1e6;
             }
-        }
-        if (profile != null) {
-            JniUtils.stopProfile(profile.toString());
         }
         Map<String, Double> medians = new LinkedHashMap<>();
         for (int p = 0; p < PHASES.length; p++) {

@@ -107,9 +107,9 @@ final class BenchCommand implements Callable<Integer> {
             + "backward, optimizer, close), balcon and the peer on the same batch, instead of the throughput table.")
     boolean breakdown;
 
-    @Option(names = "--profile", paramLabel = "DIR", description = "With --breakdown: run both sides under their "
-            + "profiler and write DIR/balcon-trace.json and DIR/pytorch-trace.json (Chrome traces of the timed steps), "
-            + "then print the operators with the most self time, per step, side by side.")
+    @Option(names = "--profile", paramLabel = "DIR", description = "With --breakdown: run the first timed step of both "
+            + "sides under their profiler, write DIR/balcon-trace.json and DIR/pytorch-trace.json (Chrome traces), "
+            + "and print the operators with the most self time in that step side by side.")
     Path profile;
 
     @Option(names = "--profile-top", defaultValue = "25", description = "Operators listed by --profile (default: ${DEFAULT-VALUE}).")
@@ -370,18 +370,18 @@ final class BenchCommand implements Callable<Integer> {
         java.util.stream.Stream.concat(ours.values().stream(), theirs.values().stream())
                 .sorted(java.util.Comparator.comparingDouble(OpProfile.Op::selfMillis).reversed())
                 .limit(profileTop).forEach(op -> names.add(op.name()));
-        out.println("operators by self time, ms per step (profiled runs; traces in " + profile + ")");
+        out.println("operators by self time in the first timed step, ms (traces in " + profile + ")");
         out.println("| operator | balcon ms | balcon calls | pytorch ms | pytorch calls |");
         out.println("|---|---|---|---|---|");
         for (String name : names) {
             OpProfile.Op a = ours.get(name);
             OpProfile.Op b = theirs.get(name);
             out.printf("| %s | %s | %s | %s | %s |%n", name,
-                    a == null ? "-" : String.format("%.1f", a.selfMillis() / steps), a == null ? "-" : String.format("%.1f", (double) a.calls() / steps),
-                    b == null ? "-" : String.format("%.1f", b.selfMillis() / steps), b == null ? "-" : String.format("%.1f", (double) b.calls() / steps));
+                    a == null ? "-" : String.format("%.1f", a.selfMillis()), a == null ? "-" : String.valueOf(a.calls()),
+                    b == null ? "-" : String.format("%.1f", b.selfMillis()), b == null ? "-" : String.valueOf(b.calls()));
         }
-        out.printf("| all operators | %.1f | | %s | |%n", total(ours) / steps,
-                theirs.isEmpty() ? "-" : String.format("%.1f", total(theirs) / steps));
+        out.printf("| all operators | %.1f | | %s | |%n", total(ours),
+                theirs.isEmpty() ? "-" : String.format("%.1f", total(theirs)));
     }
 
     private static Map<String, OpProfile.Op> byName(List<OpProfile.Op> ops) {
