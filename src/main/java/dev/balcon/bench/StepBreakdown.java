@@ -45,6 +45,7 @@ public final class StepBreakdown {
      *     operator with its start and duration in microseconds; {@link OpProfile} sums it), or null for none. One step
      *     only: under libtorch's profiler the memory-bound operators of later steps ran 3-10x slower in this JVM (the
      *     profiler's own allocations share the heap with the activations), so only the first is representative.
+     *     The CPU side's times: on a GPU, an operator's time is that of its launch, not of its kernel.
      * @throws IllegalArgumentException if {@code steps < 1} or {@code warmup < 0}
      */
     public static Result measure(ContrastiveModel model, SgdMomentum optimizer, ContrastiveLoss loss, TwoViewBatch batch,
