@@ -24,8 +24,8 @@ Modes:
         features back as a numpy array; --weights loads an export's model.safetensors. The median over --steps
         batches after the warm-up ones. --threads 0 keeps torch's default thread count.
   breakdown  the compute step's phases timed one by one (create, forward, loss, backward, optimizer, close),
-        medians over --steps steps, as `balcon bench --breakdown` times balcon's; --profile FILE writes
-        torch.profiler's Chrome trace of the first timed step there.
+        medians over --steps steps, as `balcon bench --breakdown` times balcon's; --profile FILE runs one
+        more step after the warm-up, not timed, under torch.profiler and writes its Chrome trace there.
   matmul  the machine's reference speed: GFLOP/s of a --matmul-size square matmul in float32 and bfloat16.
 --precision bf16 runs the forward pass under torch.autocast("cpu", bfloat16); the loss stays float32.
 Every mode reports the BLAS library the process loaded (see blas_library). All print one JSON line.
@@ -249,7 +249,8 @@ def run_breakdown_mode(args, model, optimizer):
     times = {phase: [] for phase in phases}
     totals = []
     profiler = None
-    for step in range(args.warmup + args.steps):
+    profiled = 1 if args.profile else 0  # an extra step after the warm-up, not timed, as balcon's StepBreakdown
+    for step in range(args.warmup + profiled + args.steps):
         if step == args.warmup and args.profile:
             profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True)
             profiler.__enter__()
@@ -273,7 +274,7 @@ def run_breakdown_mode(args, model, optimizer):
         if profiler is not None and step == args.warmup:
             profiler.__exit__(None, None, None)
             profiler.export_chrome_trace(args.profile)
-        if step >= args.warmup:
+        if step >= args.warmup + profiled:
             for phase, begin, end in zip(phases, marks, marks[1:]):
                 times[phase].append(1000 * (end - begin))
             totals.append(1000 * (marks[-1] - marks[0]))
@@ -345,7 +346,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--channels-last", action="store_true",
                         help="the model's weights and input in torch.channels_last (NHWC) memory format")
-    parser.add_argument("--profile", help="breakdown mode: write torch.profiler's Chrome trace of the first timed step here")
+    parser.add_argument("--profile", help="breakdown mode: one more step after the warm-up, not timed, under torch.profiler; its Chrome trace here")
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dataset", choices=["fashion-mnist", "imagefolder"], default="fashion-mnist",

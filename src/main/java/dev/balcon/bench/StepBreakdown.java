@@ -41,11 +41,12 @@ public final class StepBreakdown {
     /**
      * Times {@code steps} steps after {@code warmup} untimed ones on the fixed {@code batch}.
      *
-     * @param profile where to write libtorch's profiler trace of the first timed step (Chrome trace JSON, every
-     *     operator with its start and duration in microseconds; {@link OpProfile} sums it), or null for none. One step
-     *     only: under libtorch's profiler the memory-bound operators of later steps ran 3-10x slower in this JVM (the
-     *     profiler's own allocations share the heap with the activations), so only the first is representative.
-     *     The CPU side's times: on a GPU, an operator's time is that of its launch, not of its kernel.
+     * @param profile where to write libtorch's profiler trace of one extra step run after the warm-up and not timed
+     *     (Chrome trace JSON, every operator with its start and duration in microseconds; {@link OpProfile} sums it),
+     *     or null for none. One step only: under libtorch's profiler the memory-bound operators of later steps ran
+     *     3-10x slower in this JVM (the profiler's own allocations share the heap with the activations), so only the
+     *     first is representative. The CPU side's times: on a GPU, an operator's time is that of its launch, not of
+     *     its kernel.
      * @throws IllegalArgumentException if {@code steps < 1} or {@code warmup < 0}
      */
     public static Result measure(ContrastiveModel model, SgdMomentum optimizer, ContrastiveLoss loss, TwoViewBatch batch,
@@ -59,7 +60,9 @@ public final class StepBreakdown {
         double[] totals = new double[steps];
         int arrays = 0;
         Shape viewShape = new Shape(batch.batchSize(), batch.channels(), batch.height(), batch.width());
-        for (int i = 0; i < warmup + steps; i++) {
+        // the profiled step, if any, is an extra one after the warm-up: the profiler's cost stays out of the phases
+        int profiled = profile == null ? 0 : 1;
+        for (int i = 0; i < warmup + profiled + steps; i++) {
             if (i == warmup && profile != null) {
                 JniUtils.startProfile(false, true, false);
             }
@@ -87,11 +90,12 @@ public final class StepBreakdown {
             if (i == warmup && profile != null) {
                 JniUtils.stopProfile(profile.toString());
             }
-            if (i >= warmup) {
+            int timed = i - warmup - profiled;
+            if (timed >= 0) {
                 for (int p = 0; p < PHASES.length; p++) {
-                    millis[p][i - warmup] = (marks[p + 1] - marks[p]) / 1e6;
+                    millis[p][timed] = (marks[p + 1] - marks[p]) / 1e6;
                 }
-                totals[i - warmup] = (marks[PHASES.length] - marks[0]) / 1e6;
+                totals[timed] = (marks[PHASES.length] - marks[0]) / 1e6;
             }
         }
         Map<String, Double> medians = new LinkedHashMap<>();

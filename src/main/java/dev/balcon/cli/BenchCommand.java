@@ -107,12 +107,14 @@ final class BenchCommand implements Callable<Integer> {
             + "backward, optimizer, close), balcon and the peer on the same batch, instead of the throughput table.")
     boolean breakdown;
 
-    @Option(names = "--profile", paramLabel = "DIR", description = "With --breakdown: run the first timed step of both "
-            + "sides under their profiler, write DIR/balcon-trace.json and DIR/pytorch-trace.json (Chrome traces), "
-            + "and print the operators with the most self time in that step side by side.")
+    @Option(names = "--profile", paramLabel = "DIR", description = "With --breakdown: run one extra step of both sides, "
+            + "after the warm-up and not counted in the phases, under their profiler; write DIR/balcon-trace.json and "
+            + "DIR/pytorch-trace.json (Chrome traces; the CPU side's times) and print the operators with the most self "
+            + "time in that step side by side.")
     Path profile;
 
-    @Option(names = "--profile-top", defaultValue = "25", description = "Operators listed by --profile (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--profile-top", paramLabel = "N", defaultValue = "25", description = "With --profile: how many "
+            + "operators to list, those with the most self time on either side (default: ${DEFAULT-VALUE}).")
     int profileTop;
 
     @Option(names = "--allow-reference-blas", description = "Measure even when the peer's PyTorch runs on the reference "
@@ -148,17 +150,11 @@ final class BenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--breakdown times the phases of the simclr step; --method " + config.method().name() + " has other phases");
         }
-        if (profile != null && !breakdown) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--profile profiles the --breakdown run; add --breakdown");
-        }
-        if (profileTop < 1) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--profile-top must be >= 1, got " + profileTop);
-        }
         if (breakdown && config.shards() > 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--breakdown times the phases of the unsharded step; leave --shards at 1");
         }
+        checkProfileOptions();
         if (config.shards() > 1 && !noPeer && simclr) {
             out.println("balcon's step is sharded (--shards " + config.shards() + ", emulated one shard after another); "
                     + "the peer is not sharded: it trains the whole batch in one step");
@@ -327,16 +323,8 @@ final class BenchCommand implements Callable<Integer> {
 
     private int breakdown(PrintWriter out, PretrainConfig config, ImageDataset train, Reference reference) {
         boolean fairPeer = reference.fairPeer();
-        Path oursTrace = profile == null ? null : profile.resolve("balcon-trace.json");
-        Path peerTrace = profile == null || noPeer ? null : profile.resolve("pytorch-trace.json");
-        if (profile != null) {
-            try {
-                java.nio.file.Files.createDirectories(profile);
-            } catch (java.io.IOException e) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                        "--profile: cannot create the directory " + profile + ": " + e.getMessage());
-            }
-        }
+        Path oursTrace = profile == null ? null : profile.resolve(BALCON_TRACE);
+        Path peerTrace = profile == null || noPeer ? null : profile.resolve(PYTORCH_TRACE);
         StepBreakdown.Result ours = Benchmark.breakdown(config, train, warmup, steps, oursTrace);
         StepBreakdown.Result peer = noPeer ? null
                 : Benchmark.peerBreakdown(peer(), config, train, warmup, steps, peerTrace, out);
@@ -361,16 +349,59 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The operators with the most self time per step on either side, from the two profiler traces. */
+    private static final String BALCON_TRACE = "balcon-trace.json";
+    private static final String PYTORCH_TRACE = "pytorch-trace.json";
+
+    /**
+     * Refuses profile options that cannot apply, and makes the profile directory before anything is measured, without
+     * the traces of an earlier run in it (a run without the peer would otherwise leave the old peer trace beside the
+     * new one).
+     */
+    private void checkProfileOptions() {
+        picocli.CommandLine commandLine = spec.commandLine();
+        if (profile == null) {
+            if (commandLine.getParseResult().hasMatchedOption("--profile-top")) {
+                throw new picocli.CommandLine.ParameterException(commandLine, "--profile-top is for --profile; add --profile DIR");
+            }
+            return;
+        }
+        if (!breakdown) {
+            throw new picocli.CommandLine.ParameterException(commandLine, "--profile profiles the --breakdown run; add --breakdown");
+        }
+        if (profile.toString().isBlank()) {
+            throw new picocli.CommandLine.ParameterException(commandLine, "--profile needs a directory, got an empty path");
+        }
+        if (profileTop < 1) {
+            throw new picocli.CommandLine.ParameterException(commandLine, "--profile-top must be >= 1, got " + profileTop);
+        }
+        if (java.nio.file.Files.exists(profile) && !java.nio.file.Files.isDirectory(profile)) {
+            throw new picocli.CommandLine.ParameterException(commandLine,
+                    "--profile " + profile + " exists and is not a directory");
+        }
+        try {
+            java.nio.file.Files.createDirectories(profile);
+            java.nio.file.Files.deleteIfExists(profile.resolve(BALCON_TRACE));
+            java.nio.file.Files.deleteIfExists(profile.resolve(PYTORCH_TRACE));
+        } catch (java.io.IOException e) {
+            String reason = e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null ? fs.getReason()
+                    : e.getClass().getSimpleName();
+            throw new picocli.CommandLine.ParameterException(commandLine,
+                    "--profile: cannot write to the directory " + profile + ": " + reason);
+        }
+    }
+
+    /** The operators with the most self time on either side in the profiled step, from the two profiler traces. */
     private void operators(PrintWriter out, Path oursTrace, Path peerTrace) {
         Map<String, OpProfile.Op> ours = byName(OpProfile.read(oursTrace));
         Map<String, OpProfile.Op> theirs = peerTrace == null || !java.nio.file.Files.exists(peerTrace)
                 ? Map.of() : byName(OpProfile.read(peerTrace));
-        java.util.Set<String> names = new java.util.LinkedHashSet<>();
-        java.util.stream.Stream.concat(ours.values().stream(), theirs.values().stream())
-                .sorted(java.util.Comparator.comparingDouble(OpProfile.Op::selfMillis).reversed())
-                .limit(profileTop).forEach(op -> names.add(op.name()));
-        out.println("operators by self time in the first timed step, ms (traces in " + profile + ")");
+        java.util.function.ToDoubleFunction<String> larger = name -> Math.max(
+                ours.containsKey(name) ? ours.get(name).selfMillis() : 0,
+                theirs.containsKey(name) ? theirs.get(name).selfMillis() : 0);
+        List<String> names = java.util.stream.Stream.concat(ours.keySet().stream(), theirs.keySet().stream()).distinct()
+                .sorted(java.util.Comparator.comparingDouble(larger).reversed()).limit(profileTop).toList();
+        out.println("operators by self time in the profiled step (one extra step after the warm-up), ms, the larger side "
+                + "first; traces in " + profile);
         out.println("| operator | balcon ms | balcon calls | pytorch ms | pytorch calls |");
         out.println("|---|---|---|---|---|");
         for (String name : names) {

@@ -70,8 +70,8 @@ class StepBreakdownTest {
         }
         Map<String, OpProfile.Op> ops = new HashMap<>();
         OpProfile.read(trace).forEach(op -> ops.put(op.name(), op));
-        // the first timed step only (not the warm-up step, not the second timed step) of resnet-small's 12
-        // convolutions (the stem, two in each of the 4 stages' blocks, a projection shortcut in stages 2-4)
+        // one step only (not the warm-up step, not the two timed steps) of resnet-small's 12 convolutions (the stem,
+        // two in each of the 4 stages' blocks, a projection shortcut in stages 2-4)
         assertThat(ops).containsKeys("aten::convolution_backward", "aten::native_batch_norm_backward", "aten::mm");
         assertThat(ops.get("aten::convolution_backward").calls()).isEqualTo(12);
         assertThat(ops.values()).allSatisfy(op -> assertThat(op.selfMillis()).isNotNegative());

@@ -3,8 +3,11 @@ package dev.balcon.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 import static dev.balcon.cli.CommandLineErrorsTest.balcon;
@@ -43,22 +46,43 @@ class BenchCommandTest {
     }
 
     @Test
-    void profileWritesLibtorchsTraceAndPrintsTheOperatorsOfTheBreakdown(@TempDir Path dir) {
+    void profileWritesLibtorchsTraceAndPrintsTheOperatorsOfTheBreakdown(@TempDir Path dir) throws IOException {
         Path profile = dir.resolve("profile");
+        Files.createDirectories(profile);
+        // a trace of an earlier run with the peer: this run has none, and must not leave the old one beside its own
+        Files.writeString(profile.resolve("pytorch-trace.json"), "[]");
         CommandLineErrorsTest.Outcome outcome = balcon("bench", "--no-peer", "--no-progress", "--breakdown",
                 "--profile", profile.toString(), "--profile-top", "3", "--steps", "1", "--warmup", "1",
                 "--width", "4", "--batch-size", "16");
 
         assertThat(outcome.status()).as(outcome.err()).isZero();
         assertThat(profile.resolve("balcon-trace.json")).isNotEmptyFile();
-        assertThat(outcome.out()).contains("operators by self time in the first timed step, ms").contains("| all operators |");
-        // three operator rows between the table's header and its total
-        String table = outcome.out().substring(outcome.out().indexOf("| operator |"), outcome.out().indexOf("| all operators |"));
-        assertThat(table.lines().filter(line -> line.startsWith("| aten::"))).hasSize(3);
+        assertThat(profile.resolve("pytorch-trace.json")).doesNotExist();
+        assertThat(outcome.out()).contains("operators by self time in the profiled step").contains("| all operators |");
+        // exactly the three operators asked for, between the table's header and its total
+        String table = outcome.out().substring(outcome.out().indexOf("|---|"), outcome.out().indexOf("| all operators |"));
+        assertThat(table.lines().skip(1).filter(line -> line.startsWith("| "))).hasSize(3);
+    }
 
-        CommandLineErrorsTest.Outcome alone = balcon("bench", "--no-peer", "--profile", profile.toString());
-        assertThat(alone.status()).isEqualTo(2);
-        assertThat(alone.err().strip()).doesNotContain("\n").contains("--profile profiles the --breakdown run");
+    @Test
+    void profileOptionsThatCannotApplyAreOneLineErrorsBeforeAnythingRuns(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        String[][] cases = {
+                {"--profile", dir.toString(), "--profile profiles the --breakdown run; add --breakdown"},
+                {"--breakdown", "--profile-top", "5", "--profile-top is for --profile; add --profile DIR"},
+                {"--breakdown", "--profile=", "--profile needs a directory, got an empty path"},
+                {"--breakdown", "--profile", dir.toString(), "--profile-top", "0", "--profile-top must be >= 1, got 0"},
+                {"--breakdown", "--profile", file.toString(), "exists and is not a directory"}};
+        for (String[] c : cases) {
+            List<String> args = new java.util.ArrayList<>(List.of("bench", "--no-peer", "--no-progress"));
+            args.addAll(List.of(c).subList(0, c.length - 1));
+            CommandLineErrorsTest.Outcome outcome = balcon(args.toArray(String[]::new));
+            assertThat(outcome.status()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(outcome.err().strip()).doesNotContain("\n").contains(c[c.length - 1]);
+            // refused before the machine was measured
+            assertThat(outcome.out()).doesNotContain("CPU: ");
+        }
+        assertThat(Files.readString(file)).isEqualTo("x");
     }
 
     @Test
