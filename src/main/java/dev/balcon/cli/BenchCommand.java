@@ -328,7 +328,7 @@ final class BenchCommand implements Callable<Integer> {
         StepBreakdown.Result ours = Benchmark.breakdown(config, train, warmup, steps, oursTrace);
         StepBreakdown.Result peer = noPeer ? null
                 : Benchmark.peerBreakdown(peer(), config, train, warmup, steps, peerTrace, out);
-        out.println("compute step by phase, median ms over " + steps + " steps"
+        out.println("compute step by phase, median ms over " + steps + " steps (balcon / pytorch below 1: balcon faster)"
                 + (fairPeer ? "" : " (WARNING: the peer runs on the reference BLAS)"));
         out.println("| phase      | balcon ms | pytorch ms | balcon / pytorch |");
         out.println("|------------|-----------|------------|------------------|");
