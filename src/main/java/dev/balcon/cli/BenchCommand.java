@@ -16,7 +16,6 @@ import dev.balcon.train.Methods;
 import dev.balcon.train.PretrainConfig;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -27,12 +27,12 @@ final class BasicBlock extends AbstractBlock {
         super(VERSION);
         residual = addChildBlock("residual", new ReleasingSequentialBlock()
                 .add(conv(outChannels, 3, stride))
-                .add(batchNorm())
+                .add(new BatchNorm())
                 .add(Activation.reluBlock())
                 .add(conv(outChannels, 3, 1))
-                .add(batchNorm()));
+                .add(new BatchNorm()));
         projectionShortcut = stride != 1 || inChannels != outChannels
-                ? addChildBlock("shortcut", new ReleasingSequentialBlock().add(conv(outChannels, 1, stride)).add(batchNorm()))
+                ? addChildBlock("shortcut", new ReleasingSequentialBlock().add(conv(outChannels, 1, stride)).add(new BatchNorm()))
                 : null;
     }
 
@@ -89,11 +89,6 @@ final class BasicBlock extends AbstractBlock {
                 return super.forwardInternal(parameterStore, new NDList(channelsLast), training, params);
             }
         }
-    }
-
-    /** Batch norm with PyTorch's defaults: eps 1e-5, running statistics updated with weight 0.1 per batch. */
-    static BatchNorm batchNorm() {
-        return new BatchNorm();
     }
 
     @Override

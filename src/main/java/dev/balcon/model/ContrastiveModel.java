@@ -100,7 +100,7 @@ public final class ContrastiveModel implements AutoCloseable {
         ResNetConfig resnet = config.backbone();
         SequentialBlock net = new ReleasingSequentialBlock()
                 .add(BasicBlock.stemConv(resnet.stemWidth()))
-                .add(BasicBlock.batchNorm())
+                .add(new BatchNorm())
                 .add(Activation.reluBlock());
         int channels = resnet.stemWidth();
         int[] widths = resnet.widths();
@@ -125,10 +125,10 @@ public final class ContrastiveModel implements AutoCloseable {
                 new UniformInitializer((float) (1 / Math.sqrt(config.projectorHiddenDim()))), Parameter.Type.BIAS);
         SequentialBlock mlp = new ReleasingSequentialBlock()
                 .add(Linear.builder().setUnits(config.projectorHiddenDim()).optBias(false).build())
-                .add(BasicBlock.batchNorm())
+                .add(new BatchNorm())
                 .add(Activation.reluBlock())
                 .add(Linear.builder().setUnits(config.projectorHiddenDim()).optBias(false).build())
-                .add(BasicBlock.batchNorm())
+                .add(new BatchNorm())
                 .add(Activation.reluBlock())
                 .add(output);
         // PyTorch's default Linear weight init, kaiming_uniform_(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)).

@@ -61,7 +61,7 @@ public final class PredictorHead implements AutoCloseable {
         output.setInitializer(new UniformInitializer((float) (1 / Math.sqrt(hidden))), Parameter.Type.BIAS);
         SequentialBlock mlp = new ReleasingSequentialBlock()
                 .add(Linear.builder().setUnits(hidden).optBias(false).build())
-                .add(BasicBlock.batchNorm())
+                .add(new BatchNorm())
                 .add(Activation.reluBlock())
                 .add(output);
         mlp.setInitializer(new XavierInitializer(RandomType.UNIFORM, FactorType.IN, 1f), Parameter.Type.WEIGHT);
