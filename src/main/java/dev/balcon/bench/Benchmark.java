@@ -192,7 +192,8 @@ public final class Benchmark {
     /**
      * The peer's phases ({@code --mode breakdown}), in {@link StepBreakdown#PHASES} order; null if it fails.
      *
-     * @param profile where the peer writes torch.profiler's Chrome trace of the timed steps, or null for none
+     * @param profile where the peer writes torch.profiler's Chrome trace of one extra step after the warm-up, not
+     *     timed, or null for none
      */
     public static StepBreakdown.Result peerBreakdown(Peer peer, PretrainConfig config, ImageDataset train, int warmup,
                                                      int steps, Path profile, java.io.PrintWriter log) {

@@ -44,7 +44,7 @@ public final class StepBreakdown {
      * @param profile where to write libtorch's profiler trace of one extra step run after the warm-up and not timed
      *     (Chrome trace JSON, every operator with its start and duration in microseconds; {@link OpProfile} sums it),
      *     or null for none. One step only: under libtorch's profiler the memory-bound operators of later steps ran
-     *     3-10x slower in this JVM (the profiler's own allocations share the heap with the activations), so only the
+     *     3-10x slower in this JVM (why is not established; without the profiler the steps are steady), so only the
      *     first is representative. The CPU side's times: on a GPU, an operator's time is that of its launch, not of
      *     its kernel.
      * @throws IllegalArgumentException if {@code steps < 1} or {@code warmup < 0}

@@ -38,17 +38,14 @@ public final class TorchScriptOps {
      * @throws BalconException if the module is missing from the jar or cannot be loaded
      */
     static NDArray apply(String resource, NDArray array) {
-        NDArray result = module(resource)
-                .forward(new ParameterStore(array.getManager(), false), new NDList(array), true)
-                .singletonOrThrow();
-        result.attach(array.getManager());
-        return result;
+        return run(resource, new NDList(array), array.getManager(), true).singletonOrThrow();
     }
 
     /**
      * Runs the module {@code resource} on {@code inputs}. DJL passes the arrays as the module's arguments in order,
      * except that arrays named {@code NAME[]} form one {@code List[Tensor]} argument per name, in the order of each
-     * name's first array.
+     * name's first array. Run with DJL's {@code training} false, as an update that is not part of a forward pass
+     * (where {@link #apply} runs a differentiable operation of one).
      *
      * @param resource file name of the module beside this class in the jar, e.g. {@code "sgd_momentum_step.pt"}
      * @param manager  where the outputs are attached
@@ -56,7 +53,11 @@ public final class TorchScriptOps {
      * @throws BalconException if the module is missing from the jar or cannot be loaded
      */
     public static NDList forward(String resource, NDList inputs, NDManager manager) {
-        NDList outputs = module(resource).forward(new ParameterStore(manager, false), inputs, false);
+        return run(resource, inputs, manager, false);
+    }
+
+    private static NDList run(String resource, NDList inputs, NDManager manager, boolean training) {
+        NDList outputs = module(resource).forward(new ParameterStore(manager, false), inputs, training);
         outputs.attach(manager);
         return outputs;
     }

@@ -110,9 +110,9 @@ public final class SgdMomentum {
                 velocity.setName(VELOCITIES);
                 inputs.add(velocity);
             }
-            // learning rate, momentum, weight decay, and the index of the first parameter it applies to
-            inputs.add(scratch.create(new double[] {learningRate, momentum, weightDecay, weightDecay > 0 ? decayFrom : n})
-                    .toDevice(first.getDevice(), false));
+            // learning rate, momentum, weight decay, and the index of the first parameter it applies to (on the
+            // parameters' device: `scratch` is a sub-manager of theirs)
+            inputs.add(scratch.create(new double[] {learningRate, momentum, weightDecay, weightDecay > 0 ? decayFrom : n}));
             try {
                 TorchScriptOps.forward("sgd_momentum_step.pt", inputs, scratch);
             } finally {
